@@ -1,0 +1,124 @@
+/*
+ * ctl.c - control API: handler access by name, router-level handlers.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ctl.h"
+
+/* Split "a/b.count" at the last dot into element and handler names.  A
+ * name with no dot, or starting with a dot, is a router handler. */
+static struct el *split_name(struct rt_router *r, const char *hname, const char **h, struct rt_err *err,
+			     bool *router_level)
+{
+	const char *dot = strrchr(hname, '.');
+	*router_level = false;
+	if (!dot || dot == hname) {
+		*h = dot ? dot + 1 : hname;
+		*router_level = true;
+		return NULL;
+	}
+	char ename[256];
+	size_t n = (size_t)(dot - hname);
+	if (n >= sizeof(ename)) {
+		rt_errf(err, NULL, -ENOENT, "no element '%.*s'", (int)RT_MIN(n, 64), hname);
+		return NULL;
+	}
+	memcpy(ename, hname, n);
+	ename[n] = 0;
+	*h = dot + 1;
+	struct el *e = rt_router_find(r, ename);
+	if (!e)
+		rt_errf(err, NULL, -ENOENT, "no element '%s'", ename);
+	return e;
+}
+
+static const char *router_read_names[] = {"version", "config", "flatconfig", "list", "classes",
+					  "requirements", "handlers", NULL};
+
+static int router_read(struct rt_router *r, const char *h, struct rt_buf *out, struct rt_err *err)
+{
+	if (!strcmp(h, "version")) {
+		rt_buf_puts(out, MBOXSH_VERSION "\n");
+	} else if (!strcmp(h, "config")) {
+		rt_router_config(r, out);
+	} else if (!strcmp(h, "flatconfig")) {
+		rt_router_flatconfig(r, out);
+	} else if (!strcmp(h, "list")) {
+		int n = rt_router_nelements(r);
+		rt_buf_printf(out, "%d\n", n);
+		for (int i = 0; i < n; i++)
+			rt_buf_printf(out, "%s\n", rt_router_element(r, i)->name);
+	} else if (!strcmp(h, "classes")) {
+		int n;
+		const struct el_class **v = el_class_list(&n);
+		for (int i = 0; i < n; i++)
+			rt_buf_printf(out, "%s\n", v[i]->name);
+		free(v);
+	} else if (!strcmp(h, "requirements")) {
+		rt_buf_puts(out, "mboxsh\nuserlevel\ndpdk\nip\n");
+	} else if (!strcmp(h, "handlers")) {
+		for (int i = 0; router_read_names[i]; i++)
+			rt_buf_printf(out, "%s\tr\n", router_read_names[i]);
+		rt_buf_puts(out, "stop\tw\n");
+	} else {
+		return rt_errf(err, NULL, -ENOENT, "no handler '%s'", h);
+	}
+	return 0;
+}
+
+int rt_ctl_read(struct rt_router *r, const char *hname, struct rt_buf *out, struct rt_err *err)
+{
+	const char *h;
+	bool top;
+	struct el *e = split_name(r, hname, &h, err, &top);
+	if (top)
+		return router_read(r, h, out, err);
+	if (!e)
+		return err->code;
+	return el_handler_read(e, h, out, err);
+}
+
+int rt_ctl_write(struct rt_router *r, const char *hname, const char *value, struct rt_err *err)
+{
+	const char *h;
+	bool top;
+	struct el *e = split_name(r, hname, &h, err, &top);
+	if (top) {
+		if (!strcmp(h, "stop")) {
+			rt_router_stop(r);
+			return 0;
+		}
+		for (int i = 0; router_read_names[i]; i++)
+			if (!strcmp(h, router_read_names[i]))
+				return rt_errf(err, NULL, -EPERM, "handler '%s' is not writable", h);
+		return rt_errf(err, NULL, -ENOENT, "no handler '%s'", h);
+	}
+	if (!e)
+		return err->code;
+	return el_handler_write(e, h, value, err);
+}
+
+int rt_ctl_check(struct rt_router *r, const char *hname, bool write, struct rt_err *err)
+{
+	const char *h;
+	bool top;
+	struct el *e = split_name(r, hname, &h, err, &top);
+	if (top) {
+		if (write)
+			return !strcmp(h, "stop") ? 0 : rt_errf(err, NULL, -EPERM, "handler '%s' is not writable", h);
+		for (int i = 0; router_read_names[i]; i++)
+			if (!strcmp(h, router_read_names[i]))
+				return 0;
+		return rt_errf(err, NULL, -ENOENT, "no handler '%s'", h);
+	}
+	if (!e)
+		return err->code;
+	const struct el_handler *hd = el_handler_find(e, h);
+	if (!hd)
+		return rt_errf(err, NULL, -ENOENT, "no handler '%s.%s'", e->name, h);
+	if (write ? !hd->write : !hd->read)
+		return rt_errf(err, NULL, -EPERM, "handler '%s.%s' is not %s", e->name, h, write ? "writable" : "readable");
+	return 0;
+}

@@ -1,0 +1,26 @@
+/*
+ * ctl.h - the control API: the one implementation of every operation on a
+ * running router.  The command-line driver, the shell, the Lua module and
+ * the control socket are thin faces over these functions (decision 7).
+ *
+ * Thread-safety: control thread only.  Every function returns 0 or a
+ * negative code with err filled, and leaves the router as it was on error.
+ */
+#ifndef MB_CTL_H
+#define MB_CTL_H
+
+#include "router.h"
+
+/* Read a handler: "elem.handler", or a router handler ("version", "config",
+ * "flatconfig", "list", "classes", "requirements", "handlers") given bare or
+ * as ".name".  The value is appended to out as the handler produced it. */
+int rt_ctl_read(struct rt_router *r, const char *hname, struct rt_buf *out, struct rt_err *err);
+/* Write a handler ("elem.handler" or router "stop"). */
+int rt_ctl_write(struct rt_router *r, const char *hname, const char *value, struct rt_err *err);
+/* Is the handler readable / writable?  (ControlSocket CHECKREAD/CHECKWRITE) */
+int rt_ctl_check(struct rt_router *r, const char *hname, bool write, struct rt_err *err);
+
+
+#define MBOXSH_VERSION "0.1.0"
+
+#endif

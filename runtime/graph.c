@@ -1,0 +1,269 @@
+/*
+ * graph.c - from a parsed configuration to a checked graph of element
+ * instances, and from a graph to a compiled plan (ARCHITECTURE.md,
+ * decision 4): nodes with resolved next-hop pointers and per-worker task
+ * lists.  Control thread only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rte_malloc.h>
+
+#include "router_int.h"
+
+void rt_graph_free(struct rt_graph *g)
+{
+	for (int i = 0; i < g->nels; i++)
+		el_free(g->els[i]);
+	free(g->els);
+	free(g->conns);
+	memset(g, 0, sizeof(*g));
+}
+
+/* Port counts of the class spec, as ranges. */
+static void spec_limits(const struct el_class *c, int *ilo, int *ihi, int *olo, int *ohi, bool *out_eq)
+{
+	char why[160];
+	/* probe counts 0..64: exact for every spec form, and cheap */
+	*ilo = -1, *ihi = -1, *olo = -1, *ohi = -1;
+	const char *spec = c->ports ? c->ports : "1/1";
+	*out_eq = strstr(spec, "/=") != NULL;
+	for (int n = 0; n <= 64; n++) {
+		/* inputs: find an output count that makes it valid */
+		for (int m = 0; m <= 64; m++)
+			if (el_ports_check(c, n, *out_eq ? n : m, why, sizeof(why)) == 0) {
+				if (*ilo < 0)
+					*ilo = n;
+				*ihi = n;
+				break;
+			}
+		if (!*out_eq && el_ports_check(c, *ilo < 0 ? 0 : *ilo, n, why, sizeof(why)) == 0) {
+			if (*olo < 0)
+				*olo = n;
+			*ohi = n;
+		}
+	}
+	if (*ihi == 64)
+		*ihi = INT32_MAX;
+	if (*ohi == 64)
+		*ohi = INT32_MAX;
+	if (*out_eq)
+		*olo = *ilo, *ohi = *ihi;
+}
+
+static const char *plural(int n, const char *word, char *buf, size_t len)
+{
+	snprintf(buf, len, "%d %s%s", n, word, n == 1 ? "" : "s");
+	return buf;
+}
+
+/* Decide each element's port counts and check the hookup: every port in
+ * range, every port used, push outputs connected once. */
+static int check_ports(struct rt_graph *g, struct rt_err *err)
+{
+	char b1[48];
+	for (int i = 0; i < g->nels; i++) {
+		struct el *e = g->els[i];
+		int ilo, ihi, olo, ohi;
+		bool out_eq;
+		spec_limits(e->cls, &ilo, &ihi, &olo, &ohi, &out_eq);
+		if (e->nin_cfg >= 0)
+			ilo = ihi = e->nin_cfg;
+		if (e->nout_cfg >= 0)
+			olo = ohi = e->nout_cfg;
+		int maxin = -1, maxout = -1;
+		for (int k = 0; k < g->nconns; k++) {
+			const struct rt_conn *c = &g->conns[k];
+			if (c->to == i) {
+				if (c->to_port >= ihi && ihi != INT32_MAX)
+					return rt_errf(err, &c->loc, -ERANGE, "port %d out of range for '%s' (%s has %s)",
+						       c->to_port, e->name, e->cls->name, plural(ihi, "input", b1, sizeof(b1)));
+				maxin = RT_MAX(maxin, c->to_port);
+			}
+			if (c->from == i && !out_eq) {
+				if (c->from_port >= ohi && ohi != INT32_MAX)
+					return rt_errf(err, &c->loc, -ERANGE, "port %d out of range for '%s' (%s has %s)",
+						       c->from_port, e->name, e->cls->name, plural(ohi, "output", b1, sizeof(b1)));
+				maxout = RT_MAX(maxout, c->from_port);
+			}
+		}
+		e->nin = RT_MAX(maxin + 1, ilo);
+		if (out_eq) {
+			e->nout = e->nin;
+			for (int k = 0; k < g->nconns; k++)
+				if (g->conns[k].from == i && g->conns[k].from_port >= e->nout)
+					return rt_errf(err, &g->conns[k].loc, -ERANGE, "port %d out of range for '%s' (%s has %s)",
+						       g->conns[k].from_port, e->name, e->cls->name,
+						       plural(e->nout, "output", b1, sizeof(b1)));
+		} else {
+			e->nout = RT_MAX(maxout + 1, olo);
+		}
+		/* every port used; outputs exactly once */
+		for (int p = 0; p < e->nin; p++) {
+			bool used = false;
+			for (int k = 0; k < g->nconns && !used; k++)
+				used = g->conns[k].to == i && g->conns[k].to_port == p;
+			if (!used)
+				return rt_errf(err, &e->loc, -EINVAL, "'%s' :: %s: input %d unused", e->name, e->cls->name, p);
+		}
+		for (int p = 0; p < e->nout; p++) {
+			int uses = 0, last = -1;
+			for (int k = 0; k < g->nconns; k++)
+				if (g->conns[k].from == i && g->conns[k].from_port == p)
+					uses++, last = k;
+			if (!uses)
+				return rt_errf(err, &e->loc, -EINVAL, "'%s' :: %s: output %d unused", e->name, e->cls->name, p);
+			if (uses > 1)
+				return rt_errf(err, &g->conns[last].loc, -EINVAL,
+					       "'%s' output %d connected more than once (use a Tee to copy packets)", e->name, p);
+		}
+		if (e->nin > 0 && !e->cls->push)
+			return rt_errf(err, &e->loc, -EINVAL, "'%s' :: %s: class has no push input", e->name, e->cls->name);
+	}
+	return 0;
+}
+
+struct el *el_input_peer(const struct el *e, int port, int *from_port)
+{
+	const struct rt_graph *g = e->graph;
+	for (int k = 0; g && k < g->nconns; k++)
+		if (g->els[g->conns[k].to] == e && g->conns[k].to_port == port) {
+			if (from_port)
+				*from_port = g->conns[k].from_port;
+			return g->els[g->conns[k].from];
+		}
+	return NULL;
+}
+
+struct el *el_output_peer(const struct el *e, int port, int *to_port)
+{
+	const struct rt_graph *g = e->graph;
+	for (int k = 0; g && k < g->nconns; k++)
+		if (g->els[g->conns[k].from] == e && g->conns[k].from_port == port) {
+			if (to_port)
+				*to_port = g->conns[k].to_port;
+			return g->els[g->conns[k].to];
+		}
+	return NULL;
+}
+
+static bool is_class_cb(const char *name, void *ctx)
+{
+	(void)ctx;
+	return el_class_find(name) != NULL;
+}
+
+lang_is_class_fn rt_graph_is_class = is_class_cb;
+
+int rt_graph_build(struct rt_router *r, const struct lang_graph *lg, struct rt_graph *g, struct rt_err *err)
+{
+	memset(g, 0, sizeof(*g));
+	g->els = calloc((size_t)lg->ndecls + 1, sizeof(*g->els));
+	g->conns = calloc((size_t)lg->nconns + 1, sizeof(*g->conns));
+	for (int i = 0; i < lg->ndecls; i++) {
+		const struct lang_decl *d = &lg->decls[i];
+		const struct el_class *c = el_class_find(d->cls);
+		if (!c) {
+			rt_errf(err, &d->loc, -ENOENT, "unknown element class '%s'", d->cls);
+			goto fail;
+		}
+		struct el *e = el_new(r, c, d->name, d->config, &d->loc, err);
+		if (!e)
+			goto fail;
+		e->index = i;
+		g->els[g->nels++] = e;
+	}
+	for (int i = 0; i < lg->nconns; i++) {
+		const struct lang_conn *c = &lg->conns[i];
+		g->conns[i] = (struct rt_conn){c->from, c->from_port, c->to, c->to_port, c->loc};
+	}
+	g->nconns = lg->nconns;
+	for (int i = 0; i < g->nels; i++)
+		g->els[i]->graph = g;
+	if (check_ports(g, err) < 0)
+		goto fail;
+	for (int i = 0; i < g->nels; i++) {
+		char why[160];
+		if (el_ports_check(g->els[i]->cls, g->els[i]->nin, g->els[i]->nout, why, sizeof(why)) < 0) {
+			rt_errf(err, &g->els[i]->loc, -EINVAL, "'%s': %s", g->els[i]->name, why);
+			goto fail;
+		}
+	}
+	for (int i = 0; i < g->nels; i++)
+		if (el_init(g->els[i], err) < 0)
+			goto fail;
+	return 0;
+fail:
+	rt_graph_free(g);
+	return err->code ? err->code : -EINVAL;
+}
+
+/* ---- plans ---------------------------------------------------------------- */
+
+static void drop_push(struct el_node *n, int port, struct rt_batch *b)
+{
+	(void)n, (void)port;
+	rt_batch_free(b);
+}
+
+static struct el_node *node_new(struct el *e, int nout)
+{
+	struct el_node *n = rte_zmalloc("el_node", sizeof(*n) + sizeof(struct el_hop) * (size_t)RT_MAX(nout, 1),
+					RTE_CACHE_LINE_SIZE);
+	if (n) {
+		n->e = e;
+		n->state = e ? e->state : NULL;
+		n->nout = nout;
+	}
+	return n;
+}
+
+void rt_plan_free(struct rt_plan *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->nnodes; i++)
+		rte_free(p->nodes[i]);
+	rte_free(p->drop);
+	for (int w = 0; w < RT_MAX_WORKERS; w++)
+		free(p->tasks[w]);
+	free(p->nodes);
+	free(p);
+}
+
+struct rt_plan *rt_plan_compile(struct rt_router *r, const struct rt_graph *g, struct rt_err *err)
+{
+	struct rt_plan *p = calloc(1, sizeof(*p));
+	p->nnodes = g->nels;
+	p->nodes = calloc((size_t)g->nels + 1, sizeof(*p->nodes));
+	p->drop = node_new(NULL, 0);
+	if (!p->drop)
+		goto oom;
+	for (int i = 0; i < g->nels; i++)
+		if (!(p->nodes[i] = node_new(g->els[i], g->els[i]->nout)))
+			goto oom;
+	for (int i = 0; i < g->nels; i++)
+		for (int k = 0; k < p->nodes[i]->nout; k++)
+			p->nodes[i]->hops[k] = (struct el_hop){drop_push, p->drop, 0};
+	for (int k = 0; k < g->nconns; k++) {
+		const struct rt_conn *c = &g->conns[k];
+		struct el_node *to = p->nodes[c->to];
+		p->nodes[c->from]->hops[c->from_port] = (struct el_hop){to->e->cls->push, to, c->to_port};
+	}
+	/* tasks: pinned ones where asked, others round-robin */
+	int nw = r->o.nworkers, next = 0;
+	for (int i = 0; i < g->nels; i++) {
+		struct el *e = g->els[i];
+		if (!e->is_task)
+			continue;
+		int w = e->thread >= 0 ? e->thread % nw : next++ % nw;
+		p->tasks[w] = realloc(p->tasks[w], sizeof(struct el_node *) * (size_t)(p->ntasks[w] + 1));
+		p->tasks[w][p->ntasks[w]++] = p->nodes[i];
+	}
+	return p;
+oom:
+	rt_plan_free(p);
+	rt_errf(err, NULL, -ENOMEM, "out of memory compiling the graph");
+	return NULL;
+}

@@ -1,0 +1,292 @@
+/*
+ * router.c - EAL start-up, the router's lifecycle (load, start, stop,
+ * free), its packet pool, and the hand-off of stop events from workers to
+ * the control thread through a libuv async handle.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "router_int.h"
+
+static bool eal_up, eal_huge;
+
+static bool hugepages_free(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return false;
+	char line[128];
+	long free_pages = 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "HugePages_Free: %ld", &free_pages) == 1)
+			break;
+	fclose(f);
+	/* 256 x 2 MB covers the default pool with room to spare */
+	return free_pages >= 256;
+}
+
+int rt_eal_init(const char *eal_args, int nworkers, struct rt_err *err)
+{
+	(void)nworkers; /* workers are registered threads, not EAL lcores */
+	if (eal_up)
+		return 0;
+	char *argv[64];
+	int argc = 0;
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mboxsh%d", (int)getpid());
+	argv[argc++] = "mboxsh";
+	char *copy = NULL;
+	if (eal_args) {
+		copy = strdup(eal_args);
+		for (char *t = strtok(copy, " \t"); t && argc < 60; t = strtok(NULL, " \t"))
+			argv[argc++] = t;
+		eal_huge = strstr(eal_args, "--no-huge") == NULL;
+	} else {
+		eal_huge = hugepages_free() && !getenv("MBOXSH_NO_HUGE");
+		argv[argc++] = "-l";
+		argv[argc++] = "0";
+		if (!eal_huge) {
+			argv[argc++] = "--no-huge";
+			argv[argc++] = "-m";
+			argv[argc++] = "512";
+		}
+		argv[argc++] = "--no-pci";
+		argv[argc++] = "--no-shconf";
+		argv[argc++] = "--no-telemetry";
+		argv[argc++] = prefix;
+		argv[argc++] = getenv("MBOXSH_EAL_VERBOSE") ? "--log-level=info" : "--log-level=error";
+	}
+	argv[argc] = NULL;
+	int rc = rte_eal_init(argc, argv);
+	free(copy);
+	if (rc < 0)
+		return rt_errf(err, NULL, -EINVAL, "DPDK EAL initialisation failed: %s", rte_strerror(rte_errno));
+	eal_up = true;
+	return 0;
+}
+
+bool rt_eal_hugepages(void) { return eal_huge; }
+
+void rt_eal_cleanup(void)
+{
+	if (eal_up)
+		rte_eal_cleanup();
+	eal_up = false;
+}
+
+static void on_async(uv_async_t *h)
+{
+	struct rt_router *r = h->data;
+	int n = __atomic_exchange_n(&r->please_stops, 0, __ATOMIC_ACQ_REL);
+	for (; n > 0; n--) {
+		if (r->stop_hook)
+			r->stop_hook(r->stop_hook_arg);
+		else
+			__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	}
+	if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) && !r->stopped_notified) {
+		r->stopped_notified = true;
+		rt_router_join(r);
+		if (r->on_stop)
+			r->on_stop(r, r->on_stop_arg);
+	}
+}
+
+struct rt_router *rt_router_new(const struct rt_router_opts *o, struct rt_err *err)
+{
+	static int seq;
+	struct rt_router *r = calloc(1, sizeof(*r));
+	r->o = *o;
+	if (r->o.nworkers < 1)
+		r->o.nworkers = 1;
+	if (r->o.nworkers > RT_MAX_WORKERS) {
+		free(r);
+		rt_errf(err, NULL, -EINVAL, "at most %d workers", RT_MAX_WORKERS);
+		return NULL;
+	}
+	r->loop = o->loop ? o->loop : uv_default_loop();
+	snprintf(r->pool_name, sizeof(r->pool_name), "mb_pool%d", seq++);
+	unsigned n = o->pool_size ? o->pool_size : 16383;
+	r->pool = rte_pktmbuf_pool_create(r->pool_name, n, 256, RT_ANNO_SIZE, RTE_MBUF_DEFAULT_BUF_SIZE,
+					  (int)rte_socket_id());
+	if (!r->pool) {
+		rt_errf(err, NULL, -ENOMEM, "cannot create packet pool of %u buffers: %s", n, rte_strerror(rte_errno));
+		free(r);
+		return NULL;
+	}
+	size_t qsz = rte_rcu_qsbr_get_memsize(RT_MAX_WORKERS);
+	r->qsbr = rte_zmalloc("mb_qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	rte_rcu_qsbr_init(r->qsbr, RT_MAX_WORKERS);
+	uv_async_init(r->loop, &r->async, on_async);
+	r->async.data = r;
+	/* an empty plan, so workers always have one */
+	struct rt_graph empty = {0};
+	r->plan = rt_plan_compile(r, &empty, err);
+	return r;
+}
+
+static void free_graph_and_plan(struct rt_router *r)
+{
+	rt_plan_free(r->plan);
+	r->plan = NULL;
+	rt_graph_free(&r->g);
+	lang_graph_free(&r->flat);
+	free(r->config_text);
+	r->config_text = NULL;
+}
+
+static void async_closed(uv_handle_t *h) { free(h->data); }
+
+void rt_router_free(struct rt_router *r)
+{
+	if (!r)
+		return;
+	rt_router_stop(r);
+	rt_router_join(r);
+	free_graph_and_plan(r);
+	rte_mempool_free(r->pool);
+	rte_free(r->qsbr);
+	/* the async handle is freed with the router once libuv lets go of it */
+	uv_close((uv_handle_t *)&r->async, async_closed);
+}
+
+int rt_router_load(struct rt_router *r, const char *text, const char *file, const char *const *defines,
+		   struct rt_err *err)
+{
+	extern lang_is_class_fn rt_graph_is_class;
+	if (r->started)
+		return rt_errf(err, NULL, -EBUSY, "router already running: use hotconfig");
+	struct lang_graph lg;
+	int rc = lang_parse(text, file ? file : "<config>", defines, rt_graph_is_class, NULL, &lg, err);
+	if (rc < 0)
+		return rc;
+	static const char *known[] = {"mboxsh", "userlevel", "dpdk", "ip", "ip6", "standard", "analysis",
+				      "ethernet", "icmp", "app", "simple", "flow", "classify", "tcpudp", NULL};
+	for (int i = 0; i < lg.nreqs; i++) {
+		bool ok = false;
+		for (int k = 0; known[k] && !ok; k++)
+			ok = !strcmp(lg.reqs[i].what, known[k]);
+		if (!ok) {
+			rc = rt_errf(err, &lg.reqs[i].loc, -ENOENT, "requirement '%s' not available", lg.reqs[i].what);
+			lang_graph_free(&lg);
+			return rc;
+		}
+	}
+	struct rt_graph g;
+	if ((rc = rt_graph_build(r, &lg, &g, err)) < 0) {
+		lang_graph_free(&lg);
+		return rc;
+	}
+	struct rt_plan *p = rt_plan_compile(r, &g, err);
+	if (!p) {
+		rt_graph_free(&g);
+		lang_graph_free(&lg);
+		return err->code;
+	}
+	free_graph_and_plan(r);
+	r->g = g;
+	for (int i = 0; i < r->g.nels; i++)
+		r->g.els[i]->graph = &r->g;
+	r->flat = lg;
+	r->config_text = strdup(text);
+	p->version = ++r->version;
+	__atomic_store_n(&r->plan, p, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int rt_router_start(struct rt_router *r, struct rt_err *err)
+{
+	if (r->started)
+		return 0;
+	int rc = rt_workers_start(r, err);
+	if (rc == 0)
+		r->started = true;
+	return rc;
+}
+
+void rt_router_stop(struct rt_router *r)
+{
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	uv_async_send(&r->async);
+}
+
+void rt_router_please_stop(struct rt_router *r)
+{
+	__atomic_fetch_add(&r->please_stops, 1, __ATOMIC_ACQ_REL);
+	uv_async_send(&r->async);
+}
+
+void rt_router_set_stop_hook(struct rt_router *r, void (*fn)(void *), void *arg)
+{
+	r->stop_hook = fn;
+	r->stop_hook_arg = arg;
+}
+
+void rt_router_on_stop(struct rt_router *r, void (*fn)(struct rt_router *, void *), void *arg)
+{
+	r->on_stop = fn;
+	r->on_stop_arg = arg;
+}
+
+bool rt_router_stopping(const struct rt_router *r) { return __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE); }
+
+void rt_router_join(struct rt_router *r)
+{
+	if (r->started) {
+		__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+		rt_workers_join(r);
+		r->started = false;
+	}
+}
+
+int rt_router_nelements(const struct rt_router *r) { return r->g.nels; }
+struct el *rt_router_element(const struct rt_router *r, int i) { return i >= 0 && i < r->g.nels ? r->g.els[i] : NULL; }
+
+struct el *rt_router_find(const struct rt_router *r, const char *name)
+{
+	for (int i = 0; i < r->g.nels; i++)
+		if (!strcmp(r->g.els[i]->name, name))
+			return r->g.els[i];
+	return NULL;
+}
+
+struct rte_mempool *rt_router_pool(const struct rt_router *r) { return r->pool; }
+uv_loop_t *rt_router_loop(const struct rt_router *r) { return r->loop; }
+int rt_router_nworkers(const struct rt_router *r) { return r->o.nworkers; }
+
+void rt_router_config(const struct rt_router *r, struct rt_buf *out)
+{
+	rt_buf_puts(out, r->config_text ? r->config_text : "");
+}
+
+void rt_router_flatconfig(const struct rt_router *r, struct rt_buf *out) { lang_unparse(&r->flat, out); }
+
+struct rte_mbuf *rt_pkt_alloc(struct rt_router *r)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(r->pool);
+	if (m)
+		rt_anno_reset(m);
+	return m;
+}
+
+struct rte_mbuf *rt_pkt_make(struct rt_router *r, const void *data, uint32_t len)
+{
+	struct rte_mbuf *m = rt_pkt_alloc(r);
+	if (!m)
+		return NULL;
+	char *p = rte_pktmbuf_append(m, (uint16_t)len);
+	if (!p) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memcpy(p, data, len);
+	return m;
+}

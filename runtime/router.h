@@ -1,0 +1,76 @@
+/*
+ * router.h - the router: one running configuration (elements, connections),
+ * its compiled plan, its workers and the control-plane loop it lives on.
+ *
+ * Lifecycle (control thread): rt_eal_init once per process, rt_router_new,
+ * rt_router_load (parse, check, instantiate, compile: nothing runs yet),
+ * rt_router_start (workers), then run the libuv loop until
+ * rt_router_stopped; rt_router_free.  rt_router_stop and
+ * rt_router_please_stop may be called from any thread.
+ */
+#ifndef MB_ROUTER_H
+#define MB_ROUTER_H
+
+#include <uv.h>
+
+#include "el.h"
+#include "lang.h"
+
+struct rte_mempool;
+
+/* EAL start-up.  `eal_args` (may be NULL) are the user's own EAL arguments;
+ * when NULL the safe defaults are used (no hugepages unless present, no
+ * PCI, no shared config, no telemetry, virtual devices only). */
+int rt_eal_init(const char *eal_args, int nworkers, struct rt_err *err);
+void rt_eal_cleanup(void);
+/* "hugepages" or "no hugepages" after rt_eal_init. */
+bool rt_eal_hugepages(void);
+
+struct rt_router_opts {
+	int nworkers;         /* >= 1 */
+	uv_loop_t *loop;      /* control-plane loop (NULL: uv_default_loop) */
+	unsigned pool_size;   /* mbufs in the router's pool (0: default) */
+	bool pin;             /* pin workers with hwloc */
+};
+
+struct rt_router *rt_router_new(const struct rt_router_opts *o, struct rt_err *err);
+void rt_router_free(struct rt_router *r);
+
+/* Parse a Click configuration and build the graph (elements created,
+ * configured, checked and initialised, plan compiled).  On error nothing is
+ * left of the new configuration. */
+int rt_router_load(struct rt_router *r, const char *text, const char *file,
+		   const char *const *defines, struct rt_err *err);
+
+int rt_router_start(struct rt_router *r, struct rt_err *err);
+/* Ask everything to stop (thread-safe, async-signal-unsafe). */
+void rt_router_stop(struct rt_router *r);
+/* A source with STOP true finished: stops the router unless a driver
+ * (DriverManager) takes stop events itself. */
+void rt_router_please_stop(struct rt_router *r);
+/* Hook for DriverManager: called on the control thread for each
+ * please_stop instead of stopping. */
+void rt_router_set_stop_hook(struct rt_router *r, void (*fn)(void *), void *arg);
+bool rt_router_stopping(const struct rt_router *r);
+/* Wait for workers after a stop; returns when all have exited. */
+void rt_router_join(struct rt_router *r);
+/* Called when the router has stopped (on the control thread). */
+void rt_router_on_stop(struct rt_router *r, void (*fn)(struct rt_router *, void *), void *arg);
+
+int rt_router_nelements(const struct rt_router *r);
+struct el *rt_router_element(const struct rt_router *r, int i);
+struct el *rt_router_find(const struct rt_router *r, const char *name);
+struct rte_mempool *rt_router_pool(const struct rt_router *r);
+uv_loop_t *rt_router_loop(const struct rt_router *r);
+int rt_router_nworkers(const struct rt_router *r);
+/* The configuration as loaded / flattened (Click text). */
+void rt_router_config(const struct rt_router *r, struct rt_buf *out);
+void rt_router_flatconfig(const struct rt_router *r, struct rt_buf *out);
+
+/* Allocate a packet from the router's pool with annotations reset; NULL
+ * when the pool is empty. */
+struct rte_mbuf *rt_pkt_alloc(struct rt_router *r);
+/* Allocate and fill with `len` bytes of `data`. */
+struct rte_mbuf *rt_pkt_make(struct rt_router *r, const void *data, uint32_t len);
+
+#endif

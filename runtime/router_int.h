@@ -1,0 +1,82 @@
+/*
+ * router_int.h - the router's internals, shared by graph.c (build, check,
+ * compile), router.c (lifecycle, EAL, pools) and worker.c (workers).
+ */
+#ifndef MB_ROUTER_INT_H
+#define MB_ROUTER_INT_H
+
+#include <pthread.h>
+#include <rte_rcu_qsbr.h>
+
+#include "router.h"
+
+struct rt_conn {
+	int from, from_port, to, to_port; /* element indices */
+	struct rt_loc loc;
+};
+
+/* A graph: the elements and connections of one configuration. */
+struct rt_graph {
+	struct el **els;
+	int nels;
+	struct rt_conn *conns;
+	int nconns;
+};
+
+/* A compiled plan: what workers run (decision 4).  Immutable once
+ * published; retired after a grace period (decision 5). */
+struct rt_plan {
+	uint64_t version;
+	int nnodes;
+	struct el_node **nodes;        /* by element index */
+	struct el_node *drop;          /* sink for unconnected optional outputs */
+	int ntasks[RT_MAX_WORKERS];
+	struct el_node **tasks[RT_MAX_WORKERS];
+};
+
+struct rt_worker {
+	struct rt_router *r;
+	unsigned id;
+	pthread_t thread;
+	int cpu;                       /* core it is pinned to, -1 if not */
+	volatile uint64_t loops, busy_loops, pkts;
+} __rte_cache_aligned;
+
+struct rt_router {
+	struct rt_router_opts o;
+	uv_loop_t *loop;
+	uv_async_t async;
+	struct rte_mempool *pool;
+	char pool_name[32];
+
+	struct rt_graph g;
+	struct lang_graph flat;        /* as parsed, for flatconfig */
+	char *config_text;
+	uint64_t version;
+
+	struct rt_plan *plan;          /* published with an atomic store */
+	struct rte_rcu_qsbr *qsbr;
+
+	struct rt_worker workers[RT_MAX_WORKERS];
+	bool started;
+	volatile int stop;             /* set once to stop workers */
+	volatile int please_stops;     /* pending please_stop events */
+	void (*stop_hook)(void *);
+	void *stop_hook_arg;
+	void (*on_stop)(struct rt_router *, void *);
+	void *on_stop_arg;
+	bool stopped_notified;
+};
+
+/* graph.c */
+int rt_graph_build(struct rt_router *r, const struct lang_graph *lg, struct rt_graph *g, struct rt_err *err);
+void rt_graph_free(struct rt_graph *g);
+struct rt_plan *rt_plan_compile(struct rt_router *r, const struct rt_graph *g, struct rt_err *err);
+void rt_plan_free(struct rt_plan *p);
+
+/* worker.c */
+int rt_workers_start(struct rt_router *r, struct rt_err *err);
+void rt_workers_join(struct rt_router *r);
+void rt_pin_worker(struct rt_worker *w, int nworkers);
+
+#endif
