@@ -68,7 +68,8 @@ static int router_read(struct rt_router *r, const char *h, struct rt_buf *out, s
 	return 0;
 }
 
-int rt_ctl_read(struct rt_router *r, const char *hname, struct rt_buf *out, struct rt_err *err)
+int rt_ctl_read_param(struct rt_router *r, const char *hname, const char *param, struct rt_buf *out,
+		      struct rt_err *err)
 {
 	const char *h;
 	bool top;
@@ -77,7 +78,12 @@ int rt_ctl_read(struct rt_router *r, const char *hname, struct rt_buf *out, stru
 		return router_read(r, h, out, err);
 	if (!e)
 		return err->code;
-	return el_handler_read(e, h, out, err);
+	return el_handler_read_param(e, h, param, out, err);
+}
+
+int rt_ctl_read(struct rt_router *r, const char *hname, struct rt_buf *out, struct rt_err *err)
+{
+	return rt_ctl_read_param(r, hname, NULL, out, err);
 }
 
 int rt_ctl_write(struct rt_router *r, const char *hname, const char *value, struct rt_err *err)
@@ -118,7 +124,7 @@ int rt_ctl_check(struct rt_router *r, const char *hname, bool write, struct rt_e
 	const struct el_handler *hd = el_handler_find(e, h);
 	if (!hd)
 		return rt_errf(err, NULL, -ENOENT, "no handler '%s.%s'", e->name, h);
-	if (write ? !hd->write : !hd->read)
+	if (write ? !hd->write : !(hd->read || hd->read_param))
 		return rt_errf(err, NULL, -EPERM, "handler '%s.%s' is not %s", e->name, h, write ? "writable" : "readable");
 	return 0;
 }

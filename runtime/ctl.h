@@ -15,6 +15,9 @@
  * "flatconfig", "list", "classes", "requirements", "handlers") given bare or
  * as ".name".  The value is appended to out as the handler produced it. */
 int rt_ctl_read(struct rt_router *r, const char *hname, struct rt_buf *out, struct rt_err *err);
+/* Read with a parameter (Click's "READ h param"); NULL/"" = plain read. */
+int rt_ctl_read_param(struct rt_router *r, const char *hname, const char *param, struct rt_buf *out,
+		      struct rt_err *err);
 /* Write a handler ("elem.handler" or router "stop"). */
 int rt_ctl_write(struct rt_router *r, const char *hname, const char *value, struct rt_err *err);
 /* Is the handler readable / writable?  (ControlSocket CHECKREAD/CHECKWRITE) */

@@ -358,12 +358,30 @@ int el_handler_read(struct el *e, const char *name, struct rt_buf *out, struct r
 	const struct el_handler *h = el_handler_find(e, name);
 	if (!h)
 		return rt_errf(err, NULL, -ENOENT, "no handler '%s.%s'", e->name, name);
+	if (!h->read && h->read_param)
+		return h->read_param(e, h->arg, "", out, err);
 	if (!h->read)
 		return rt_errf(err, NULL, -EPERM, "handler '%s.%s' is not readable", e->name, name);
 	int rc = h->read(e, h->arg, out);
 	if (rc < 0)
 		return rt_errf(err, NULL, rc, "handler '%s.%s' read failed", e->name, name);
 	return 0;
+}
+
+int el_handler_read_param(struct el *e, const char *name, const char *param, struct rt_buf *out,
+			  struct rt_err *err)
+{
+	if (!param || !*param)
+		return el_handler_read(e, name, out, err);
+	const struct el_handler *h = el_handler_find(e, name);
+	if (!h)
+		return rt_errf(err, NULL, -ENOENT, "no handler '%s.%s'", e->name, name);
+	if (!h->read_param)
+		return rt_errf(err, NULL, -EINVAL, "handler '%s.%s' takes no parameter", e->name, name);
+	int rc = h->read_param(e, h->arg, param, out, err);
+	if (rc < 0 && !err->code)
+		rt_errf(err, NULL, rc, "handler '%s.%s' read failed", e->name, name);
+	return rc;
 }
 
 int el_handler_write(struct el *e, const char *name, const char *value, struct rt_err *err)
@@ -393,7 +411,8 @@ void el_handler_list(const struct el *e, struct rt_buf *out)
 				if (dup)
 					continue;
 			}
-			rt_buf_printf(out, "%s\t%s%s\n", h->name, h->read ? "r" : "", h->write ? "w" : "");
+			rt_buf_printf(out, "%s\t%s%s\n", h->name, h->read || h->read_param ? "r" : "",
+				      h->write ? "w" : "");
 		}
 	}
 }

@@ -93,8 +93,11 @@ struct el_handler {
 	intptr_t arg;
 	unsigned flags;
 	const char *doc;
+	/* Read with a parameter (Click's "READ h param", e.g. a route lookup);
+	 * when set, a read with a parameter calls this instead of read. */
+	int (*read_param)(struct el *e, intptr_t arg, const char *param, struct rt_buf *out, struct rt_err *err);
 };
-#define EL_HANDLERS_END { NULL, NULL, NULL, 0, 0, NULL }
+#define EL_HANDLERS_END { NULL, NULL, NULL, 0, 0, NULL, NULL }
 
 /* ---- classes ------------------------------------------------------------ */
 
@@ -208,6 +211,9 @@ void el_free(struct el *e);
  * class's.  Returns NULL when there is none. */
 const struct el_handler *el_handler_find(const struct el *e, const char *name);
 int el_handler_read(struct el *e, const char *name, struct rt_buf *out, struct rt_err *err);
+/* Read with a parameter (NULL or "" = plain read). */
+int el_handler_read_param(struct el *e, const char *name, const char *param, struct rt_buf *out,
+			  struct rt_err *err);
 int el_handler_write(struct el *e, const char *name, const char *value, struct rt_err *err);
 /* List handler names with their modes ("count r", "reset w") into out. */
 void el_handler_list(const struct el *e, struct rt_buf *out);

@@ -261,6 +261,7 @@ struct el *rt_router_find(const struct rt_router *r, const char *name)
 struct rte_mempool *rt_router_pool(const struct rt_router *r) { return r->pool; }
 uv_loop_t *rt_router_loop(const struct rt_router *r) { return r->loop; }
 int rt_router_nworkers(const struct rt_router *r) { return r->o.nworkers; }
+struct rte_rcu_qsbr *rt_router_qsbr(const struct rt_router *r) { return r->qsbr; }
 
 void rt_router_config(const struct rt_router *r, struct rt_buf *out)
 {

@@ -63,6 +63,9 @@ struct el *rt_router_find(const struct rt_router *r, const char *name);
 struct rte_mempool *rt_router_pool(const struct rt_router *r);
 uv_loop_t *rt_router_loop(const struct rt_router *r);
 int rt_router_nworkers(const struct rt_router *r);
+/* The router's QSBR variable: structures read by workers and changed by the
+ * control plane (rte_lpm's tbl8 groups, rule sets) reclaim through it. */
+struct rte_rcu_qsbr *rt_router_qsbr(const struct rt_router *r);
 /* The configuration as loaded / flattened (Click text). */
 void rt_router_config(const struct rt_router *r, struct rt_buf *out);
 void rt_router_flatconfig(const struct rt_router *r, struct rt_buf *out);
