@@ -27,6 +27,20 @@ int rt_errf(struct rt_err *err, const struct rt_loc *loc, int code, const char *
 	return code;
 }
 
+void rt_err_prefix(struct rt_err *err, const char *prefix)
+{
+	size_t pl = strlen(prefix) + 2, ml = strlen(err->msg);
+	if (pl >= sizeof(err->msg))
+		return;
+	if (pl + ml >= sizeof(err->msg))
+		ml = sizeof(err->msg) - pl - 1;
+	memmove(err->msg + pl, err->msg, ml);
+	err->msg[pl + ml] = 0;
+	memcpy(err->msg, prefix, pl - 2);
+	err->msg[pl - 2] = ':';
+	err->msg[pl - 1] = ' ';
+}
+
 const char *rt_err_str(const struct rt_err *err, char *buf, size_t len)
 {
 	if (err->loc.file && err->loc.line > 0) {

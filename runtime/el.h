@@ -275,4 +275,30 @@ static inline void el_split_flush(struct el_node *n, struct el_split *s)
 	}
 }
 
+/* Send each packet of b out of port[i] (a negative port drops it).  Packets
+ * keep their order within each port.  Used by classifiers and switches
+ * with many outputs. */
+static inline void el_output_by_port(struct el_node *n, struct rt_batch *b, const int16_t *port)
+{
+	struct rt_batch out;
+	uint64_t todo = b->n == 64 ? ~0ull : ((1ull << b->n) - 1);
+	while (todo) {
+		int first = __builtin_ctzll(todo);
+		int p = port[first];
+		out.n = 0;
+		for (uint64_t t = todo; t; t &= t - 1) {
+			int i = __builtin_ctzll(t);
+			if (port[i] == p) {
+				out.pkts[out.n++] = b->pkts[i];
+				todo &= ~(1ull << i);
+			}
+		}
+		if (p >= 0 && p < n->nout)
+			el_output(n, p, &out);
+		else
+			rt_batch_free(&out);
+	}
+	b->n = 0;
+}
+
 #endif

@@ -30,6 +30,8 @@ struct rt_err {
 /* Record an error (first one wins) and return its negative code. */
 int rt_errf(struct rt_err *err, const struct rt_loc *loc, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Prefix the message with "prefix: " (e.g. an element name), truncating. */
+void rt_err_prefix(struct rt_err *err, const char *prefix);
 /* Format "file:line:col: msg" (or just msg) into buf. */
 const char *rt_err_str(const struct rt_err *err, char *buf, size_t len);
 static inline void rt_err_clear(struct rt_err *err) { err->code = 0; err->loc.file = NULL; err->msg[0] = 0; }

@@ -4,6 +4,7 @@
  * the run ends, and, when run by a person on a terminal, shows live
  * counters once a second.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -179,6 +180,18 @@ static int run(struct rt_router *r, const struct opts *o)
 	return 0;
 }
 
+/* NAME=VALUE with NAME an identifier (Click's command-line definitions). */
+static bool is_definition(const char *a)
+{
+	const char *eq = strchr(a, '=');
+	if (!eq || eq == a || !(isalpha((unsigned char)a[0]) || a[0] == '_'))
+		return false;
+	for (const char *p = a; p < eq; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return false;
+	return true;
+}
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option lopts[] = {
@@ -229,7 +242,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	for (int i = optind; i < argc; i++) {
-		if (strchr(argv[i], '=') && argv[i][0] != '=' && !strchr(argv[i], '/'))
+		if (is_definition(argv[i]))
 			o->defines[o->ndefines++] = argv[i];
 		else if (!o->file && !o->expr)
 			o->file = argv[i];

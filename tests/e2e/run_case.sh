@@ -13,9 +13,10 @@ set -u
 MBOXSH=$1
 CASE=$2
 DATA=${MBOXSH_DATA:-$(dirname "$0")/../../../shared/data}
+E2E=$(cd "$(dirname "$0")" && pwd)
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
-export DATA OUT CASE
+export DATA OUT CASE E2E
 args=""
 [ -f "$CASE/args" ] && args=$(eval "echo $(cat "$CASE/args")")
 want_status=0

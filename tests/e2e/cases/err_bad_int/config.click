@@ -1,0 +1,2 @@
+// a comment line
+src :: InfiniteSource(LIMIT many) -> Discard;

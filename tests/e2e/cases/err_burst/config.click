@@ -1,0 +1,1 @@
+src :: InfiniteSource(BURST 100) -> Discard;

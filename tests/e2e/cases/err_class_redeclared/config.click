@@ -1,0 +1,2 @@
+elementclass A { input -> output }
+elementclass A { input -> output }

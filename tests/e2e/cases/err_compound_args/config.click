@@ -1,0 +1,2 @@
+elementclass P { $a | input -> Paint($a) -> output }
+InfiniteSource -> P(1, 2) -> Discard;

@@ -1,0 +1,2 @@
+src :: InfiniteSource -> Discard;
+src -> Discard;

@@ -1,0 +1,1 @@
+InfiniteSource -> c :: Counter(5) -> Discard;

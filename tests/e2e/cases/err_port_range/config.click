@@ -1,0 +1,2 @@
+src :: InfiniteSource -> c :: Counter;
+c [1] -> Discard;

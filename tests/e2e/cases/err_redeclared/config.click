@@ -1,0 +1,2 @@
+c :: Counter;
+c :: Counter;

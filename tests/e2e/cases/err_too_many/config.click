@@ -1,0 +1,1 @@
+src :: InfiniteSource(a, 1, 2, true, 5) -> Discard;

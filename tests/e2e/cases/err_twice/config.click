@@ -1,0 +1,1 @@
+src :: InfiniteSource(LIMIT 1, LIMIT 2) -> Discard;
