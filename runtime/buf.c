@@ -99,6 +99,8 @@ void rt_buf_puts(struct rt_buf *b, const char *s) { rt_buf_add(b, s, strlen(s));
 
 void rt_buf_vprintf(struct rt_buf *b, const char *fmt, va_list ap)
 {
+	if (!fmt)
+		return;
 	va_list ap2;
 	va_copy(ap2, ap);
 	int n = vsnprintf(NULL, 0, fmt, ap2);
