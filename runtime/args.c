@@ -112,11 +112,15 @@ int el_arg_keyword(const char *arg, const char **val)
 		return 0;
 	while (isupper((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_' || *s == ':')
 		s++;
-	if (*s && !isspace((unsigned char)*s))
+	/* Click: a keyword is followed by whitespace and a value; a bare
+	 * upper-case word ("DST") is a positional argument. */
+	if (!*s || !isspace((unsigned char)*s))
 		return 0;
 	int n = (int)(s - arg);
 	while (isspace((unsigned char)*s))
 		s++;
+	if (!*s)
+		return 0;
 	*val = s;
 	return n;
 }

@@ -162,6 +162,16 @@ static int set_arg(struct el *e, int i, const char *val, struct rt_err *err)
 	return 0;
 }
 
+/* Move argv[k] to the front part kept for configure(); swapping keeps
+ * every string owned by argv, so el_argv_free frees them all. */
+static void take_rest(char **argv, int *rest, int k)
+{
+	char *t = argv[*rest];
+	argv[*rest] = argv[k];
+	argv[k] = t;
+	(*rest)++;
+}
+
 /* Parse argv against the class's table; arguments the table does not take
  * are moved to the front of argv and their count returned. */
 static int parse_table(struct el *e, int argc, char **argv, struct rt_err *err)
@@ -185,8 +195,7 @@ static int parse_table(struct el *e, int argc, char **argv, struct rt_err *err)
 					row = i;
 			if (row < 0) {
 				if (e->cls->configure) { /* the class may take it */
-					argv[rest++] = argv[k];
-					argv[k] = NULL;
+					take_rest(argv, &rest, k);
 					continue;
 				}
 				return rt_errf(err, &e->loc, -EINVAL, "%s: unknown argument '%.*s'", e->name, kwlen, argv[k]);
@@ -198,8 +207,7 @@ static int parse_table(struct el *e, int argc, char **argv, struct rt_err *err)
 				pos++;
 			if (seen_kw || pos >= ntab) {
 				if (e->cls->configure) {
-					argv[rest++] = argv[k];
-					argv[k] = NULL;
+					take_rest(argv, &rest, k);
 					continue;
 				}
 				if (!*argv[k])

@@ -50,7 +50,10 @@ struct rt_anno {
 };
 
 #define RT_NH_NONE 0xffff
-#define RT_AF_BAD 0x01   /* marked bad by a checker */
+#define RT_AF_BAD 0x01       /* marked bad by a checker */
+#define RT_AF_FIXIPSRC 0x02  /* FixIPSrc should rewrite the source (set by ICMPError) */
+#define RT_AF_LINK_BCAST 0x04 /* arrived as a link-level broadcast/multicast (sources set it) */
+
 
 #define RT_ANNO_SIZE RTE_ALIGN_CEIL(sizeof(struct rt_anno), RTE_MBUF_PRIV_ALIGN)
 
@@ -93,5 +96,12 @@ static inline uint32_t rt_len(struct rte_mbuf *m) { return rte_pktmbuf_data_len(
 
 /* Index of the worker running this thread (0 on the control thread). */
 extern __thread unsigned rt_wid;
+
+/* Set RT_AF_LINK_BCAST from an Ethernet frame's destination (group bit). */
+static inline void rt_anno_link_from_ether(struct rte_mbuf *m)
+{
+	if (rt_len(m) >= 6 && (rt_data(m)[0] & 1))
+		rt_anno(m)->flags |= RT_AF_LINK_BCAST;
+}
 
 #endif

@@ -37,8 +37,8 @@ static void test_keyword(void **st)
 	const char *v;
 	assert_int_equal(el_arg_keyword("LIMIT 5", &v), 5);
 	assert_string_equal(v, "5");
-	assert_int_equal(el_arg_keyword("STOP", &v), 4);
-	assert_string_equal(v, "");
+	assert_int_equal(el_arg_keyword("STOP", &v), 0);  /* bare word: positional */
+	assert_int_equal(el_arg_keyword("DST ", &v), 0);
 	assert_int_equal(el_arg_keyword("Limit 5", &v), 0);
 	assert_int_equal(el_arg_keyword("12/0800", &v), 0);
 	assert_int_equal(el_arg_keyword("A_B2  x y", &v), 4);
