@@ -218,6 +218,28 @@ static int parse_data(const char *s, struct el_data *d, struct rt_err *err)
 				e = s + strlen(s);
 			rt_buf_add(&b, s + 1, (size_t)(e - s - 1));
 			s = *e ? e + 1 : e;
+		} else if (s[0] == '\\' && s[1] == '<') {
+			/* Click also takes unquoted hex blocks: RatedSource(\<0800>) */
+			const char *e = strchr(s, '>');
+			if (!e) {
+				rt_buf_free(&b);
+				return rt_errf(err, NULL, -EINVAL, "unterminated \\< in data");
+			}
+			char *q = malloc((size_t)(e - s) + 4);
+			q[0] = '"';
+			memcpy(q + 1, s, (size_t)(e - s) + 1);
+			q[e - s + 2] = '"';
+			q[e - s + 3] = 0;
+			struct el_data part;
+			int rc = parse_data(q, &part, err);
+			free(q);
+			if (rc < 0) {
+				rt_buf_free(&b);
+				return rc;
+			}
+			rt_buf_add(&b, part.p, part.len);
+			free(part.p);
+			s = e + 1;
 		} else {
 			rt_buf_add(&b, s++, 1);
 		}

@@ -92,8 +92,8 @@ int rt_ctl_write(struct rt_router *r, const char *hname, const char *value, stru
 	bool top;
 	struct el *e = split_name(r, hname, &h, err, &top);
 	if (top) {
-		if (!strcmp(h, "stop")) {
-			rt_router_stop(r);
+		if (!strcmp(h, "stop")) { /* a stop event, as in Click: a DriverManager may take it */
+			rt_router_please_stop(r);
 			return 0;
 		}
 		for (int i = 0; router_read_names[i]; i++)

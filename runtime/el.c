@@ -89,6 +89,19 @@ static void describe(int lo, int hi, char *buf, size_t len)
 		snprintf(buf, len, "%d to %d", lo, hi);
 }
 
+void el_ports_limits(const struct el_class *c, int *ilo, int *ihi, int *olo, int *ohi, bool *out_eq)
+{
+	const char *spec = c->ports ? c->ports : "1/1";
+	const char *slash = strchr(spec, '/');
+	*out_eq = slash && !strcmp(slash + 1, "=");
+	if (!slash || spec_range(spec, slash, ilo, ihi))
+		*ilo = *ihi = 0;
+	if (*out_eq)
+		*olo = *ilo, *ohi = *ihi;
+	else if (!slash || spec_range(slash + 1, slash + strlen(slash), olo, ohi))
+		*olo = *ohi = 0;
+}
+
 int el_ports_check(const struct el_class *c, int nin, int nout, char *why, size_t whylen)
 {
 	const char *spec = c->ports ? c->ports : "1/1";

@@ -218,6 +218,9 @@ int el_handler_write(struct el *e, const char *name, const char *value, struct r
 /* List handler names with their modes ("count r", "reset w") into out. */
 void el_handler_list(const struct el *e, struct rt_buf *out);
 
+/* The class's port counts as ranges (hi = INT32_MAX: unbounded); out_eq
+ * when outputs equal inputs ("-/="). */
+void el_ports_limits(const struct el_class *c, int *ilo, int *ihi, int *olo, int *ohi, bool *out_eq);
 /* Port count check against the class's spec. */
 int el_ports_check(const struct el_class *c, int nin, int nout, char *why, size_t whylen);
 

@@ -21,37 +21,6 @@ void rt_graph_free(struct rt_graph *g)
 	memset(g, 0, sizeof(*g));
 }
 
-/* Port counts of the class spec, as ranges. */
-static void spec_limits(const struct el_class *c, int *ilo, int *ihi, int *olo, int *ohi, bool *out_eq)
-{
-	char why[160];
-	/* probe counts 0..64: exact for every spec form, and cheap */
-	*ilo = -1, *ihi = -1, *olo = -1, *ohi = -1;
-	const char *spec = c->ports ? c->ports : "1/1";
-	*out_eq = strstr(spec, "/=") != NULL;
-	for (int n = 0; n <= 64; n++) {
-		/* inputs: find an output count that makes it valid */
-		for (int m = 0; m <= 64; m++)
-			if (el_ports_check(c, n, *out_eq ? n : m, why, sizeof(why)) == 0) {
-				if (*ilo < 0)
-					*ilo = n;
-				*ihi = n;
-				break;
-			}
-		if (!*out_eq && el_ports_check(c, *ilo < 0 ? 0 : *ilo, n, why, sizeof(why)) == 0) {
-			if (*olo < 0)
-				*olo = n;
-			*ohi = n;
-		}
-	}
-	if (*ihi == 64)
-		*ihi = INT32_MAX;
-	if (*ohi == 64)
-		*ohi = INT32_MAX;
-	if (*out_eq)
-		*olo = *ilo, *ohi = *ihi;
-}
-
 static const char *plural(int n, const char *word, char *buf, size_t len)
 {
 	snprintf(buf, len, "%d %s%s", n, word, n == 1 ? "" : "s");
@@ -67,7 +36,7 @@ static int check_ports(struct rt_graph *g, struct rt_err *err)
 		struct el *e = g->els[i];
 		int ilo, ihi, olo, ohi;
 		bool out_eq;
-		spec_limits(e->cls, &ilo, &ihi, &olo, &ohi, &out_eq);
+		el_ports_limits(e->cls, &ilo, &ihi, &olo, &ohi, &out_eq);
 		if (e->nin_cfg >= 0)
 			ilo = ihi = e->nin_cfg;
 		if (e->nout_cfg >= 0)

@@ -224,10 +224,21 @@ void rt_router_please_stop(struct rt_router *r)
 	uv_async_send(&r->async);
 }
 
-void rt_router_set_stop_hook(struct rt_router *r, void (*fn)(void *), void *arg)
+int rt_router_set_stop_hook(struct rt_router *r, void (*fn)(void *), void *arg)
 {
+	if (r->stop_hook && (r->stop_hook != fn || r->stop_hook_arg != arg))
+		return -EBUSY;
 	r->stop_hook = fn;
 	r->stop_hook_arg = arg;
+	return 0;
+}
+
+void rt_router_clear_stop_hook(struct rt_router *r, void (*fn)(void *), void *arg)
+{
+	if (r->stop_hook == fn && r->stop_hook_arg == arg) {
+		r->stop_hook = NULL;
+		r->stop_hook_arg = NULL;
+	}
 }
 
 void rt_router_on_stop(struct rt_router *r, void (*fn)(struct rt_router *, void *), void *arg)

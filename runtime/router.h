@@ -49,8 +49,11 @@ void rt_router_stop(struct rt_router *r);
  * (DriverManager) takes stop events itself. */
 void rt_router_please_stop(struct rt_router *r);
 /* Hook for DriverManager: called on the control thread for each
- * please_stop instead of stopping. */
-void rt_router_set_stop_hook(struct rt_router *r, void (*fn)(void *), void *arg);
+ * please_stop instead of stopping.  Returns -EBUSY when another owner
+ * holds it (a second DriverManager). */
+int rt_router_set_stop_hook(struct rt_router *r, void (*fn)(void *), void *arg);
+/* Release the hook if (fn, arg) still holds it. */
+void rt_router_clear_stop_hook(struct rt_router *r, void (*fn)(void *), void *arg);
 bool rt_router_stopping(const struct rt_router *r);
 /* Wait for workers after a stop; returns when all have exited. */
 void rt_router_join(struct rt_router *r);

@@ -55,6 +55,7 @@ char *rt_buf_steal(struct rt_buf *b);
 /* ---- misc -------------------------------------------------------------- */
 
 #define RT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* Arguments are evaluated twice: pass plain values, never calls. */
 #define RT_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define RT_MAX(a, b) ((a) > (b) ? (a) : (b))
 

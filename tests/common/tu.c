@@ -122,6 +122,7 @@ int tu_run(struct rt_router *r, int timeout_ms)
 	struct tu_timer tm = {.r = r};
 	uv_loop_t *loop = rt_router_loop(r);
 	uv_timer_init(loop, &tm.t);
+	uv_update_time(loop);
 	tm.t.data = &tm;
 	uv_timer_start(&tm.t, tu_timeout, (uint64_t)timeout_ms, 0);
 	rt_router_on_stop(r, tu_stopped, loop);

@@ -137,6 +137,10 @@ static void test_strings(void **st)
 	assert_memory_equal(d.p, "\x0a\x0b\xff" "AB", 5);
 	free(d.p);
 	bad(EL_T_DATA, "\"\\<0a 0>\"", "odd number of hex digits in data");
+	ok(EL_T_DATA, "\\<08 00>x", &d);
+	assert_int_equal(d.len, 3);
+	assert_memory_equal(d.p, "\x08\x00x", 3);
+	free(d.p);
 	bad(EL_T_WORD, "two words", "expected word, not 'two words'");
 }
 
