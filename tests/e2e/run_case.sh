@@ -45,6 +45,7 @@ if [ -f expected_err ]; then
 fi
 if [ -f files ]; then
 	while read -r got want; do
+		want=$(eval "echo $want")
 		if ! cmp -s "$OUT/$got" "$want"; then
 			echo "output file $got differs from $want"
 			fail=1

@@ -1,0 +1,1 @@
+RatedSource(RATE 2000, LIMIT 20, STOP true) -> c :: Counter -> Discard;

@@ -1,0 +1,1 @@
+src :: InfiniteSource(LIMIT 1, STOP true) -> c :: Counter -> Discard;
