@@ -1,0 +1,50 @@
+#!/bin/sh
+# The command line: Click's userlevel options through `mboxsh` and the
+# `click` link.  Usage: test_cli.sh BUILD_DIR
+set -u
+B=$1
+fails=0
+check() { # name, expected, actual
+	if [ "$2" = "$3" ]; then
+		echo "ok $1"
+	else
+		echo "FAIL $1: expected [$2], got [$3]"
+		fails=$((fails + 1))
+	fi
+}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+printf 'src :: InfiniteSource(LIMIT $N, STOP true) -> c :: Counter -> Discard;\n' >"$T/c.click"
+
+check "click link, positional file, definition" 7 "$("$B/click" "$T/c.click" N=7 -h c.count 2>&1)"
+check "mboxsh -f" 3 "$("$B/mboxsh" --no-live -f "$T/c.click" N=3 -h c.count 2>&1)"
+check "-f - reads stdin" 4 "$("$B/mboxsh" --no-live -f - N=4 -h c.count <"$T/c.click" 2>&1)"
+check "-e expression" 2 "$("$B/click" -e 'InfiniteSource(LIMIT 2, STOP true) -> c :: Counter -> Discard' -h c.count 2>&1)"
+check "-q -o - flattens without running" "// flat configuration
+src :: InfiniteSource(LIMIT 5, STOP true);
+c :: Counter;
+Discard@3 :: Discard;
+src -> c;
+c -> Discard@3;" "$("$B/click" -q -o - -f "$T/c.click" N=5 2>&1)"
+"$B/click" -q -o "$T/flat.click" -f "$T/c.click" N=6
+check "-o FILE then run the flat file" 6 "$("$B/click" "$T/flat.click" -h c.count 2>&1)"
+check "-q runs nothing" 0 "$("$B/click" -q "$T/c.click" N=5 -h c.count 2>&1)"
+check "two handlers, Click's format" "c.count:
+1
+
+c.byte_count:
+69" "$("$B/click" "$T/c.click" N=1 -h c.count -h c.byte_count 2>&1)"
+out=$("$B/click" -e 'x :: Foo' 2>&1); st=$?
+check "bad config exit status" 1 "$st"
+check "bad config message" "<expr>:1:6: unknown element class 'Foo'
+Router could not be initialized!" "$out"
+out=$("$B/click" "$T/nosuch.click" 2>&1); st=$?
+check "missing file" "1 $T/nosuch.click: No such file or directory" "$st $out"
+"$B/mboxsh" --bogus >/dev/null 2>&1; check "bad option" 1 $?
+check "--version" "mboxsh 0.1.0 (Click language compatible)" "$("$B/mboxsh" --version)"
+"$B/mboxsh" --help | grep -q -- '--handler ELEM.H'; check "--help" 0 $?
+check "router stop handler via Script" "stopped" "$("$B/click" -e 'InfiniteSource -> Discard; Script(wait 20ms, print "stopped", write stop)' 2>&1)"
+check "-j out of range" "1" "$("$B/mboxsh" -j 99 -e 'Idle' >/dev/null 2>&1; echo $?)"
+"$B/mboxsh" --doc-elements | grep -q '^## Counter'; check "--doc-elements" 0 $?
+echo "cli: $((17 - fails)) passed, $fails failed"
+[ "$fails" -eq 0 ]
