@@ -56,7 +56,7 @@ static int run_config(const char *name, const char *config, const char *count_ha
 
 /* An Ethernet/IPv4/UDP frame to 10.0.1.5 with a valid header checksum. */
 #define ROUTER_PKT                                                                                   \
-	"\\<00 11 22 33 44 55 00 66 77 88 99 aa 08 00 45 00 00 2e 00 00 00 00 40 11 64 6a 0a 00 00 01" \
+	"\\<00 11 22 33 44 55 00 66 77 88 99 aa 08 00 45 00 00 2e 00 00 00 00 40 11 65 ba 0a 00 00 01" \
 	" 0a 00 01 05 04 d2 00 35 00 1a 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00>"
 
 int main(int argc, char **argv)
