@@ -374,9 +374,11 @@ static void aq_push_arp(struct el_node *n, struct rt_batch *b)
 		    ah->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
 		    ah->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REPLY) || (sha[0] & 1) || !ip)
 			continue;
-		struct aq_entry *a = aq_find(s, ip);
+		/* learn from every reply, asked for or not, as Click does;
+		 * bounded by the table's capacity */
+		struct aq_entry *a = aq_ensure(s, ip, now);
 		if (!a)
-			continue; /* never asked for: ignored (slots are not reused) */
+			continue;
 		uint64_t w = 0;
 		memcpy(&w, sha, 6);
 		w |= AQ_KNOWN | AQ_VALID;

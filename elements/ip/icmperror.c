@@ -287,7 +287,7 @@ static struct rte_mbuf *icmperr_make(struct el *e, struct icmperr *s, struct rte
 	an->dst_ip = nip->dst_addr;
 	if (s->set_fix)
 		an->flags |= RT_AF_FIXIPSRC;
-	an->timestamp = now;
+	an->timestamp = rt_anno(m)->timestamp ? rt_anno(m)->timestamp : now; /* as its cause */
 	rt_set_nh(q, 0);
 	return q;
 }

@@ -122,3 +122,16 @@ def mixed_udp_tcp():
 if __name__ == "__main__":
     write_pcap("router_in.pcap", router_input())
     write_pcap("mixed.pcap", mixed_udp_tcp())
+
+
+def router_arp_replies():
+    """ARP replies arriving on the router's interface 1 for its next hops."""
+    f = []
+    for i, ip in enumerate(("10.0.1.5", "10.0.1.7", "10.0.1.9")):
+        m = "00:20:6f:00:01:0%d" % (i + 1)
+        f.append(eth(ROUTER_MAC1, m, 0x0806, arp(2, m, ip, ROUTER_MAC1, "10.0.1.1")))
+    return f
+
+
+if __name__ == "__main__":
+    write_pcap("router_arp1.pcap", router_arp_replies())
