@@ -269,8 +269,11 @@ int main(int argc, char **argv)
 {
 	struct opts o = {0};
 	o.as_click = !strcmp(basename(argv[0]), "click");
-	if (parse_args(argc, argv, &o))
+	if (parse_args(argc, argv, &o)) {
+		free(o.handlers);
+		free(o.defines);
 		return 1;
+	}
 	char *text = NULL;
 	const char *fname = "<expr>";
 	if (o.file) {
@@ -278,6 +281,8 @@ int main(int argc, char **argv)
 		fname = strcmp(o.file, "-") ? o.file : "<stdin>";
 		if (!text) {
 			fprintf(stderr, "%s: %s\n", o.file, strerror(errno));
+			free(o.handlers);
+			free(o.defines);
 			return 1;
 		}
 	} else if (o.expr) {
@@ -294,6 +299,8 @@ int main(int argc, char **argv)
 	if (rt_eal_init(o.eal, o.workers, &err) < 0) {
 		fprintf(stderr, "mboxsh: %s\n", err.msg);
 		free(text);
+		free(o.handlers);
+		free(o.defines);
 		return 1;
 	}
 	struct rt_router_opts ro = {.nworkers = o.workers, .pin = true};
