@@ -3,6 +3,7 @@
 # `click` link.  Usage: test_cli.sh BUILD_DIR
 set -u
 B=$1
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
 fails=0
 check() { # name, expected, actual
 	if [ "$2" = "$3" ]; then
@@ -46,5 +47,14 @@ check "--version" "mboxsh 0.1.0 (Click language compatible)" "$("$B/mboxsh" --ve
 check "router stop handler via Script" "stopped" "$("$B/click" -e 'InfiniteSource -> Discard; Script(wait 20ms, print "stopped", write stop)' 2>&1)"
 check "-j out of range" "1" "$("$B/mboxsh" -j 99 -e 'Idle' >/dev/null 2>&1; echo $?)"
 "$B/mboxsh" --doc-elements | grep -q '^## Counter'; check "--doc-elements" 0 $?
-echo "cli: $((17 - fails)) passed, $fails failed"
+out=$(timeout --preserve-status -s INT 2 "$B/mboxsh" --demo --live -h out.count -h fw.drops 2>"$T/live.err")
+st=$?
+set -- $out
+check "demo stops cleanly on Ctrl-C" 0 "$st"
+[ "${2:-0}" -gt 0 ] && [ "${4:-0}" -gt 0 ]; check "demo forwards and filters ($out)" 0 $?
+grep -q "fw .*IPFilter" "$T/live.err" || grep -q "in  .*Counter .*count" "$T/live.err"; check "live counters printed" 0 $?
+if [ -f "$SRC/docs/elements.md" ]; then
+	"$B/mboxsh" --doc-elements | cmp -s - "$SRC/docs/elements.md"; check "docs/elements.md is up to date (make docs)" 0 $?
+fi
+echo "cli: $((21 - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
