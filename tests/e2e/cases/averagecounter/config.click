@@ -1,0 +1,1 @@
+InfiniteSource(LIMIT 500, STOP true) -> a :: AverageCounter -> Discard;
