@@ -184,7 +184,10 @@ struct el *el_output_peer(const struct el *e, int port, int *to_port);
 
 #define EL_STATE(e, type) ((type *)(e)->state)
 
-/* Per-worker block for the calling worker, or for worker w. */
+/* Per-worker block for the calling worker, or for worker w.  Only the
+ * data path writes per-worker blocks (the control thread's rt_wid is 0, so
+ * el_pw() there is worker 0's block): handlers read and sum them, and
+ * reset by recording a base in the element's state. */
 static inline void *el_pw(struct el *e) { return e->pw + (size_t)rt_wid * e->pw_stride; }
 static inline void *el_pw_of(struct el *e, unsigned w) { return e->pw + (size_t)w * e->pw_stride; }
 
