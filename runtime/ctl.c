@@ -57,7 +57,8 @@ static int router_read(struct rt_router *r, const char *h, struct rt_buf *out, s
 			rt_buf_printf(out, "%s\n", v[i]->name);
 		free(v);
 	} else if (!strcmp(h, "requirements")) {
-		rt_buf_puts(out, "mboxsh\nuserlevel\ndpdk\nip\n");
+		for (int i = 0; rt_router_packages[i]; i++)
+			rt_buf_printf(out, "%s\n", rt_router_packages[i]);
 	} else if (!strcmp(h, "handlers")) {
 		for (int i = 0; router_read_names[i]; i++)
 			rt_buf_printf(out, "%s\tr\n", router_read_names[i]);

@@ -19,6 +19,11 @@
 
 static bool eal_up, eal_huge;
 
+/* Packages `require` accepts: Click's names for what mboxsh provides. */
+const char *const rt_router_packages[] = {"mboxsh", "userlevel", "dpdk", "ip", "ip6", "standard",
+					  "analysis", "ethernet", "icmp", "app", "simple", "flow",
+					  "classify", "tcpudp", NULL};
+
 static bool hugepages_free(void)
 {
 	FILE *f = fopen("/proc/meminfo", "r");
@@ -191,15 +196,13 @@ void rt_router_free(struct rt_router *r)
 int rt_router_load(struct rt_router *r, const char *text, const char *file, const char *const *defines,
 		   struct rt_err *err)
 {
-	extern lang_is_class_fn rt_graph_is_class;
 	if (r->started)
 		return rt_errf(err, NULL, -EBUSY, "router already running: use hotconfig");
 	struct lang_graph lg;
 	int rc = lang_parse(text, file ? file : "<config>", defines, rt_graph_is_class, NULL, &lg, err);
 	if (rc < 0)
 		return rc;
-	static const char *known[] = {"mboxsh", "userlevel", "dpdk", "ip", "ip6", "standard", "analysis",
-				      "ethernet", "icmp", "app", "simple", "flow", "classify", "tcpudp", NULL};
+	const char *const *known = rt_router_packages;
 	for (int i = 0; i < lg.nreqs; i++) {
 		bool ok = false;
 		for (int k = 0; known[k] && !ok; k++)

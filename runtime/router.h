@@ -39,6 +39,9 @@ void rt_router_free(struct rt_router *r);
 /* Parse a Click configuration and build the graph (elements created,
  * configured, checked and initialised, plan compiled).  On error nothing is
  * left of the new configuration. */
+/* The package names `require` accepts, NULL-terminated. */
+extern const char *const rt_router_packages[];
+
 int rt_router_load(struct rt_router *r, const char *text, const char *file,
 		   const char *const *defines, struct rt_err *err);
 

@@ -69,6 +69,7 @@ struct rt_router {
 };
 
 /* graph.c */
+extern lang_is_class_fn rt_graph_is_class;
 int rt_graph_build(struct rt_router *r, const struct lang_graph *lg, struct rt_graph *g, struct rt_err *err);
 void rt_graph_free(struct rt_graph *g);
 struct rt_plan *rt_plan_compile(struct rt_router *r, const struct rt_graph *g, struct rt_err *err);
