@@ -1,2 +1,2 @@
 src :: InfiniteSource(LIMIT 1000, STOP true) -> q :: Queue(10) -> c :: Counter -> Discard;
-DriverManager(wait_stop, wait 50ms, stop);
+DriverManager(wait_stop, wait 200ms, stop);
