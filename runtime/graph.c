@@ -27,13 +27,15 @@ static const char *plural(int n, const char *word, char *buf, size_t len)
 	return buf;
 }
 
-/* Decide each element's port counts and check the hookup: every port in
- * range, every port used, push outputs connected once. */
-static int check_ports(struct rt_graph *g, struct rt_err *err)
+/* Decide each element's port counts (into nin[], nout[]) and check the
+ * hookup: every port in range, every port used, push outputs connected
+ * once.  Elements are not modified, so a live element can be checked
+ * against a new configuration. */
+static int check_ports(const struct rt_graph *g, int *nin, int *nout, struct rt_err *err)
 {
 	char b1[48];
 	for (int i = 0; i < g->nels; i++) {
-		struct el *e = g->els[i];
+		const struct el *e = g->els[i];
 		int ilo, ihi, olo, ohi;
 		bool out_eq;
 		el_ports_limits(e->cls, &ilo, &ihi, &olo, &ohi, &out_eq);
@@ -57,26 +59,26 @@ static int check_ports(struct rt_graph *g, struct rt_err *err)
 				maxout = RT_MAX(maxout, c->from_port);
 			}
 		}
-		e->nin = RT_MAX(maxin + 1, ilo);
+		nin[i] = RT_MAX(maxin + 1, ilo);
 		if (out_eq) {
-			e->nout = e->nin;
+			nout[i] = nin[i];
 			for (int k = 0; k < g->nconns; k++)
-				if (g->conns[k].from == i && g->conns[k].from_port >= e->nout)
+				if (g->conns[k].from == i && g->conns[k].from_port >= nout[i])
 					return rt_errf(err, &g->conns[k].loc, -ERANGE, "port %d out of range for '%s' (%s has %s)",
 						       g->conns[k].from_port, e->name, e->cls->name,
-						       plural(e->nout, "output", b1, sizeof(b1)));
+						       plural(nout[i], "output", b1, sizeof(b1)));
 		} else {
-			e->nout = RT_MAX(maxout + 1, olo);
+			nout[i] = RT_MAX(maxout + 1, olo);
 		}
 		/* every port used; outputs exactly once */
-		for (int p = 0; p < e->nin; p++) {
+		for (int p = 0; p < nin[i]; p++) {
 			bool used = false;
 			for (int k = 0; k < g->nconns && !used; k++)
 				used = g->conns[k].to == i && g->conns[k].to_port == p;
 			if (!used)
 				return rt_errf(err, &e->loc, -EINVAL, "'%s' :: %s: input %d unused", e->name, e->cls->name, p);
 		}
-		for (int p = 0; p < e->nout; p++) {
+		for (int p = 0; p < nout[i]; p++) {
 			int uses = 0, last = -1;
 			for (int k = 0; k < g->nconns; k++)
 				if (g->conns[k].from == i && g->conns[k].from_port == p)
@@ -87,8 +89,11 @@ static int check_ports(struct rt_graph *g, struct rt_err *err)
 				return rt_errf(err, &g->conns[last].loc, -EINVAL,
 					       "'%s' output %d connected more than once (use a Tee to copy packets)", e->name, p);
 		}
-		if (e->nin > 0 && !e->cls->push)
+		if (nin[i] > 0 && !e->cls->push)
 			return rt_errf(err, &e->loc, -EINVAL, "'%s' :: %s: class has no push input", e->name, e->cls->name);
+		char why[160];
+		if (el_ports_check(e->cls, nin[i], nout[i], why, sizeof(why)) < 0)
+			return rt_errf(err, &e->loc, -EINVAL, "'%s': %s", e->name, why);
 	}
 	return 0;
 }
@@ -125,22 +130,61 @@ static bool is_class_cb(const char *name, void *ctx)
 
 lang_is_class_fn rt_graph_is_class = is_class_cb;
 
-int rt_graph_build(struct rt_router *r, const struct lang_graph *lg, struct rt_graph *g, struct rt_err *err)
+static int check_requires(const struct lang_graph *lg, struct rt_err *err)
+{
+	for (int i = 0; i < lg->nreqs; i++) {
+		bool ok = false;
+		for (int k = 0; rt_router_packages[k] && !ok; k++)
+			ok = !strcmp(lg->reqs[i].what, rt_router_packages[k]);
+		if (!ok)
+			return rt_errf(err, &lg->reqs[i].loc, -ENOENT, "requirement '%s' not available", lg->reqs[i].what);
+	}
+	return 0;
+}
+
+/* An element of `old` that a new declaration may keep: same name, class
+ * and configuration string. */
+static struct el *reusable(const struct rt_graph *old, const struct lang_decl *d)
+{
+	for (int i = 0; old && i < old->nels; i++) {
+		struct el *e = old->els[i];
+		if (!strcmp(e->name, d->name) && !strcmp(e->cls->name, d->cls) && !strcmp(e->config, d->config))
+			return e;
+	}
+	return NULL;
+}
+
+static void free_new(struct rt_graph *g, const bool *is_new)
+{
+	for (int i = 0; i < g->nels; i++)
+		if (is_new[i])
+			el_free(g->els[i]);
+	free(g->els);
+	free(g->conns);
+	memset(g, 0, sizeof(*g));
+}
+
+int rt_graph_build_from(struct rt_router *r, const struct lang_graph *lg, const struct rt_graph *old,
+			struct rt_graph *g, bool *is_new, struct rt_err *err)
 {
 	memset(g, 0, sizeof(*g));
-	g->els = calloc((size_t)lg->ndecls + 1, sizeof(*g->els));
+	if (check_requires(lg, err) < 0)
+		return err->code;
+	int n = lg->ndecls;
+	g->els = calloc((size_t)n + 1, sizeof(*g->els));
 	g->conns = calloc((size_t)lg->nconns + 1, sizeof(*g->conns));
-	for (int i = 0; i < lg->ndecls; i++) {
+	int *nin = calloc((size_t)n + 1, sizeof(int)), *nout = calloc((size_t)n + 1, sizeof(int));
+	for (int i = 0; i < n; i++) {
 		const struct lang_decl *d = &lg->decls[i];
 		const struct el_class *c = el_class_find(d->cls);
 		if (!c) {
 			rt_errf(err, &d->loc, -ENOENT, "unknown element class '%s'", d->cls);
 			goto fail;
 		}
-		struct el *e = el_new(r, c, d->name, d->config, &d->loc, err);
-		if (!e)
+		struct el *e = reusable(old, d);
+		is_new[i] = !e;
+		if (!e && !(e = el_new(r, c, d->name, d->config, &d->loc, err)))
 			goto fail;
-		e->index = i;
 		g->els[g->nels++] = e;
 	}
 	for (int i = 0; i < lg->nconns; i++) {
@@ -148,24 +192,44 @@ int rt_graph_build(struct rt_router *r, const struct lang_graph *lg, struct rt_g
 		g->conns[i] = (struct rt_conn){c->from, c->from_port, c->to, c->to_port, c->loc};
 	}
 	g->nconns = lg->nconns;
-	for (int i = 0; i < g->nels; i++)
-		g->els[i]->graph = g;
-	if (check_ports(g, err) < 0)
+	if (check_ports(g, nin, nout, err) < 0)
 		goto fail;
-	for (int i = 0; i < g->nels; i++) {
-		char why[160];
-		if (el_ports_check(g->els[i]->cls, g->els[i]->nin, g->els[i]->nout, why, sizeof(why)) < 0) {
-			rt_errf(err, &g->els[i]->loc, -EINVAL, "'%s': %s", g->els[i]->name, why);
-			goto fail;
+	/* a kept element whose port counts change is replaced, not kept */
+	for (int i = 0; i < n; i++)
+		if (!is_new[i] && (g->els[i]->nin != nin[i] || g->els[i]->nout != nout[i])) {
+			const struct lang_decl *d = &lg->decls[i];
+			struct el *e = el_new(r, g->els[i]->cls, d->name, d->config, &d->loc, err);
+			if (!e)
+				goto fail;
+			g->els[i] = e;
+			is_new[i] = true;
 		}
-	}
-	for (int i = 0; i < g->nels; i++)
-		if (el_init(g->els[i], err) < 0)
+	for (int i = 0; i < n; i++)
+		if (is_new[i]) {
+			g->els[i]->nin = nin[i];
+			g->els[i]->nout = nout[i];
+			g->els[i]->graph = g;
+			g->els[i]->index = i;
+		}
+	for (int i = 0; i < n; i++)
+		if (is_new[i] && el_init(g->els[i], err) < 0)
 			goto fail;
+	free(nin);
+	free(nout);
 	return 0;
 fail:
-	rt_graph_free(g);
+	free(nin);
+	free(nout);
+	free_new(g, is_new);
 	return err->code ? err->code : -EINVAL;
+}
+
+int rt_graph_build(struct rt_router *r, const struct lang_graph *lg, struct rt_graph *g, struct rt_err *err)
+{
+	bool *is_new = calloc((size_t)lg->ndecls + 1, sizeof(bool));
+	int rc = rt_graph_build_from(r, lg, NULL, g, is_new, err);
+	free(is_new);
+	return rc;
 }
 
 /* ---- plans ---------------------------------------------------------------- */

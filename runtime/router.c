@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_pool_ops.h>
 
+#include "port.h"
 #include "router_int.h"
 
 static bool eal_up, eal_huge;
@@ -186,7 +187,12 @@ void rt_router_free(struct rt_router *r)
 		return;
 	rt_router_stop(r);
 	rt_router_join(r);
+	/* DPDK ports (port.c): stopped once no worker polls them; their
+	 * elements release them below, the registry goes last, before the
+	 * pool their queues use */
+	rt_ports_stop(r);
 	free_graph_and_plan(r);
+	rt_ports_close(r);
 	rte_mempool_free(r->pool);
 	rte_free(r->qsbr);
 	/* the async handle is freed with the router once libuv lets go of it */
@@ -202,17 +208,6 @@ int rt_router_load(struct rt_router *r, const char *text, const char *file, cons
 	int rc = lang_parse(text, file ? file : "<config>", defines, rt_graph_is_class, NULL, &lg, err);
 	if (rc < 0)
 		return rc;
-	const char *const *known = rt_router_packages;
-	for (int i = 0; i < lg.nreqs; i++) {
-		bool ok = false;
-		for (int k = 0; known[k] && !ok; k++)
-			ok = !strcmp(lg.reqs[i].what, known[k]);
-		if (!ok) {
-			rc = rt_errf(err, &lg.reqs[i].loc, -ENOENT, "requirement '%s' not available", lg.reqs[i].what);
-			lang_graph_free(&lg);
-			return rc;
-		}
-	}
 	struct rt_graph g;
 	if ((rc = rt_graph_build(r, &lg, &g, err)) < 0) {
 		lang_graph_free(&lg);
@@ -239,9 +234,16 @@ int rt_router_start(struct rt_router *r, struct rt_err *err)
 {
 	if (r->started)
 		return 0;
-	int rc = rt_workers_start(r, err);
+	/* DPDK ports (port.c) are configured and started before any worker
+	 * polls them; a port that fails leaves none started */
+	int rc = rt_ports_start(r, err);
+	if (rc < 0)
+		return rc;
+	rc = rt_workers_start(r, err);
 	if (rc == 0)
 		r->started = true;
+	else
+		rt_ports_stop(r);
 	return rc;
 }
 

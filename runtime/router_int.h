@@ -66,11 +66,17 @@ struct rt_router {
 	void (*on_stop)(struct rt_router *, void *);
 	void *on_stop_arg;
 	bool stopped_notified;
+	struct rt_ports *ports;        /* DPDK ports of device elements (port.c); NULL if none */
 };
 
 /* graph.c */
 extern lang_is_class_fn rt_graph_is_class;
 int rt_graph_build(struct rt_router *r, const struct lang_graph *lg, struct rt_graph *g, struct rt_err *err);
+/* Build g from lg, keeping the elements of `old` whose name, class,
+ * configuration and port counts are unchanged (is_new[i] false: shared with
+ * old, not initialised again).  On error only new elements are freed. */
+int rt_graph_build_from(struct rt_router *r, const struct lang_graph *lg, const struct rt_graph *old,
+			struct rt_graph *g, bool *is_new, struct rt_err *err);
 void rt_graph_free(struct rt_graph *g);
 struct rt_plan *rt_plan_compile(struct rt_router *r, const struct rt_graph *g, struct rt_err *err);
 void rt_plan_free(struct rt_plan *p);
