@@ -24,6 +24,19 @@ int rt_ctl_write(struct rt_router *r, const char *hname, const char *value, stru
 int rt_ctl_check(struct rt_router *r, const char *hname, bool write, struct rt_err *err);
 
 
+/* Live changes (live.c).  Each is atomic: on error the running graph is
+ * exactly as it was.  What could not be kept (state of a class that cannot
+ * take it) is appended to warn, one line each; warn may be NULL. */
+
+/* Replace element `name` by "Class(args)" (same ports), carrying its state
+ * when the class is the same. */
+int rt_ctl_swap(struct rt_router *r, const char *name, const char *spec, struct rt_buf *warn, struct rt_err *err);
+/* Replace the whole configuration: elements with the same name, class,
+ * arguments and ports keep running untouched; changed ones are replaced
+ * and take their predecessor's state; removed ones are retired. */
+int rt_ctl_hotconfig(struct rt_router *r, const char *text, const char *file, struct rt_buf *warn,
+		     struct rt_err *err);
+
 #define MBOXSH_VERSION "0.1.0"
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <rte_ip.h>
+#include <rte_pause.h>
 
 #include "tu.h"
 
@@ -341,3 +342,156 @@ void tu_expect_error(const char *config, const char *expected)
 	char msg[700];
 	assert_string_equal(rt_err_str(&err, msg, sizeof(msg)), expected);
 }
+
+/* ---- sequence-numbered traffic (live-change tests) ------------------------ */
+
+struct tseq_src {
+	uint64_t flow, limit, sent;
+	int active;
+};
+
+static const struct el_arg tseq_src_args[] = {
+	{"FLOW", EL_T_UINT, offsetof(struct tseq_src, flow), "0", EL_ARG_POS, "flow id (aggregate annotation)"},
+	{"LIMIT", EL_T_UINT, offsetof(struct tseq_src, limit), "0", 0, "packets to send, 0 = no limit"},
+	EL_ARGS_END,
+};
+
+static int tseq_src_init(struct el *e, struct rt_err *err)
+{
+	(void)err;
+	EL_STATE(e, struct tseq_src)->active = 1;
+	return 0;
+}
+
+static int tseq_src_run(struct el_node *n)
+{
+	struct tseq_src *s = n->state;
+	if (!__atomic_load_n(&s->active, __ATOMIC_ACQUIRE) || (s->limit && s->sent >= s->limit))
+		return 0;
+	struct rt_batch b;
+	b.n = 16;
+	if (s->limit && s->limit - s->sent < b.n)
+		b.n = (uint32_t)(s->limit - s->sent);
+	if (rte_pktmbuf_alloc_bulk(rt_router_pool(n->e->router), b.pkts, b.n) != 0)
+		return 0;
+	for (uint32_t i = 0; i < b.n; i++) {
+		struct rte_mbuf *m = b.pkts[i];
+		rt_anno_reset(m);
+		rt_anno(m)->aggregate = (uint32_t)s->flow;
+		rt_anno(m)->seq = s->sent + i;
+		m->data_len = m->pkt_len = 60;
+		memset(rte_pktmbuf_mtod(m, void *), 0, 60);
+	}
+	__atomic_store_n(&s->sent, s->sent + b.n, __ATOMIC_RELEASE);
+	el_output(n, 0, &b);
+	return (int)b.n;
+}
+
+static int tseq_src_read(struct el *e, intptr_t a, struct rt_buf *out)
+{
+	(void)a;
+	rt_buf_printf(out, "%llu", (unsigned long long)__atomic_load_n(&EL_STATE(e, struct tseq_src)->sent, __ATOMIC_ACQUIRE));
+	return 0;
+}
+
+static int tseq_src_active(struct el *e, intptr_t a, const char *v, struct rt_err *err)
+{
+	(void)a, (void)err;
+	__atomic_store_n(&EL_STATE(e, struct tseq_src)->active, !strcmp(v, "true"), __ATOMIC_RELEASE);
+	return 0;
+}
+
+static const struct el_handler tseq_src_handlers[] = {
+	{"count", tseq_src_read, NULL, 0, 0, "packets sent"},
+	{"active", NULL, tseq_src_active, 0, 0, "true/false"},
+	EL_HANDLERS_END,
+};
+
+static struct el_class testseqsource = {
+	.name = "TestSeqSource",
+	.summary = "sequence-numbered packets of one flow, for tests",
+	.ports = "0/1",
+	.state_size = sizeof(struct tseq_src),
+	.args = tseq_src_args,
+	.init = tseq_src_init,
+	.run = tseq_src_run,
+	.handlers = tseq_src_handlers,
+};
+EL_REGISTER(testseqsource)
+
+#define TSEQ_FLOWS 16
+
+struct tseq_chk {
+	uint64_t next[TSEQ_FLOWS]; /* each flow is checked by the one worker that carries it */
+	uint64_t errors[TSEQ_FLOWS];
+};
+
+static void tseq_chk_push(struct el_node *n, int port, struct rt_batch *b)
+{
+	(void)port;
+	struct tseq_chk *s = n->state;
+	for (uint32_t i = 0; i < b->n; i++) {
+		const struct rt_anno *a = rt_anno(b->pkts[i]);
+		uint32_t f = a->aggregate % TSEQ_FLOWS;
+		if (a->seq != s->next[f])
+			__atomic_fetch_add(&s->errors[f], 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->next[f], a->seq + 1, __ATOMIC_RELEASE);
+	}
+	rt_batch_free(b);
+}
+
+static int tseq_chk_read(struct el *e, intptr_t what, struct rt_buf *out)
+{
+	struct tseq_chk *s = e->state;
+	for (int f = 0; f < TSEQ_FLOWS; f++)
+		rt_buf_printf(out, "%llu%s", (unsigned long long)__atomic_load_n(what ? &s->errors[f] : &s->next[f], __ATOMIC_ACQUIRE),
+			      f + 1 < TSEQ_FLOWS ? " " : "");
+	return 0;
+}
+
+static const struct el_handler tseq_chk_handlers[] = {
+	{"received", tseq_chk_read, NULL, 0, 0, "per flow: next expected sequence number"},
+	{"errors", tseq_chk_read, NULL, 1, 0, "per flow: packets out of sequence"},
+	EL_HANDLERS_END,
+};
+
+static struct el_class testseqcheck = {
+	.name = "TestSeqCheck",
+	.summary = "checks per-flow sequence numbers, for tests",
+	.ports = "1/0",
+	.state_size = sizeof(struct tseq_chk),
+	.push = tseq_chk_push,
+	.handlers = tseq_chk_handlers,
+	.flags = EL_C_NOARGS,
+};
+EL_REGISTER(testseqcheck)
+
+/* TestDelay(NS): passes batches on after spinning NS nanoseconds, so that
+ * a Queue in front of it builds a backlog. */
+struct tdelay {
+	uint64_t ns;
+};
+
+static const struct el_arg tdelay_args[] = {
+	{"NS", EL_T_UINT, offsetof(struct tdelay, ns), "10000", EL_ARG_POS, "nanoseconds per batch"},
+	EL_ARGS_END,
+};
+
+static void tdelay_push(struct el_node *n, int port, struct rt_batch *b)
+{
+	(void)port;
+	uint64_t until = rt_now_ns() + ((struct tdelay *)n->state)->ns;
+	while (rt_now_ns() < until)
+		rte_pause();
+	el_output(n, 0, b);
+}
+
+static struct el_class testdelay = {
+	.name = "TestDelay",
+	.summary = "slows a path down, for tests",
+	.ports = "1/1",
+	.state_size = sizeof(struct tdelay),
+	.args = tdelay_args,
+	.push = tdelay_push,
+};
+EL_REGISTER(testdelay)
