@@ -1,16 +1,16 @@
 /*
  * FromDump - reads packets from a pcap (tcpdump -w) file through libpcap
  * and pushes them out, optionally paced by their timestamps.  A task: the
- * file is read on the worker that runs it, at most FD_BURST packets a call.
+ * file is read on the worker that runs it, at most IO_SOURCE_BURST packets a
+ * call.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 
 #include <pcap/pcap.h>
 
-#include "../../runtime/router.h"
+#include "iosource.h"
 
 static const char doc[] =
 	"Reads packets from FILENAME, a file written by `tcpdump -w` or ToDump, and pushes them out "
@@ -37,17 +37,12 @@ static const char doc[] =
 	"is not carried to ToDump. END_CALL, FILEPOS and MMAP are not supported; compressed files "
 	"are not uncompressed.";
 
-#define FD_BURST 32
 #define FD_SKIP 1024
 #define SAMPLING_SHIFT 28
 
-struct fromdump_pw {
-	uint64_t count, truncated;
-};
-
 struct fromdump {
-	char *filename;
-	bool stop, timing, active, force_ip;
+	struct io_source src;  /* first: the shared handlers find it at e->state */
+	bool force_ip;
 	double sample;
 	uint64_t start, start_after, end, end_after, interval;
 
@@ -55,32 +50,27 @@ struct fromdump {
 	pcap_t *pc;
 	int dlt;
 	uint32_t sample_fixed;
-	bool end_deactivates;  /* END given: at the end, `active` becomes false */
 
 	/* worker-owned reading state */
-	struct rte_mbuf *pending;  /* read, not yet due (TIMING) */
 	uint64_t rng;
-	bool have_times;
 	bool have_first, first_rel;
 	bool last_rel, last_interval;
 	uint64_t first_time;
-	uint64_t timing_off;
-	bool eof, end_done;
 
 	/* shared with the control thread (atomics) */
 	bool have_last;
 	uint64_t last_time;
-	int64_t filepos, packet_filepos;
+	int64_t packet_filepos;
 	int64_t seek_req;          /* -1: none */
 	bool reset_timing_req;
-	uint64_t base_count;       /* control thread only */
 };
+_Static_assert(offsetof(struct fromdump, src) == 0, "struct io_source must come first");
 
 static const struct el_arg args[] = {
-	{"FILENAME", EL_T_STRING, offsetof(struct fromdump, filename), NULL, EL_ARG_POS | EL_ARG_REQ, "pcap file ('-': standard input)"},
-	{"TIMING", EL_T_BOOL, offsetof(struct fromdump, timing), "false", EL_ARG_POS, "keep the original packet timing"},
-	{"STOP", EL_T_BOOL, offsetof(struct fromdump, stop), "false", 0, "stop the router when done"},
-	{"ACTIVE", EL_T_BOOL, offsetof(struct fromdump, active), "true", 0, "start active"},
+	{"FILENAME", EL_T_STRING, offsetof(struct fromdump, src.filename), NULL, EL_ARG_POS | EL_ARG_REQ, "pcap file ('-': standard input)"},
+	{"TIMING", EL_T_BOOL, offsetof(struct fromdump, src.timing), "false", EL_ARG_POS, "keep the original packet timing"},
+	{"STOP", EL_T_BOOL, offsetof(struct fromdump, src.stop), "false", 0, "stop the router when done"},
+	{"ACTIVE", EL_T_BOOL, offsetof(struct fromdump, src.active), "true", 0, "start active"},
 	{"SAMPLE", EL_T_DOUBLE, offsetof(struct fromdump, sample), "1", 0, "sampling probability"},
 	{"FORCE_IP", EL_T_BOOL, offsetof(struct fromdump, force_ip), "false", 0, "emit only IP packets"},
 	{"START", EL_T_TIME, offsetof(struct fromdump, start), NULL, 0, "absolute start time"},
@@ -137,7 +127,7 @@ static int fd_setup(struct el *e, struct rt_err *err)
 	} else {
 		s->have_last = false;
 	}
-	s->end_deactivates = s->have_last;
+	s->src.end_deactivates = s->have_last; /* END given: at the end, `active` becomes false */
 	s->seek_req = -1;
 	return 0;
 }
@@ -149,30 +139,29 @@ static int fd_init(struct el *e, struct rt_err *err)
 	ebuf[0] = 0;
 	if (fd_setup(e, err) < 0)
 		return err->code;
-	s->pc = pcap_open_offline_with_tstamp_precision(s->filename, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	s->pc = pcap_open_offline_with_tstamp_precision(s->src.filename, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (!s->pc)
 		return rt_errf(err, &e->loc, -ENOENT, "%s: %s", e->name, ebuf);
 	s->dlt = pcap_datalink(s->pc);
 	if (s->force_ip && !dlt_force_ipable(s->dlt))
 		return rt_errf(err, &e->loc, -EINVAL, "%s: %s: unknown linktype %d; can't force IP packets", e->name,
-			       s->filename, s->dlt);
+			       s->src.filename, s->dlt);
 	if (dlt_is_raw(s->dlt))
 		s->force_ip = true;
 	s->rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)s ^ rt_now_ns();
-	FILE *f = pcap_file(s->pc);
-	s->filepos = f ? ftell(f) : -1;
+	s->src.f = pcap_file(s->pc);
+	s->src.filepos = s->src.f ? ftell(s->src.f) : -1;
 	return 0;
 }
 
 static void fd_cleanup(struct el *e)
 {
 	struct fromdump *s = e->state;
-	if (s->pending)
-		rte_pktmbuf_free(s->pending);
-	s->pending = NULL;
+	io_source_cleanup(&s->src);
 	if (s->pc)
 		pcap_close(s->pc);
 	s->pc = NULL;
+	s->src.f = NULL;
 }
 
 static inline uint64_t xorshift(uint64_t *x)
@@ -194,46 +183,38 @@ static void prepare_times(struct fromdump *s, uint64_t ts)
 	else if (s->last_interval)
 		__atomic_store_n(&s->last_time, s->last_time + s->first_time, __ATOMIC_RELAXED);
 	s->first_rel = s->last_rel = s->last_interval = false;
-	if (s->timing)
-		s->timing_off = rt_now_ns() - ts;
-	s->have_times = true;
+	if (s->src.timing)
+		s->src.timing_off = rt_now_ns() - ts;
+	s->src.have_times = true;
 }
 
-/* The end of the trace (end of file or END time): Click calls the end
- * handler, "stop" with STOP true, else "active false" when END was given. */
-static void end_action(struct el *e, struct fromdump *s)
+static void fd_prepare_times(struct io_source *src, uint64_t ts, uint64_t now)
 {
-	if (s->end_done)
-		return;
-	s->end_done = true;
-	if (s->stop) {
-		__atomic_store_n(&s->active, false, __ATOMIC_RELAXED);
-		rt_router_please_stop(e->router);
-	} else if (s->end_deactivates) {
-		__atomic_store_n(&s->active, false, __ATOMIC_RELAXED);
-	}
+	prepare_times((struct fromdump *)src, ts);
 }
 
 /* Read the next packet to emit into an mbuf; NULL at the end of the trace,
- * or (s->eof still false: retry later) when the pool is empty or many
+ * or (eof still false: retry later) when the pool is empty or many
  * records were skipped. */
-static struct rte_mbuf *fd_read(struct el *e, struct fromdump *s, struct fromdump_pw *pw)
+static struct rte_mbuf *fd_read(struct el *e, struct io_source *src)
 {
+	struct fromdump *s = (struct fromdump *)src;
+	struct io_source_pw *pw = el_pw(e);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(rt_router_pool(e->router));
 	if (!m)
 		return NULL;
-	FILE *f = pcap_file(s->pc);
+	FILE *f = src->f;
 	/* records skipped by START or SAMPLE: at most FD_SKIP per call */
 	for (int skipped = 0; skipped < FD_SKIP; skipped++) {
 		struct pcap_pkthdr *h;
 		const u_char *data;
 		int64_t pos = f ? ftell(f) : -1;
 		if (pcap_next_ex(s->pc, &h, &data) != 1) {
-			s->eof = true; /* end of file, or a truncated record */
+			src->eof = true; /* end of file, or a truncated record */
 			break;
 		}
 		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
-		if (!s->have_times)
+		if (!src->have_times)
 			prepare_times(s, ts);
 		if (s->have_first) {
 			if (ts < s->first_time)
@@ -244,8 +225,8 @@ static struct rte_mbuf *fd_read(struct el *e, struct fromdump *s, struct fromdum
 			/* END reached: this packet is skipped; extend_interval may
 			 * reactivate reading from the next one */
 			__atomic_store_n(&s->have_last, false, __ATOMIC_RELAXED);
-			__atomic_store_n(&s->active, false, __ATOMIC_RELAXED);
-			if (s->stop)
+			__atomic_store_n(&src->active, false, __ATOMIC_RELAXED);
+			if (src->stop)
 				rt_router_please_stop(e->router);
 			break;
 		}
@@ -319,129 +300,66 @@ static bool fd_force_ip(int dlt, struct rte_mbuf *m)
 	return false;
 }
 
+static bool fd_keep(struct io_source *src, struct rte_mbuf *m)
+{
+	const struct fromdump *s = (const struct fromdump *)src;
+	return !s->force_ip || fd_force_ip(s->dlt, m);
+}
+
+static const struct io_source_ops fd_ops = {
+	.read = fd_read,
+	.prepare_times = fd_prepare_times,
+	.keep = fd_keep,
+	.stop_deactivates = true,
+};
+
 static void fd_requests(struct fromdump *s)
 {
 	int64_t pos = __atomic_exchange_n(&s->seek_req, -1, __ATOMIC_ACQ_REL);
 	if (pos >= 0) {
-		FILE *f = pcap_file(s->pc);
-		if (s->pending) {
-			rte_pktmbuf_free(s->pending);
-			s->pending = NULL;
+		FILE *f = s->src.f;
+		if (s->src.pending) {
+			rte_pktmbuf_free(s->src.pending);
+			s->src.pending = NULL;
 		}
 		if (f && fseek(f, pos, SEEK_SET) == 0) {
 			clearerr(f);
-			s->eof = s->end_done = false;
+			s->src.eof = s->src.end_done = false;
 		}
 	}
 	if (__atomic_exchange_n(&s->reset_timing_req, false, __ATOMIC_ACQ_REL))
-		s->have_times = false;
+		s->src.have_times = false;
 }
 
 static int fd_run(struct el_node *n)
 {
 	struct fromdump *s = n->state;
-	struct fromdump_pw *pw = el_pw(n->e);
 	if (__atomic_load_n(&s->seek_req, __ATOMIC_RELAXED) >= 0 || __atomic_load_n(&s->reset_timing_req, __ATOMIC_RELAXED))
 		fd_requests(s);
-	if (!__atomic_load_n(&s->active, __ATOMIC_RELAXED))
-		return 0;
-	if (s->eof && !s->pending) {
-		end_action(n->e, s);
-		return 0;
-	}
-	struct rt_batch out, other;
-	out.n = other.n = 0;
-	uint64_t now = 0;
-	int i;
-	for (i = 0; i < FD_BURST; i++) {
-		struct rte_mbuf *m = s->pending;
-		s->pending = NULL;
-		if (!m && !(m = fd_read(n->e, s, pw)))
-			break;
-		if (s->timing) {
-			if (!now)
-				now = rt_now_ns();
-			if (!s->have_times)
-				prepare_times(s, rt_anno(m)->timestamp);
-			if (rt_anno(m)->timestamp + s->timing_off > now) {
-				s->pending = m;
-				break;
-			}
-		}
-		if (s->force_ip && !fd_force_ip(s->dlt, m)) {
-			if (n->nout > 1)
-				rt_batch_add(&other, m);
-			else
-				rte_pktmbuf_free(m);
-			continue;
-		}
-		rt_batch_add(&out, m);
-	}
-	__atomic_store_n(&pw->count, pw->count + out.n, __ATOMIC_RELAXED);
-	FILE *f = pcap_file(s->pc);
-	if (f)
-		__atomic_store_n(&s->filepos, (int64_t)ftell(f), __ATOMIC_RELAXED);
-	el_output(n, 0, &out);
-	if (other.n)
-		el_output(n, 1, &other);
-	if (s->eof && !s->pending)
-		end_action(n->e, s);
-	return i;
+	return io_source_run(n, &fd_ops);
 }
 
-enum { H_COUNT, H_RESET, H_ACTIVE, H_ENCAP, H_FILENAME, H_FILESIZE, H_FILEPOS, H_PACKET_FILEPOS, H_STOP,
-       H_EXTEND, H_RESET_TIMING, H_SAMPLING, H_TRUNCATED };
+enum { H_ENCAP = IO_SOURCE_H_NEXT, H_PACKET_FILEPOS, H_EXTEND, H_RESET_TIMING, H_SAMPLING };
 
 static int fd_read_h(struct el *e, intptr_t what, struct rt_buf *out)
 {
 	struct fromdump *s = e->state;
 	char tmp[32];
 	switch (what) {
-	case H_COUNT:
-		rt_buf_printf(out, "%llu", (unsigned long long)(el_pw_sum(e, offsetof(struct fromdump_pw, count)) - s->base_count));
-		break;
-	case H_TRUNCATED:
-		rt_buf_printf(out, "%llu", (unsigned long long)el_pw_sum(e, offsetof(struct fromdump_pw, truncated)));
-		break;
-	case H_ACTIVE: rt_buf_puts(out, __atomic_load_n(&s->active, __ATOMIC_RELAXED) ? "true" : "false"); break;
-	case H_ENCAP: rt_buf_puts(out, dlt_name(s->dlt, tmp, sizeof(tmp))); break;
-	case H_FILENAME: rt_buf_puts(out, s->filename); break;
-	case H_FILESIZE: {
-		struct stat st;
-		if (strcmp(s->filename, "-") && stat(s->filename, &st) == 0 && S_ISREG(st.st_mode))
-			rt_buf_printf(out, "%lld", (long long)st.st_size);
-		else
-			rt_buf_puts(out, "-");
-		break;
-	}
-	case H_FILEPOS: rt_buf_printf(out, "%lld", (long long)__atomic_load_n(&s->filepos, __ATOMIC_RELAXED)); break;
+	case H_ENCAP: rt_buf_puts(out, dlt_name(s->dlt, tmp, sizeof(tmp))); return 0;
 	case H_PACKET_FILEPOS:
 		rt_buf_printf(out, "%lld", (long long)__atomic_load_n(&s->packet_filepos, __ATOMIC_RELAXED));
-		break;
-	case H_SAMPLING: rt_buf_printf(out, "%.9g", (double)s->sample_fixed / (double)(1u << SAMPLING_SHIFT)); break;
+		return 0;
+	case H_SAMPLING: rt_buf_printf(out, "%.9g", (double)s->sample_fixed / (double)(1u << SAMPLING_SHIFT)); return 0;
 	}
-	return 0;
+	return io_source_read_h(e, what, out);
 }
 
 static int fd_write_h(struct el *e, intptr_t what, const char *v, struct rt_err *err)
 {
 	struct fromdump *s = e->state;
 	switch (what) {
-	case H_RESET:
-		s->base_count = el_pw_sum(e, offsetof(struct fromdump_pw, count));
-		return 0;
-	case H_ACTIVE: {
-		bool b;
-		if (el_parse_value(EL_T_BOOL, v, &b, err) < 0)
-			return err->code;
-		__atomic_store_n(&s->active, b, __ATOMIC_RELEASE);
-		return 0;
-	}
-	case H_STOP:
-		__atomic_store_n(&s->active, false, __ATOMIC_RELEASE);
-		rt_router_please_stop(e->router);
-		return 0;
-	case H_FILEPOS: {
+	case IO_SOURCE_H_FILEPOS: {
 		int64_t pos;
 		if (el_parse_value(EL_T_INT, v, &pos, err) < 0)
 			return err->code;
@@ -455,9 +373,9 @@ static int fd_write_h(struct el *e, intptr_t what, const char *v, struct rt_err 
 		if (el_parse_value(EL_T_TIME, v, &t, err) < 0)
 			return rt_errf(err, NULL, -EINVAL, "'extend_interval' takes a time interval");
 		__atomic_store_n(&s->last_time, __atomic_load_n(&s->last_time, __ATOMIC_RELAXED) + t, __ATOMIC_RELAXED);
-		if (s->stop || s->end_deactivates) {
+		if (s->src.stop || s->src.end_deactivates) {
 			__atomic_store_n(&s->have_last, true, __ATOMIC_RELEASE);
-			__atomic_store_n(&s->active, true, __ATOMIC_RELEASE);
+			__atomic_store_n(&s->src.active, true, __ATOMIC_RELEASE);
 		}
 		return 0;
 	}
@@ -465,23 +383,23 @@ static int fd_write_h(struct el *e, intptr_t what, const char *v, struct rt_err 
 		__atomic_store_n(&s->reset_timing_req, true, __ATOMIC_RELEASE);
 		return 0;
 	}
-	return -EINVAL;
+	return io_source_write_h(e, what, v, err);
 }
 
 static const struct el_handler handlers[] = {
-	{"count", fd_read_h, NULL, H_COUNT, 0, "packets emitted"},
-	{"reset_counts", NULL, fd_write_h, H_RESET, EL_H_BUTTON, "reset count"},
-	{"active", fd_read_h, fd_write_h, H_ACTIVE, 0, "whether packets are emitted"},
+	{"count", io_source_read_h, NULL, IO_SOURCE_H_COUNT, 0, "packets emitted"},
+	{"reset_counts", NULL, io_source_write_h, IO_SOURCE_H_RESET, EL_H_BUTTON, "reset count"},
+	{"active", io_source_read_h, io_source_write_h, IO_SOURCE_H_ACTIVE, 0, "whether packets are emitted"},
 	{"encap", fd_read_h, NULL, H_ENCAP, 0, "the file's link type: ETHER, IP, SLL, NULL or #N"},
-	{"filename", fd_read_h, NULL, H_FILENAME, 0, "the file name"},
-	{"filesize", fd_read_h, NULL, H_FILESIZE, 0, "file length in bytes, '-' if unknown"},
-	{"filepos", fd_read_h, fd_write_h, H_FILEPOS, 0, "position in the file (write: seek there)"},
+	{"filename", io_source_read_h, NULL, IO_SOURCE_H_FILENAME, 0, "the file name"},
+	{"filesize", io_source_read_h, NULL, IO_SOURCE_H_FILESIZE, 0, "file length in bytes, '-' if unknown"},
+	{"filepos", io_source_read_h, fd_write_h, IO_SOURCE_H_FILEPOS, 0, "position in the file (write: seek there)"},
 	{"packet_filepos", fd_read_h, NULL, H_PACKET_FILEPOS, 0, "file position of the last packet read"},
-	{"stop", NULL, fd_write_h, H_STOP, EL_H_BUTTON, "deactivate and ask the router to stop"},
+	{"stop", NULL, io_source_write_h, IO_SOURCE_H_STOP, EL_H_BUTTON, "deactivate and ask the router to stop"},
 	{"extend_interval", NULL, fd_write_h, H_EXTEND, 0, "move END later by a time interval and reactivate"},
 	{"reset_timing", NULL, fd_write_h, H_RESET_TIMING, EL_H_BUTTON, "restart TIMING from the next packet"},
 	{"sampling_prob", fd_read_h, NULL, H_SAMPLING, 0, "the sampling probability actually used"},
-	{"truncated", fd_read_h, NULL, H_TRUNCATED, 0, "records cut to the 2048-byte mbuf data room"},
+	{"truncated", io_source_read_h, NULL, IO_SOURCE_H_TRUNCATED, 0, "records cut to the 2048-byte mbuf data room"},
 	EL_HANDLERS_END,
 };
 
@@ -492,7 +410,7 @@ static struct el_class fromdump = {
 	.doc = doc,
 	.ports = "0/1-2",
 	.state_size = sizeof(struct fromdump),
-	.pw_size = sizeof(struct fromdump_pw),
+	.pw_size = sizeof(struct io_source_pw),
 	.args = args,
 	.init = fd_init,
 	.cleanup = fd_cleanup,

@@ -1,18 +1,17 @@
 /*
  * FromIPSummaryDump - builds IPv4 packets from the lines of an IP summary
  * dump (Click's text format) and pushes them out.  A task: the file is read
- * on the worker that runs it, at most FIPS_BURST lines a call, into fixed
- * buffers in the element's state.
+ * on the worker that runs it, at most IO_SOURCE_BURST packets a call, into
+ * fixed buffers in the element's state.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 
-#include "../../runtime/router.h"
 #include "iohelp.h"
+#include "iosource.h"
 #include "ipsumdump.h"
 
 static const char doc[] =
@@ -40,18 +39,18 @@ static const char doc[] =
 	"MULTIPACKET and SAMPLE are not supported; unparsable lines are counted in `errors` "
 	"instead of being reported.";
 
-#define FIPS_BURST 32
 #define FIPS_LINE 65536
 
 struct fips_pw {
-	uint64_t count, errors, truncated;
+	struct io_source_pw src;  /* count, truncated */
+	uint64_t errors;
 };
 
 struct fips {
-	char *filename, *contents, *fields_arg, *dcontents, *dfields, *flowid_arg, *dflowid_arg, *proto_arg;
-	bool stop, active, zero, timing, checksum, allow_nonexistent;
+	struct io_source src;  /* first: the shared handlers find it at e->state */
+	char *contents, *fields_arg, *dcontents, *dfields, *flowid_arg, *dflowid_arg, *proto_arg;
+	bool zero, checksum, allow_nonexistent;
 	/* runtime */
-	FILE *f;
 	bool own_file;
 	int default_proto;
 	struct io_flowid flowid;
@@ -61,22 +60,17 @@ struct fips {
 	int nfields;
 	int minor_version;
 	bool line_pending;         /* line[] holds an unprocessed first line */
-	bool eof, end_done;
-	struct rte_mbuf *pending;  /* built, not yet due (TIMING) */
-	bool have_timing;
-	uint64_t timing_off;
-	int64_t filepos;           /* published for the handler */
-	uint64_t base_count;
 	char line[FIPS_LINE];
 	uint8_t scratch[4096];
 };
+_Static_assert(offsetof(struct fips, src) == 0, "struct io_source must come first");
 
 static const struct el_arg args[] = {
-	{"FILENAME", EL_T_STRING, offsetof(struct fips, filename), NULL, EL_ARG_POS | EL_ARG_REQ, "dump file ('-': standard input)"},
-	{"STOP", EL_T_BOOL, offsetof(struct fips, stop), "false", 0, "stop the router at the end"},
-	{"ACTIVE", EL_T_BOOL, offsetof(struct fips, active), "true", 0, "start active"},
+	{"FILENAME", EL_T_STRING, offsetof(struct fips, src.filename), NULL, EL_ARG_POS | EL_ARG_REQ, "dump file ('-': standard input)"},
+	{"STOP", EL_T_BOOL, offsetof(struct fips, src.stop), "false", 0, "stop the router at the end"},
+	{"ACTIVE", EL_T_BOOL, offsetof(struct fips, src.active), "true", 0, "start active"},
 	{"ZERO", EL_T_BOOL, offsetof(struct fips, zero), "true", 0, "zero packet bytes the dump does not set"},
-	{"TIMING", EL_T_BOOL, offsetof(struct fips, timing), "false", 0, "keep the original timing"},
+	{"TIMING", EL_T_BOOL, offsetof(struct fips, src.timing), "false", 0, "keep the original timing"},
 	{"CHECKSUM", EL_T_BOOL, offsetof(struct fips, checksum), "false", 0, "set valid IP/TCP/UDP/ICMP checksums"},
 	{"PROTO", EL_T_WORD, offsetof(struct fips, proto_arg), "6", 0, "default IP protocol"},
 	{"CONTENTS", EL_T_STRING, offsetof(struct fips, contents), NULL, 0, "fields when the file has no !data line"},
@@ -195,21 +189,21 @@ static int fips_init(struct el *e, struct rt_err *err)
 	if (fl && !set_flowid(s, fl))
 		return rt_errf(err, &e->loc, -EINVAL, "%s: FLOWID: bad flow ID '%s'", e->name, fl);
 	s->minor_version = 3;
-	if (!strcmp(s->filename, "-")) {
-		s->f = stdin;
+	if (!strcmp(s->src.filename, "-")) {
+		s->src.f = stdin;
 	} else {
-		s->f = fopen(s->filename, "r");
-		if (!s->f) {
+		s->src.f = fopen(s->src.filename, "r");
+		if (!s->src.f) {
 			if (errno == ENOENT && s->allow_nonexistent) {
-				s->eof = true;
+				s->src.eof = true;
 				return 0;
 			}
-			return rt_errf(err, &e->loc, -errno, "%s: %s: %s", e->name, s->filename, strerror(errno));
+			return rt_errf(err, &e->loc, -errno, "%s: %s: %s", e->name, s->src.filename, strerror(errno));
 		}
 		s->own_file = true;
 	}
 	/* the banner line, if any, gives the format version */
-	if (fgets(s->line, sizeof(s->line), s->f)) {
+	if (fgets(s->line, sizeof(s->line), s->src.f)) {
 		int major, minor;
 		if (!strncmp(s->line, "!IPSummaryDump", 14)) {
 			if (sscanf(s->line + 14, " %d.%d", &major, &minor) == 2)
@@ -218,19 +212,17 @@ static int fips_init(struct el *e, struct rt_err *err)
 			s->line_pending = true;
 		}
 	}
-	s->filepos = ftell(s->f);
+	s->src.filepos = ftell(s->src.f);
 	return 0;
 }
 
 static void fips_cleanup(struct el *e)
 {
 	struct fips *s = e->state;
-	if (s->pending)
-		rte_pktmbuf_free(s->pending);
-	s->pending = NULL;
-	if (s->f && s->own_file)
-		fclose(s->f);
-	s->f = NULL;
+	io_source_cleanup(&s->src);
+	if (s->src.f && s->own_file)
+		fclose(s->src.f);
+	s->src.f = NULL;
 }
 
 /* The next line into s->line without its newline; false at end of file. */
@@ -239,14 +231,14 @@ static bool next_line(struct fips *s, struct fips_pw *pw)
 	if (s->line_pending) {
 		s->line_pending = false;
 	} else {
-		if (!s->f || !fgets(s->line, sizeof(s->line), s->f))
+		if (!s->src.f || !fgets(s->line, sizeof(s->line), s->src.f))
 			return false;
 	}
 	size_t n = strlen(s->line);
-	if (n && s->line[n - 1] != '\n' && !feof(s->f)) {
+	if (n && s->line[n - 1] != '\n' && !feof(s->src.f)) {
 		/* longer than the buffer: skip the rest, count it */
 		int c;
-		while ((c = fgetc(s->f)) != EOF && c != '\n')
+		while ((c = fgetc(s->src.f)) != EOF && c != '\n')
 			;
 		pw->errors++;
 		s->line[0] = 0;
@@ -276,7 +268,7 @@ static void bang_line(struct fips *s, struct fips_pw *pw)
 			s->default_proto = p;
 	} else if (!strncmp(l, "!binary", 7)) {
 		pw->errors++; /* binary records: not supported, stop reading */
-		s->eof = true;
+		s->src.eof = true;
 	}
 }
 
@@ -310,9 +302,11 @@ static int split_line(char *l, const char **wb, size_t *wl, int max)
 
 /* Read lines until one makes a packet; NULL at the end of the file or when
  * the pool is empty. */
-static struct rte_mbuf *fips_read(struct el *e, struct fips *s, struct fips_pw *pw)
+static struct rte_mbuf *fips_read(struct el *e, struct io_source *src)
 {
-	if (s->eof)
+	struct fips *s = (struct fips *)src;
+	struct fips_pw *pw = el_pw(e);
+	if (s->src.eof)
 		return NULL;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(rt_router_pool(e->router));
 	if (!m)
@@ -323,7 +317,7 @@ static struct rte_mbuf *fips_read(struct el *e, struct fips *s, struct fips_pw *
 			continue;
 		if (*l == '!') {
 			bang_line(s, pw);
-			if (s->eof)
+			if (s->src.eof)
 				break;
 			continue;
 		}
@@ -346,7 +340,7 @@ static struct rte_mbuf *fips_read(struct el *e, struct fips *s, struct fips_pw *
 		}
 		uint32_t len = io_sf_build_end(&o, s->checksum);
 		if (o.overflow)
-			pw->truncated++;
+			pw->src.truncated++;
 		m->data_len = (uint16_t)len;
 		m->pkt_len = len;
 		rt_anno_reset(m);
@@ -360,127 +354,42 @@ static struct rte_mbuf *fips_read(struct el *e, struct fips *s, struct fips_pw *
 		}
 		return m;
 	}
-	if (!s->eof)
-		s->eof = true;
+	if (!s->src.eof)
+		s->src.eof = true;
 	rte_pktmbuf_free(m);
 	return NULL;
 }
 
-static void end_action(struct el *e, struct fips *s)
-{
-	if (s->end_done)
-		return;
-	s->end_done = true;
-	if (s->stop)
-		rt_router_please_stop(e->router);
-}
+static const struct io_source_ops fips_ops = {
+	.read = fips_read,
+};
 
-static int fips_run(struct el_node *n)
-{
-	struct fips *s = n->state;
-	struct fips_pw *pw = el_pw(n->e);
-	if (!__atomic_load_n(&s->active, __ATOMIC_RELAXED))
-		return 0;
-	if (s->eof && !s->pending) {
-		end_action(n->e, s);
-		return 0;
-	}
-	struct rt_batch out;
-	out.n = 0;
-	uint64_t now = 0;
-	int i;
-	for (i = 0; i < FIPS_BURST; i++) {
-		struct rte_mbuf *m = s->pending;
-		s->pending = NULL;
-		if (!m && !(m = fips_read(n->e, s, pw)))
-			break;
-		if (s->timing) {
-			if (!now)
-				now = rt_now_ns();
-			if (!s->have_timing) {
-				s->timing_off = now - rt_anno(m)->timestamp;
-				s->have_timing = true;
-			}
-			if (rt_anno(m)->timestamp + s->timing_off > now) {
-				s->pending = m;
-				break;
-			}
-		}
-		rt_batch_add(&out, m);
-	}
-	__atomic_store_n(&pw->count, pw->count + out.n, __ATOMIC_RELAXED);
-	if (s->f)
-		__atomic_store_n(&s->filepos, (int64_t)ftell(s->f), __ATOMIC_RELAXED);
-	el_output(n, 0, &out);
-	if (s->eof && !s->pending)
-		end_action(n->e, s);
-	return i;
-}
+static int fips_run(struct el_node *n) { return io_source_run(n, &fips_ops); }
 
-enum { H_COUNT, H_RESET, H_ACTIVE, H_ENCAP, H_FILENAME, H_FILESIZE, H_FILEPOS, H_STOP, H_ERRORS, H_TRUNCATED };
+enum { H_ENCAP = IO_SOURCE_H_NEXT, H_ERRORS };
 
 static int fips_read_h(struct el *e, intptr_t what, struct rt_buf *out)
 {
-	struct fips *s = e->state;
 	switch (what) {
-	case H_COUNT:
-		rt_buf_printf(out, "%llu", (unsigned long long)(el_pw_sum(e, offsetof(struct fips_pw, count)) - s->base_count));
-		break;
 	case H_ERRORS:
 		rt_buf_printf(out, "%llu", (unsigned long long)el_pw_sum(e, offsetof(struct fips_pw, errors)));
-		break;
-	case H_TRUNCATED:
-		rt_buf_printf(out, "%llu", (unsigned long long)el_pw_sum(e, offsetof(struct fips_pw, truncated)));
-		break;
-	case H_ACTIVE: rt_buf_puts(out, __atomic_load_n(&s->active, __ATOMIC_RELAXED) ? "true" : "false"); break;
-	case H_ENCAP: rt_buf_puts(out, "IP"); break;
-	case H_FILENAME: rt_buf_puts(out, s->filename); break;
-	case H_FILESIZE: {
-		struct stat st;
-		if (strcmp(s->filename, "-") && stat(s->filename, &st) == 0 && S_ISREG(st.st_mode))
-			rt_buf_printf(out, "%lld", (long long)st.st_size);
-		else
-			rt_buf_puts(out, "-");
-		break;
-	}
-	case H_FILEPOS: rt_buf_printf(out, "%lld", (long long)__atomic_load_n(&s->filepos, __ATOMIC_RELAXED)); break;
-	}
-	return 0;
-}
-
-static int fips_write_h(struct el *e, intptr_t what, const char *v, struct rt_err *err)
-{
-	struct fips *s = e->state;
-	switch (what) {
-	case H_RESET:
-		s->base_count = el_pw_sum(e, offsetof(struct fips_pw, count));
 		return 0;
-	case H_ACTIVE: {
-		bool b;
-		if (el_parse_value(EL_T_BOOL, v, &b, err) < 0)
-			return err->code;
-		__atomic_store_n(&s->active, b, __ATOMIC_RELEASE);
-		return 0;
+	case H_ENCAP: rt_buf_puts(out, "IP"); return 0;
 	}
-	case H_STOP:
-		__atomic_store_n(&s->active, false, __ATOMIC_RELEASE);
-		rt_router_please_stop(e->router);
-		return 0;
-	}
-	return -EINVAL;
+	return io_source_read_h(e, what, out);
 }
 
 static const struct el_handler handlers[] = {
-	{"count", fips_read_h, NULL, H_COUNT, 0, "packets emitted (mboxsh)"},
-	{"reset_counts", NULL, fips_write_h, H_RESET, EL_H_BUTTON, "reset count (mboxsh)"},
-	{"active", fips_read_h, fips_write_h, H_ACTIVE, 0, "whether packets are emitted"},
+	{"count", io_source_read_h, NULL, IO_SOURCE_H_COUNT, 0, "packets emitted (mboxsh)"},
+	{"reset_counts", NULL, io_source_write_h, IO_SOURCE_H_RESET, EL_H_BUTTON, "reset count (mboxsh)"},
+	{"active", io_source_read_h, io_source_write_h, IO_SOURCE_H_ACTIVE, 0, "whether packets are emitted"},
 	{"encap", fips_read_h, NULL, H_ENCAP, 0, "always IP"},
-	{"filename", fips_read_h, NULL, H_FILENAME, 0, "the file name"},
-	{"filesize", fips_read_h, NULL, H_FILESIZE, 0, "file length in bytes, '-' if unknown"},
-	{"filepos", fips_read_h, NULL, H_FILEPOS, 0, "position in the file"},
-	{"stop", NULL, fips_write_h, H_STOP, EL_H_BUTTON, "deactivate and ask the router to stop"},
+	{"filename", io_source_read_h, NULL, IO_SOURCE_H_FILENAME, 0, "the file name"},
+	{"filesize", io_source_read_h, NULL, IO_SOURCE_H_FILESIZE, 0, "file length in bytes, '-' if unknown"},
+	{"filepos", io_source_read_h, NULL, IO_SOURCE_H_FILEPOS, 0, "position in the file"},
+	{"stop", NULL, io_source_write_h, IO_SOURCE_H_STOP, EL_H_BUTTON, "deactivate and ask the router to stop"},
 	{"errors", fips_read_h, NULL, H_ERRORS, 0, "lines that made no packet (mboxsh)"},
-	{"truncated", fips_read_h, NULL, H_TRUNCATED, 0, "packets cut to the mbuf data room (mboxsh)"},
+	{"truncated", io_source_read_h, NULL, IO_SOURCE_H_TRUNCATED, 0, "packets cut to the mbuf data room (mboxsh)"},
 	EL_HANDLERS_END,
 };
 

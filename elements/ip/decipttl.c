@@ -2,7 +2,7 @@
  * DecIPTTL - decrements the IP time-to-live with an incremental checksum
  * update (RFC 1624) and diverts packets whose TTL has run out.
  */
-#include "iphdr.h"
+#include "ipedit.h"
 
 static const char doc[] =
 	"Expects IP packets with the network header annotation set. If the TTL is <= 1 (i.e. has "
@@ -12,10 +12,6 @@ static const char doc[] =
 	"With ACTIVE false no TTL is touched; with MULTICAST false multicast packets pass "
 	"unchanged. Packets without a usable network header annotation also go to output 1 (Click "
 	"would fail); `drops` counts everything sent to output 1.";
-
-struct decttl_pw {
-	uint64_t drops;
-};
 
 struct decttl {
 	bool active, multicast;
@@ -31,37 +27,27 @@ static inline void dec_ttl(struct rte_ipv4_hdr *ip)
 	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
 }
 
+/* ACTIVE as read once for a batch, and MULTICAST. */
+struct decttl_now {
+	bool active, mcast;
+};
+
+static int decttl_edit(struct rte_ipv4_hdr *ip, uint32_t nlen, const void *ctx)
+{
+	const struct decttl_now *c = ctx;
+	if (unlikely(!c->active) || (!c->mcast && (rte_be_to_cpu_32(ip->dst_addr) & 0xf0000000u) == 0xe0000000u))
+		return 0;
+	if (unlikely(ip->time_to_live <= 1))
+		return 1;
+	dec_ttl(ip);
+	return 0;
+}
+
 static void decttl_push(struct el_node *n, int port, struct rt_batch *b)
 {
-	(void)port;
 	const struct decttl *s = n->state;
-	bool active = __atomic_load_n(&s->active, __ATOMIC_RELAXED), mcast = s->multicast;
-	struct el_split sp;
-	el_split_init(&sp);
-	for (uint32_t i = 0; i < b->n; i++) {
-		struct rte_mbuf *m = b->pkts[i];
-		if (i + 1 < b->n)
-			rte_prefetch0(rt_nh(b->pkts[i + 1]));
-		uint32_t nlen;
-		struct rte_ipv4_hdr *ip = iph_at_nh(m, &nlen);
-		if (unlikely(!ip)) {
-			rt_batch_add(&sp.out[1], m);
-			continue;
-		}
-		if (unlikely(!active) || (!mcast && (rte_be_to_cpu_32(ip->dst_addr) & 0xf0000000u) == 0xe0000000u)) {
-			rt_batch_add(&sp.out[0], m);
-			continue;
-		}
-		if (unlikely(ip->time_to_live <= 1)) {
-			rt_batch_add(&sp.out[1], m);
-			continue;
-		}
-		dec_ttl(ip);
-		rt_batch_add(&sp.out[0], m);
-	}
-	if (sp.out[1].n)
-		((struct decttl_pw *)el_pw(n->e))->drops += sp.out[1].n;
-	el_split_flush(n, &sp);
+	struct decttl_now c = {__atomic_load_n(&s->active, __ATOMIC_RELAXED), s->multicast};
+	ipedit_push(n, b, decttl_edit, &c);
 }
 
 static const struct el_arg args[] = {
@@ -70,14 +56,9 @@ static const struct el_arg args[] = {
 	EL_ARGS_END,
 };
 
-enum { H_DROPS, H_ACTIVE };
-
 static int decttl_read(struct el *e, intptr_t what, struct rt_buf *out)
 {
-	if (what == H_DROPS)
-		rt_buf_printf(out, "%llu", (unsigned long long)el_pw_sum(e, offsetof(struct decttl_pw, drops)));
-	else
-		rt_buf_puts(out, EL_STATE(e, struct decttl)->active ? "true" : "false");
+	rt_buf_puts(out, EL_STATE(e, struct decttl)->active ? "true" : "false");
 	return 0;
 }
 
@@ -92,8 +73,8 @@ static int decttl_write(struct el *e, intptr_t what, const char *v, struct rt_er
 }
 
 static const struct el_handler handlers[] = {
-	{"drops", decttl_read, NULL, H_DROPS, 0, "packets sent to output 1 (expired or unusable)"},
-	{"active", decttl_read, decttl_write, H_ACTIVE, 0, "whether TTLs are decremented"},
+	{"drops", ipedit_drops_h, NULL, 0, 0, "packets sent to output 1 (expired or unusable)"},
+	{"active", decttl_read, decttl_write, 0, 0, "whether TTLs are decremented"},
 	EL_HANDLERS_END,
 };
 
@@ -104,7 +85,7 @@ static struct el_class decipttl = {
 	.doc = doc,
 	.ports = "1/1-2",
 	.state_size = sizeof(struct decttl),
-	.pw_size = sizeof(struct decttl_pw),
+	.pw_size = sizeof(struct ipedit_pw),
 	.args = args,
 	.push = decttl_push,
 	.handlers = handlers,

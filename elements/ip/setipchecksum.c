@@ -2,46 +2,22 @@
  * SetIPChecksum - computes and stores the IPv4 header checksum of packets
  * marked with a network header.
  */
-#include "iphdr.h"
+#include "ipedit.h"
 
-struct setipck_pw {
-	uint64_t drops;
-};
-
-static void setipck_push(struct el_node *n, int port, struct rt_batch *b)
+static int setipck_edit(struct rte_ipv4_hdr *ip, uint32_t nlen, const void *ctx)
 {
-	(void)port;
-	struct el_split sp;
-	el_split_init(&sp);
-	for (uint32_t i = 0; i < b->n; i++) {
-		struct rte_mbuf *m = b->pkts[i];
-		if (i + 1 < b->n)
-			rte_prefetch0(rt_nh(b->pkts[i + 1]));
-		uint32_t nlen;
-		struct rte_ipv4_hdr *ip = iph_at_nh(m, &nlen);
-		uint32_t hlen = ip ? iph_hlen(ip) : 0;
-		if (unlikely(!ip || hlen < sizeof(*ip) || hlen > nlen)) {
-			rt_batch_add(&sp.out[1], m);
-			continue;
-		}
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		rt_batch_add(&sp.out[0], m);
-	}
-	if (sp.out[1].n)
-		((struct setipck_pw *)el_pw(n->e))->drops += sp.out[1].n;
-	el_split_flush(n, &sp);
-}
-
-static int setipck_drops(struct el *e, intptr_t what, struct rt_buf *out)
-{
-	(void)what;
-	rt_buf_printf(out, "%llu", (unsigned long long)el_pw_sum(e, offsetof(struct setipck_pw, drops)));
+	uint32_t hlen = iph_hlen(ip);
+	if (unlikely(hlen < sizeof(*ip) || hlen > nlen))
+		return 1;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	return 0;
 }
 
+static void setipck_push(struct el_node *n, int port, struct rt_batch *b) { ipedit_push(n, b, setipck_edit, NULL); }
+
 static const struct el_handler handlers[] = {
-	{"drops", setipck_drops, NULL, 0, 0, "packets with no or a bad IP header"},
+	{"drops", ipedit_drops_h, NULL, 0, 0, "packets with no or a bad IP header"},
 	EL_HANDLERS_END,
 };
 
@@ -54,7 +30,7 @@ static struct el_class setipchecksum = {
 	       "Packets without the annotation or with a header length below 20 or beyond the packet go "
 	       "to output 1 if it exists and are dropped otherwise; `drops` counts them.",
 	.ports = "1/1-2",
-	.pw_size = sizeof(struct setipck_pw),
+	.pw_size = sizeof(struct ipedit_pw),
 	.push = setipck_push,
 	.handlers = handlers,
 	.flags = EL_C_NOARGS,

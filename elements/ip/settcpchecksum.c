@@ -2,59 +2,35 @@
  * SetTCPChecksum - computes and stores the TCP checksum of IPv4 packets
  * marked with a network header.
  */
-#include "iphdr.h"
-
-struct settcpck_pw {
-	uint64_t drops;
-};
+#include "ipedit.h"
 
 struct settcpck {
 	bool fixoff;
 };
 
-static void settcpck_push(struct el_node *n, int port, struct rt_batch *b)
+static int settcpck_edit(struct rte_ipv4_hdr *ip, uint32_t nlen, const void *ctx)
 {
-	(void)port;
-	bool fixoff = EL_NSTATE(n, struct settcpck)->fixoff;
-	struct el_split sp;
-	el_split_init(&sp);
-	for (uint32_t i = 0; i < b->n; i++) {
-		struct rte_mbuf *m = b->pkts[i];
-		if (i + 1 < b->n)
-			rte_prefetch0(rt_nh(b->pkts[i + 1]));
-		uint32_t nlen;
-		struct rte_ipv4_hdr *ip = iph_at_nh(m, &nlen);
-		uint32_t hlen = ip ? iph_hlen(ip) : 0, tl = ip ? rte_be_to_cpu_16(ip->total_length) : 0;
-		/* TCP length from the IP header; it must fit in what the packet has */
-		if (unlikely(!ip || hlen < sizeof(*ip) || hlen > nlen || tl < hlen + 20 || tl > nlen)) {
-			rt_batch_add(&sp.out[1], m);
-			continue;
-		}
-		uint32_t plen = tl - hlen;
-		uint8_t *th = (uint8_t *)ip + hlen;
-		if (fixoff) {
-			uint32_t off = (uint32_t)(th[12] >> 4) << 2;
-			if (off < 20)
-				th[12] = (uint8_t)((th[12] & 0x0f) | (5 << 4));
-			else if (off > plen && !iph_is_frag(ip))
-				th[12] = (uint8_t)((th[12] & 0x0f) | ((plen >> 2) << 4));
-		}
-		th[16] = th[17] = 0;
-		uint16_t c = iph_l4_cksum(ip, th, plen);
-		memcpy(th + 16, &c, 2);
-		rt_batch_add(&sp.out[0], m);
+	const struct settcpck *s = ctx;
+	uint32_t hlen = iph_hlen(ip), tl = rte_be_to_cpu_16(ip->total_length);
+	/* TCP length from the IP header; it must fit in what the packet has */
+	if (unlikely(hlen < sizeof(*ip) || hlen > nlen || tl < hlen + 20 || tl > nlen))
+		return 1;
+	uint32_t plen = tl - hlen;
+	uint8_t *th = (uint8_t *)ip + hlen;
+	if (s->fixoff) {
+		uint32_t off = (uint32_t)(th[12] >> 4) << 2;
+		if (off < 20)
+			th[12] = (uint8_t)((th[12] & 0x0f) | (5 << 4));
+		else if (off > plen && !iph_is_frag(ip))
+			th[12] = (uint8_t)((th[12] & 0x0f) | ((plen >> 2) << 4));
 	}
-	if (sp.out[1].n)
-		((struct settcpck_pw *)el_pw(n->e))->drops += sp.out[1].n;
-	el_split_flush(n, &sp);
-}
-
-static int settcpck_drops(struct el *e, intptr_t what, struct rt_buf *out)
-{
-	(void)what;
-	rt_buf_printf(out, "%llu", (unsigned long long)el_pw_sum(e, offsetof(struct settcpck_pw, drops)));
+	th[16] = th[17] = 0;
+	uint16_t c = iph_l4_cksum(ip, th, plen);
+	memcpy(th + 16, &c, 2);
 	return 0;
 }
+
+static void settcpck_push(struct el_node *n, int port, struct rt_batch *b) { ipedit_push(n, b, settcpck_edit, n->state); }
 
 static const struct el_arg args[] = {
 	{"FIXOFF", EL_T_BOOL, offsetof(struct settcpck, fixoff), "false", EL_ARG_POS, "repair a bad TCP data offset"},
@@ -62,7 +38,7 @@ static const struct el_arg args[] = {
 };
 
 static const struct el_handler handlers[] = {
-	{"drops", settcpck_drops, NULL, 0, 0, "packets with no IP header or bad lengths"},
+	{"drops", ipedit_drops_h, NULL, 0, 0, "packets with no IP header or bad lengths"},
 	EL_HANDLERS_END,
 };
 
@@ -78,7 +54,7 @@ static struct el_class settcpchecksum = {
 	       "them (Click has one output and drops them).",
 	.ports = "1/1-2",
 	.state_size = sizeof(struct settcpck),
-	.pw_size = sizeof(struct settcpck_pw),
+	.pw_size = sizeof(struct ipedit_pw),
 	.args = args,
 	.push = settcpck_push,
 	.handlers = handlers,

@@ -44,21 +44,8 @@ static int prio_init(struct el *e, struct rt_err *err)
 {
 	struct prio *s = e->state;
 	s->nin = e->nin;
-	s->q = calloc((size_t)RT_MAX(e->nin, 1), sizeof(*s->q));
-	if (!s->q)
-		return rt_errf(err, &e->loc, -ENOMEM, "%s: out of memory", e->name);
-	int nq = 0;
-	for (int i = 0; i < e->nin; i++) {
-		int from;
-		struct el *p = el_input_peer(e, i, &from);
-		if (el_is_queue(p) && from == 0) {
-			s->q[i] = p;
-			p->is_task = false;
-			nq++;
-		}
-	}
-	e->is_task = nq > 0;
-	return 0;
+	int nq = el_queue_take_inputs(e, &s->q, err);
+	return nq < 0 ? nq : 0;
 }
 
 static void prio_cleanup(struct el *e) { free(EL_STATE(e, struct prio)->q); }

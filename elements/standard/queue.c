@@ -5,6 +5,7 @@
  * may change worker.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <rte_malloc.h>
 #include <rte_ring.h>
@@ -98,6 +99,26 @@ bool el_is_queue(const struct el *e) { return e && e->cls->push == queue_push; }
 int el_queue_dequeue(struct el *q, struct rte_mbuf **pkts, unsigned n)
 {
 	return (int)rte_ring_mc_dequeue_burst(EL_STATE(q, struct queue)->ring, (void **)pkts, n, NULL);
+}
+
+int el_queue_take_inputs(struct el *e, struct el ***qs, struct rt_err *err)
+{
+	struct el **q = calloc((size_t)RT_MAX(e->nin, 1), sizeof(*q));
+	if (!q)
+		return rt_errf(err, &e->loc, -ENOMEM, "%s: out of memory", e->name);
+	int nq = 0;
+	for (int i = 0; i < e->nin; i++) {
+		int from;
+		struct el *p = el_input_peer(e, i, &from);
+		if (el_is_queue(p) && from == 0) {
+			q[i] = p;
+			p->is_task = false;
+			nq++;
+		}
+	}
+	e->is_task = nq > 0;
+	*qs = q;
+	return nq;
 }
 
 static int queue_init(struct el *e, struct rt_err *err)

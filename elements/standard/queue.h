@@ -21,6 +21,13 @@ bool el_is_queue(const struct el *e);
  * consumers may pull concurrently with any number of pushers. */
 int el_queue_dequeue(struct el *q, struct rte_mbuf **pkts, unsigned n);
 
+/* Take over the Queues feeding scheduler e: for each input i fed by output 0
+ * of a Queue, (*qs)[i] is that Queue and the Queue stops running as a task
+ * of its own; other entries are NULL.  e runs as a task when it found any.
+ * *qs is malloc'd (e->nin entries, at least one).  Returns how many Queues
+ * it found, or -ENOMEM with err set.  Control thread, from e's init. */
+int el_queue_take_inputs(struct el *e, struct el ***qs, struct rt_err *err);
+
 /* The Queue class, which SimpleQueue registers again under its own name. */
 extern struct el_class el_queue_class;
 

@@ -61,20 +61,8 @@ static int rrs_init(struct el *e, struct rt_err *err)
 {
 	struct rrs *s = e->state;
 	s->nin = e->nin;
-	s->q = calloc((size_t)RT_MAX(e->nin, 1), sizeof(*s->q));
-	if (!s->q)
-		return rt_errf(err, &e->loc, -ENOMEM, "%s: out of memory", e->name);
-	for (int i = 0; i < e->nin; i++) {
-		int from;
-		struct el *p = el_input_peer(e, i, &from);
-		if (el_is_queue(p) && from == 0) {
-			s->q[i] = p;
-			p->is_task = false;
-			s->nq++;
-		}
-	}
-	e->is_task = s->nq > 0;
-	return 0;
+	s->nq = el_queue_take_inputs(e, &s->q, err);
+	return s->nq < 0 ? s->nq : 0;
 }
 
 static void rrs_cleanup(struct el *e) { free(EL_STATE(e, struct rrs)->q); }

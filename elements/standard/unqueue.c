@@ -3,6 +3,7 @@
  * task), or passes pushed packets through.
  */
 #include "queue.h"
+#include "source.h"
 
 static const char doc[] =
 	"Pulls packets whenever they are available, then pushes them out its single output, at most "
@@ -22,24 +23,24 @@ struct unq_pw {
 };
 
 struct unq {
+	struct el_gate gate;  /* first: the shared handlers find it at e->state */
 	int64_t burst;
-	bool active;
-	int64_t limit;
 	struct el *q;        /* the Queue pulled from, or NULL: pass-through */
 	uint64_t base;       /* count at the last reset (control thread) */
 };
+_Static_assert(offsetof(struct unq, gate) == 0, "struct el_gate must come first");
 
 static const struct el_arg args[] = {
 	{"BURST", EL_T_INT, offsetof(struct unq, burst), "32", EL_ARG_POS, "most packets per run"},
-	{"ACTIVE", EL_T_BOOL, offsetof(struct unq, active), "true", 0, "pull packets at all"},
-	{"LIMIT", EL_T_INT, offsetof(struct unq, limit), "-1", 0, "packets to pass, -1 = no limit"},
+	{"ACTIVE", EL_T_BOOL, offsetof(struct unq, gate.active), "true", 0, "pull packets at all"},
+	{"LIMIT", EL_T_INT, offsetof(struct unq, gate.limit), "-1", 0, "packets to pass, -1 = no limit"},
 	EL_ARGS_END,
 };
 
 /* Packets still allowed by LIMIT (UINT64_MAX when there is none). */
 static uint64_t unq_allowed(struct el *e, const struct unq *s)
 {
-	int64_t limit = __atomic_load_n(&s->limit, __ATOMIC_ACQUIRE);
+	int64_t limit = __atomic_load_n(&s->gate.limit, __ATOMIC_ACQUIRE);
 	if (limit < 0)
 		return UINT64_MAX;
 	uint64_t done = el_pw_sum(e, offsetof(struct unq_pw, count)) - __atomic_load_n(&s->base, __ATOMIC_ACQUIRE);
@@ -50,7 +51,7 @@ static void unq_push(struct el_node *n, int port, struct rt_batch *b)
 {
 	(void)port;
 	const struct unq *s = n->state;
-	if (unlikely(!__atomic_load_n(&s->active, __ATOMIC_ACQUIRE))) {
+	if (unlikely(!__atomic_load_n(&s->gate.active, __ATOMIC_ACQUIRE))) {
 		rt_batch_free(b);
 		return;
 	}
@@ -66,7 +67,7 @@ static void unq_push(struct el_node *n, int port, struct rt_batch *b)
 static int unq_run(struct el_node *n)
 {
 	const struct unq *s = n->state;
-	if (!__atomic_load_n(&s->active, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&s->gate.active, __ATOMIC_ACQUIRE))
 		return 0;
 	int64_t burst = __atomic_load_n(&s->burst, __ATOMIC_RELAXED);
 	uint64_t want = burst < 0 || burst > UNQ_MAX_BURST ? UNQ_MAX_BURST : (uint64_t)burst;
@@ -96,7 +97,7 @@ static int unq_init(struct el *e, struct rt_err *err)
 	return 0;
 }
 
-enum { H_COUNT, H_RESET, H_ACTIVE, H_LIMIT, H_BURST };
+enum { H_COUNT = EL_GATE_H_NEXT, H_RESET, H_BURST };
 
 static int unq_read(struct el *e, intptr_t what, struct rt_buf *out)
 {
@@ -104,12 +105,10 @@ static int unq_read(struct el *e, intptr_t what, struct rt_buf *out)
 	switch (what) {
 	case H_COUNT:
 		rt_buf_printf(out, "%llu", (unsigned long long)(el_pw_sum(e, offsetof(struct unq_pw, count)) - s->base));
-		break;
-	case H_ACTIVE: rt_buf_puts(out, s->active ? "true" : "false"); break;
-	case H_LIMIT: rt_buf_printf(out, "%lld", (long long)s->limit); break;
-	case H_BURST: rt_buf_printf(out, "%lld", (long long)s->burst); break;
+		return 0;
+	case H_BURST: rt_buf_printf(out, "%lld", (long long)s->burst); return 0;
 	}
-	return 0;
+	return el_gate_read_h(e, what, out);
 }
 
 static int unq_write(struct el *e, intptr_t what, const char *v, struct rt_err *err)
@@ -119,30 +118,22 @@ static int unq_write(struct el *e, intptr_t what, const char *v, struct rt_err *
 	case H_RESET:
 		__atomic_store_n(&s->base, el_pw_sum(e, offsetof(struct unq_pw, count)), __ATOMIC_RELEASE);
 		return 0;
-	case H_ACTIVE: {
-		bool b;
-		if (el_parse_value(EL_T_BOOL, v, &b, err) < 0)
-			return err->code;
-		__atomic_store_n(&s->active, b, __ATOMIC_RELEASE);
-		return 0;
-	}
-	case H_LIMIT:
 	case H_BURST: {
 		int64_t x;
 		if (el_parse_value(EL_T_INT, v, &x, err) < 0)
 			return err->code;
-		__atomic_store_n(what == H_LIMIT ? &s->limit : &s->burst, x, __ATOMIC_RELEASE);
+		__atomic_store_n(&s->burst, x, __ATOMIC_RELEASE);
 		return 0;
 	}
 	}
-	return -EINVAL;
+	return el_gate_write_h(e, what, v, err);
 }
 
 static const struct el_handler handlers[] = {
 	{"count", unq_read, NULL, H_COUNT, 0, "packets passed since the last reset"},
 	{"reset", NULL, unq_write, H_RESET, EL_H_BUTTON, "reset the count (LIMIT more packets)"},
-	{"active", unq_read, unq_write, H_ACTIVE, 0, "whether packets are pulled"},
-	{"limit", unq_read, unq_write, H_LIMIT, 0, "packet limit, negative = none"},
+	{"active", el_gate_read_h, el_gate_write_h, EL_GATE_H_ACTIVE, 0, "whether packets are pulled"},
+	{"limit", el_gate_read_h, el_gate_write_h, EL_GATE_H_LIMIT, 0, "packet limit, negative = none"},
 	{"burst", unq_read, unq_write, H_BURST, 0, "most packets per run"},
 	EL_HANDLERS_END,
 };
