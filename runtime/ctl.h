@@ -37,6 +37,20 @@ int rt_ctl_swap(struct rt_router *r, const char *name, const char *spec, struct 
 int rt_ctl_hotconfig(struct rt_router *r, const char *text, const char *file, struct rt_buf *warn,
 		     struct rt_err *err);
 
+/* Rewiring (live_edit.c), each an edit of the running configuration:
+ * add Click statements ("c2 :: Counter; a [1] -> c2 -> b"), connect
+ * "a [p] -> [q] b", disconnect one connection, remove an element (with its
+ * connections; `into`, optional, names a kept element of the same class
+ * that takes its state: counts, queued packets), and reconfigure an
+ * element with new arguments (a swap to the same class, state kept). */
+int rt_ctl_add(struct rt_router *r, const char *text, struct rt_buf *warn, struct rt_err *err);
+int rt_ctl_connect(struct rt_router *r, const char *spec, struct rt_buf *warn, struct rt_err *err);
+int rt_ctl_disconnect(struct rt_router *r, const char *spec, struct rt_buf *warn, struct rt_err *err);
+int rt_ctl_remove(struct rt_router *r, const char *name, const char *into, struct rt_buf *warn,
+		  struct rt_err *err);
+int rt_ctl_reconfigure(struct rt_router *r, const char *name, const char *args, struct rt_buf *warn,
+		       struct rt_err *err);
+
 #define MBOXSH_VERSION "0.1.0"
 
 #endif

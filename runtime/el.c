@@ -10,6 +10,7 @@
 #include <rte_common.h>
 #include <rte_malloc.h>
 
+#include "ctl.h"
 #include "el.h"
 
 static struct el_class *classes;
@@ -334,6 +335,14 @@ static int h_config(struct el *e, intptr_t arg, struct rt_buf *out)
 	return 0;
 }
 
+/* Click's writable config handler: new arguments, in place (a swap to the
+ * same class that keeps the element's state). */
+static int h_config_write(struct el *e, intptr_t arg, const char *v, struct rt_err *err)
+{
+	(void)arg;
+	return rt_ctl_reconfigure(e->router, e->name, v, NULL, err);
+}
+
 static int h_ports(struct el *e, intptr_t arg, struct rt_buf *out)
 {
 	(void)arg;
@@ -356,7 +365,7 @@ static int h_handlers(struct el *e, intptr_t arg, struct rt_buf *out)
 static const struct el_handler std_handlers[] = {
 	{"name", h_name, NULL, 0, 0, "the element's name"},
 	{"class", h_class, NULL, 0, 0, "the element's class"},
-	{"config", h_config, NULL, 0, 0, "the configuration string"},
+	{"config", h_config, h_config_write, 0, 0, "the configuration string; writing it reconfigures the element"},
 	{"ports", h_ports, NULL, 0, 0, "port counts and processing"},
 	{"handlers", h_handlers, NULL, 0, 0, "the handler list with modes"},
 	EL_HANDLERS_END,

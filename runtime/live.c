@@ -107,6 +107,8 @@ struct change {
 	struct el_node **hold_nodes;
 	int nholds;
 	struct rt_buf warn;         /* what was not kept */
+	const char *into_from;      /* remove ... into: the removed element's name */
+	struct el *into;            /* and the kept element that takes its state */
 };
 
 static void change_free_holds(struct change *c)
@@ -226,6 +228,13 @@ static void release(struct change *c)
  * worker touches either.  Classes differ: nothing kept, and said. */
 static void move_state(struct change *c)
 {
+	if (c->into) {
+		struct el *from = rt_router_find(c->r, c->into_from);
+		struct rt_err err;
+		rt_err_clear(&err);
+		if (from && c->into->cls->take_state(c->into, from, &err) < 0)
+			rt_buf_printf(&c->warn, "%s: state not taken from %s: %s\n", c->into->name, from->name, err.msg);
+	}
 	for (int i = 0; i < c->g.nels; i++) {
 		struct el *e = c->g.els[i], *old = c->old_of[i];
 		if (!old)
@@ -271,6 +280,8 @@ static void retire(struct change *c, struct el *e)
 	bool replaced = false;
 	for (int k = 0; k < c->g.nels && !replaced; k++)
 		replaced = c->old_of[k] == e && c->g.els[k]->cls == e->cls;
+	if (c->into_from && !strcmp(e->name, c->into_from))
+		replaced = true; /* its packets went to c->into */
 	if (!replaced && el_handler_find(e, "length")) {
 		struct rt_buf b;
 		struct rt_err err;
@@ -356,14 +367,14 @@ static void report(struct change *c, struct rt_buf *warn)
 	free(c->old_of);
 }
 
-int rt_ctl_hotconfig(struct rt_router *r, const char *text, const char *file, struct rt_buf *warn,
-		     struct rt_err *err)
+int rt_live_apply(struct rt_router *r, const char *text, const char *file, const char *into_from,
+		  struct el *into, struct rt_buf *warn, struct rt_err *err)
 {
 	struct lang_graph lg;
 	int rc = lang_parse(text, file ? file : "<hotconfig>", NULL, rt_graph_is_class, NULL, &lg, err);
 	if (rc < 0)
 		return rc;
-	struct change c = {.r = r};
+	struct change c = {.r = r, .into_from = into_from, .into = into};
 	rt_buf_init(&c.warn);
 	c.is_new = calloc((size_t)lg.ndecls + 1, sizeof(bool));
 	c.old_of = calloc((size_t)lg.ndecls + 1, sizeof(struct el *));
@@ -372,6 +383,15 @@ int rt_ctl_hotconfig(struct rt_router *r, const char *text, const char *file, st
 	for (int i = 0; i < c.g.nels; i++)
 		if (c.is_new[i])
 			c.old_of[i] = rt_router_find(r, c.g.els[i]->name);
+	if (into) { /* the target must be kept, and takes the removed one's state */
+		bool kept = false;
+		for (int i = 0; i < c.g.nels; i++)
+			kept |= c.g.els[i] == into && !c.is_new[i];
+		if (!kept) {
+			rc = rt_errf(err, NULL, -EINVAL, "'%s' must stay unchanged to take '%s''s state", into->name, into_from);
+			goto fail;
+		}
+	}
 	if ((rc = prepare(&c, err)) < 0)
 		goto fail;
 	commit_change(&c, &lg, text);
@@ -382,6 +402,12 @@ fail:
 	report(&c, NULL);
 	lang_graph_free(&lg);
 	return rc;
+}
+
+int rt_ctl_hotconfig(struct rt_router *r, const char *text, const char *file, struct rt_buf *warn,
+		     struct rt_err *err)
+{
+	return rt_live_apply(r, text, file, NULL, NULL, warn, err);
 }
 
 /* "Class(args)" or "Class" into class and configuration. */

@@ -81,6 +81,12 @@ void rt_graph_free(struct rt_graph *g);
 struct rt_plan *rt_plan_compile(struct rt_router *r, const struct rt_graph *g, struct rt_err *err);
 void rt_plan_free(struct rt_plan *p);
 
+/* live.c: apply a new configuration text to a running router; when
+ * into_from is set, the element of that name (removed by the text) hands
+ * its state to `into` (kept) before it is retired. */
+int rt_live_apply(struct rt_router *r, const char *text, const char *file, const char *into_from,
+		  struct el *into, struct rt_buf *warn, struct rt_err *err);
+
 /* worker.c */
 int rt_workers_start(struct rt_router *r, struct rt_err *err);
 void rt_workers_join(struct rt_router *r);

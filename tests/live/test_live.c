@@ -203,6 +203,91 @@ static void test_pulled_queue_refused(void **st)
 	tu_router_free(r);
 }
 
+static void test_add_and_connect(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("a :: Idle -> c :: Counter -> s :: TestSink;", NULL);
+	push_n(r, "c", 2);
+	struct el *c = rt_router_find(r, "c");
+	struct rt_err err;
+	rt_err_clear(&err);
+	assert_int_equal(rt_ctl_add(r, "c2 :: Counter; b :: Idle -> c2 -> s;", NULL, &err), 0);
+	assert_ptr_equal(rt_router_find(r, "c"), c);
+	assert_int_equal(tu_read_int(r, "c.count"), 2);
+	push_n(r, "c2", 3);
+	assert_int_equal(tu_sink_count(r, "s"), 5);
+	char msg[700];
+	rt_err_clear(&err);
+	assert_true(rt_ctl_connect(r, "c2 -> nosuch", NULL, &err) < 0);
+	assert_string_equal(rt_err_str(&err, msg, sizeof(msg)), "<connect>:1:7: undeclared element 'nosuch'");
+	rt_err_clear(&err);
+	assert_true(rt_ctl_connect(r, "c -> c2", NULL, &err) < 0); /* c's output is taken */
+	assert_string_equal(err.msg, "'c' output 0 connected more than once (use a Tee to copy packets)");
+	assert_ptr_equal(rt_router_find(r, "c"), c);
+	tu_router_free(r);
+}
+
+static void test_disconnect(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("a :: Idle -> s :: TestSink; b :: Idle -> c :: Counter -> s;", NULL);
+	struct rt_err err;
+	rt_err_clear(&err);
+	assert_true(rt_ctl_disconnect(r, "c -> s", NULL, &err) < 0); /* would leave c's output unused */
+	assert_string_equal(err.msg, "'c' :: Counter: output 0 unused");
+	rt_err_clear(&err);
+	assert_int_equal(rt_ctl_disconnect(r, "nosuch -> s", NULL, &err), -ENOENT);
+	rt_err_clear(&err);
+	assert_int_equal(rt_ctl_disconnect(r, "a [0] -> [0] c", NULL, &err), -ENOENT);
+	assert_string_equal(err.msg, "no connection 'a [0] -> [0] c'");
+	rt_err_clear(&err);
+	assert_int_equal(rt_ctl_disconnect(r, "a -> s", NULL, &err), 0);
+	assert_null(strstr(tu_read(r, "flatconfig"), "a -> s;"));
+	tu_router_free(r);
+}
+
+static void test_remove_into(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("Idle -> q1 :: Queue -> s :: TestSink; Idle -> q2 :: Queue -> s;", NULL);
+	push_n(r, "q1", 5);
+	push_n(r, "q2", 2);
+	struct rt_err err;
+	rt_err_clear(&err);
+	assert_true(rt_ctl_remove(r, "q1", "s", NULL, &err) < 0);
+	assert_string_equal(err.msg, "'s' (TestSink) cannot take the state of 'q1' (Queue)");
+	struct rt_buf warn;
+	rt_buf_init(&warn);
+	rt_err_clear(&err);
+	assert_int_equal(rt_ctl_remove(r, "q1", "q2", &warn, &err), 0);
+	assert_null(warn.p); /* nothing lost */
+	assert_null(rt_router_find(r, "q1"));
+	assert_int_equal(tu_read_int(r, "q2.length"), 7);
+	tu_run_tasks(r, 100);
+	assert_int_equal(tu_sink_count(r, "s"), 7);
+	rt_buf_free(&warn);
+	tu_router_free(r);
+}
+
+static void test_reconfigure_and_config_handler(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("Idle -> q :: Queue(10) -> s :: TestSink;", NULL);
+	push_n(r, "q", 4);
+	struct rt_err err;
+	rt_err_clear(&err);
+	assert_int_equal(rt_ctl_reconfigure(r, "q", "20", NULL, &err), 0);
+	assert_int_equal(tu_read_int(r, "q.capacity"), 20);
+	assert_int_equal(tu_write(r, "q.config", "CAPACITY 30", NULL), 0);
+	assert_int_equal(tu_read_int(r, "q.capacity"), 30);
+	assert_string_equal(tu_read(r, "q.config"), "CAPACITY 30");
+	assert_int_equal(tu_read_int(r, "q.length"), 4);
+	assert_true(tu_write(r, "q.config", "CAPACITY lots", &err) < 0);
+	assert_string_equal(err.msg, "q: CAPACITY: expected unsigned integer, not 'lots'");
+	assert_int_equal(tu_read_int(r, "q.capacity"), 30);
+	tu_router_free(r);
+}
+
 /* Sequence-numbered traffic from two flows on two workers, through a
  * Queue, while the control thread swaps and reconfigures: every packet
  * exactly once, in order, and the carried counters exact. */
@@ -288,6 +373,10 @@ int main(void)
 		cmocka_unit_test(test_hotconfig_changed_takes_state),
 		cmocka_unit_test(test_hotconfig_errors_leave_graph),
 		cmocka_unit_test(test_pulled_queue_refused),
+		cmocka_unit_test(test_add_and_connect),
+		cmocka_unit_test(test_disconnect),
+		cmocka_unit_test(test_remove_into),
+		cmocka_unit_test(test_reconfigure_and_config_handler),
 		cmocka_unit_test(test_stress_no_loss_no_reorder),
 	};
 	return cmocka_run_group_tests_name("live", tests, NULL, NULL);
