@@ -23,12 +23,14 @@
 #include <unistd.h>
 
 #include <rte_malloc.h>
+#include <rte_pause.h>
 
 #include "ctl.h"
 #include "router_int.h"
 
-/* Packets one worker may hold for one input during a change. */
-#define HOLD_CAP 65536
+/* Packets one worker may hold for one input during a change: the default
+ * pool's size, so a hold never overflows before the pool runs dry. */
+#define HOLD_CAP 16384
 
 struct hold_buf {
 	struct rte_mbuf **pkts;
@@ -220,8 +222,14 @@ static void release(struct change *c)
 		}
 		return;
 	}
-	while (!holds_empty(c))
-		usleep(20);
+	/* workers flush within a loop round (microseconds): spin first, and
+	 * only sleep if a worker is napping */
+	for (int spins = 0; !holds_empty(c); spins++) {
+		if (spins < 100000)
+			rte_pause();
+		else
+			usleep(10);
+	}
 }
 
 /* Move state from each replaced element to its replacement, now that no
@@ -300,10 +308,12 @@ static void commit_change(struct change *c, struct lang_graph *lg, const char *t
 {
 	struct rt_router *r = c->r;
 	struct rt_plan *p1 = r->plan;
+	uint64_t t0 = rt_now_ns();
 	publish(r, c->p2);
 	grace(r);
 	move_state(c);
 	release(c);
+	r->live_hold_ns = rt_now_ns() - t0;
 	publish(r, c->p3);
 	grace(r);
 	/* retire: elements of the old graph that the new one does not use */
@@ -374,6 +384,7 @@ int rt_live_apply(struct rt_router *r, const char *text, const char *file, const
 	int rc = lang_parse(text, file ? file : "<hotconfig>", NULL, rt_graph_is_class, NULL, &lg, err);
 	if (rc < 0)
 		return rc;
+	uint64_t t0 = rt_now_ns();
 	struct change c = {.r = r, .into_from = into_from, .into = into};
 	rt_buf_init(&c.warn);
 	c.is_new = calloc((size_t)lg.ndecls + 1, sizeof(bool));
@@ -396,6 +407,7 @@ int rt_live_apply(struct rt_router *r, const char *text, const char *file, const
 		goto fail;
 	commit_change(&c, &lg, text);
 	report(&c, warn);
+	r->live_total_ns = rt_now_ns() - t0;
 	return 0;
 fail:
 	change_abort(&c);
@@ -441,6 +453,7 @@ static int split_spec(const char *spec, char *cls, size_t clen, const char **con
 
 int rt_ctl_swap(struct rt_router *r, const char *name, const char *spec, struct rt_buf *warn, struct rt_err *err)
 {
+	uint64_t t0 = rt_now_ns();
 	struct el *old = rt_router_find(r, name);
 	if (!old)
 		return rt_errf(err, NULL, -ENOENT, "no element '%s'", name);
@@ -502,6 +515,7 @@ int rt_ctl_swap(struct rt_router *r, const char *name, const char *spec, struct 
 		}
 	commit_change(&c, NULL, NULL);
 	report(&c, warn);
+	r->live_total_ns = rt_now_ns() - t0;
 	return 0;
 fail:
 	change_abort(&c);

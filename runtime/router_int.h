@@ -66,6 +66,8 @@ struct rt_router {
 	void (*on_stop)(struct rt_router *, void *);
 	void *on_stop_arg;
 	bool stopped_notified;
+	uint64_t live_hold_ns;         /* last live change: first publish to holds released (live.c) */
+	uint64_t live_total_ns;        /* last live change: command to completion */
 	struct rt_ports *ports;        /* DPDK ports of device elements (port.c); NULL if none */
 };
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run a benchmark area from a Release build and print its figures as
 #   BENCH <area> <name> <value> <unit>
-# Usage: scripts/bench.sh AREA [ARGS...]     AREA: core
+# Usage: scripts/bench.sh AREA [ARGS...]     AREA: core, live
 set -e
 cd "$(dirname "$0")/.."
 area=${1:-core}
@@ -12,7 +12,10 @@ case "$area" in
 core)
 	cmake --build build-release -j "$(nproc)" --target bench_core >/dev/null
 	build-release/bench_core "$@" ;;
+live)
+	cmake --build build-release -j "$(nproc)" --target bench_live >/dev/null
+	build-release/bench_live "$@" ;;
 *)
-	echo "bench.sh: unknown area '$area' (known: core)" >&2
+	echo "bench.sh: unknown area '$area' (known: core, live)" >&2
 	exit 2 ;;
 esac
