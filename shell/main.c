@@ -15,10 +15,14 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "ctlsock.h"
 #include "demo.h"
 
 struct opts {
 	const char *file, *expr, *output, *eal;
+	const char *unix_socket; /* -u */
+	int port;                /* -p, -1 = none */
+	bool listen_all;         /* -p on every address, not only loopback */
 	const char **handlers;
 	int nhandlers;
 	const char **defines;
@@ -42,8 +46,9 @@ static void usage(FILE *f, const char *prog)
 		"      --live / --no-live   print live counters every second (default: on a tty)\n"
 		"  -t, --time               print the running time when the run ends\n"
 		"      --simtime            accepted for Click compatibility (no effect)\n"
-		"  -p, --port PORT          control socket on TCP PORT (not in this version)\n"
-		"  -u, --unix-socket FILE   control socket on FILE (not in this version)\n"
+		"  -p, --port PORT          control socket (Click ControlSocket) on TCP PORT of 127.0.0.1\n"
+		"      --listen-all         with -p, listen on every address, as Click does\n"
+		"  -u, --unix-socket FILE   control socket on the Unix socket FILE (mode 0600)\n"
 		"      --demo               run the built-in demo middlebox\n"
 		"      --help, --version\n"
 		"NAME=VALUE sets the configuration variable $NAME.\n"
@@ -180,6 +185,19 @@ static int run(struct rt_router *r, const struct opts *o)
 	return 0;
 }
 
+/* Control sockets (-p, -u): cs[0] TCP, cs[1] Unix; closed at exit. */
+static int open_ctlsocks(struct rt_router *r, const struct opts *o, struct rt_ctlsock **cs)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	if ((o->port >= 0 && !(cs[0] = rt_ctlsock_listen_tcp(r, o->listen_all ? "0.0.0.0" : NULL, o->port, &err))) ||
+	    (o->unix_socket && !(cs[1] = rt_ctlsock_listen_unix(r, o->unix_socket, &err)))) {
+		fprintf(stderr, "mboxsh: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* NAME=VALUE with NAME an identifier (Click's command-line definitions). */
 static bool is_definition(const char *a)
 {
@@ -203,11 +221,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"live", no_argument, NULL, 'L'}, {"no-live", no_argument, NULL, 'N'},
 		{"simtime", no_argument, NULL, 'S'}, {"help", no_argument, NULL, 'H'},
 		{"version", no_argument, NULL, 'V'}, {"demo", no_argument, NULL, 'D'},
-		{"doc-elements", no_argument, NULL, 'R'},
+		{"doc-elements", no_argument, NULL, 'R'}, {"listen-all", no_argument, NULL, 'A'},
 		{NULL, 0, NULL, 0}};
 	o->handlers = calloc((size_t)argc + 1, sizeof(char *));
 	o->defines = calloc((size_t)argc + 1, sizeof(char *));
 	o->workers = 1;
+	o->port = -1;
 	int live = -1, ch;
 	bool demo = false;
 	while ((ch = getopt_long(argc, argv, "f:e:h:qo:j:p:u:t", lopts, NULL)) != -1) {
@@ -232,10 +251,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			rt_buf_free(&b);
 			exit(0);
 		}
-		case 'p':
-		case 'u':
-			fprintf(stderr, "%s: the control socket (-%c) is not available in this version\n", argv[0], ch);
-			return 1;
+		case 'p': {
+			char *end;
+			long port = strtol(optarg, &end, 10);
+			if (!*optarg || *end || port < 0 || port > 65535) {
+				fprintf(stderr, "%s: -p: bad port '%s'\n", argv[0], optarg);
+				return 1;
+			}
+			o->port = (int)port;
+			break;
+		}
+		case 'u': o->unix_socket = optarg; break;
+		case 'A': o->listen_all = true; break;
 		case 'H': usage(stdout, argv[0]); exit(0);
 		case 'V': printf("mboxsh %s (Click language compatible)\n", MBOXSH_VERSION); exit(0);
 		default: usage(stderr, argv[0]); return 1;
@@ -303,6 +330,7 @@ int main(int argc, char **argv)
 		free(o.defines);
 		return 1;
 	}
+	struct rt_ctlsock *cs[2] = {NULL, NULL}; /* TCP, Unix */
 	struct rt_router_opts ro = {.nworkers = o.workers, .pin = true};
 	struct rt_router *r = rt_router_new(&ro, &err);
 	if (!r) {
@@ -331,12 +359,16 @@ int main(int argc, char **argv)
 			fflush(stdout);
 		rt_buf_free(&b);
 	}
+	if (!o.quit && open_ctlsocks(r, &o, cs) < 0)
+		goto out;
 	status = 0;
 	if (!o.quit)
 		status = run(r, &o);
 	if (print_handlers(r, &o))
 		status = 1;
 out:
+	rt_ctlsock_close(cs[0]);
+	rt_ctlsock_close(cs[1]);
 	if (r) {
 		rt_router_free(r);
 		uv_run(uv_default_loop(), UV_RUN_NOWAIT);

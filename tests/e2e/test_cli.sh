@@ -56,5 +56,51 @@ grep -q "fw .*IPFilter" "$T/live.err" || grep -q "in  .*Counter .*count" "$T/liv
 if [ -f "$SRC/docs/elements.md" ]; then
 	"$B/mboxsh" --doc-elements | cmp -s - "$SRC/docs/elements.md"; check "docs/elements.md is up to date (make docs)" 0 $?
 fi
-echo "cli: $((21 - fails)) passed, $fails failed"
+# Control socket (-u): a client polls c.count until the source is done (it
+# counts 5), then writes `stop`: the DriverManager's second stop event ends
+# the run.  Everything is bounded by timeouts.
+cat >"$T/ctl.py" <<'EOF'
+import os, socket, sys, time
+path, out = sys.argv[1], []
+for _ in range(500):
+    if os.path.exists(path):
+        break
+    time.sleep(0.01)
+out.append(oct(os.stat(path).st_mode & 0o777))
+def conn():
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(5)
+    s.connect(path)
+    return s, s.makefile("rb")
+def line(f):
+    return f.readline().decode().rstrip("\r\n")
+s, f = conn()
+greeting = line(f)
+for _ in range(200):
+    s.sendall(b"READ c.count\n")
+    status, data = line(f), line(f)
+    value = f.read(int(data.split()[1])).decode()
+    if value == "5":
+        break
+    time.sleep(0.01)
+s.sendall(b"QUIT\n")
+out += [greeting, status, data, value, line(f)]
+s, f = conn()
+line(f)
+s.sendall(b"WRITE stop\n")
+out.append(line(f))
+print("|".join(out))
+EOF
+timeout 10 "$B/mboxsh" --no-live -u "$T/ctl" -h c.count \
+	-e 'InfiniteSource(LIMIT 5, STOP true) -> c :: Counter -> Discard; DriverManager(wait_stop, wait_stop)' \
+	>"$T/ctl.out" 2>&1 &
+pid=$!
+got=$(timeout 10 python3 "$T/ctl.py" "$T/ctl" 2>&1)
+wait $pid
+st=$?
+check "-u: READ c.count through the control socket (mode 0600)" \
+	"0o600|Click::ControlSocket/1.3|200 Read handler 'c.count' OK|DATA 1|5|200 Goodbye!|200 Write handler 'stop' OK" "$got"
+check "-u: WRITE stop ends the run, the socket file is removed" "0 5 gone" \
+	"$st $(cat "$T/ctl.out") $([ -e "$T/ctl" ] && echo left || echo gone)"
+echo "cli: $((23 - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
