@@ -312,6 +312,16 @@ void el_free(struct el *e)
 	free(e);
 }
 
+void el_state_free(struct el_state *st)
+{
+	rt_buf_free(&st->data);
+	if (st->npkts)
+		rte_pktmbuf_free_bulk(st->pkts, st->npkts);
+	free(st->pkts);
+	st->pkts = NULL;
+	st->npkts = 0;
+}
+
 /* ---- handlers ------------------------------------------------------------ */
 
 static int h_name(struct el *e, intptr_t arg, struct rt_buf *out)

@@ -20,6 +20,16 @@ struct el;
 struct el_node;
 struct rt_router;
 
+/* An element's state in canonical form (see el_class.export_state). */
+struct el_state {
+	const char *cls;          /* class that exported it */
+	unsigned version;         /* that class's state_version */
+	struct rt_buf data;       /* class-defined bytes (little-endian fields) */
+	struct rte_mbuf **pkts;   /* packets the element held, in order */
+	uint32_t npkts;
+};
+void el_state_free(struct el_state *st);
+
 /* ---- argument tables ---------------------------------------------------- */
 
 enum el_argtype {
@@ -129,6 +139,16 @@ struct el_class {
 	/* Hot-swap: take what can be kept from the element being replaced
 	 * (same or compatible class).  Return 0, or <0 to refuse. */
 	int (*take_state)(struct el *e, struct el *old, struct rt_err *err);
+
+	/* State in a canonical, versioned form, so a replacement of another
+	 * class, or a newer version of this one, can take it over.  export
+	 * fills st (data bytes, and packets in order, which st then owns);
+	 * import reads a state of class st->cls, version st->version, which
+	 * the live layer has checked against `imports` and state_version. */
+	unsigned state_version;
+	const char *const *imports;  /* other classes whose state it imports */
+	int (*export_state)(struct el *e, struct el_state *st, struct rt_err *err);
+	int (*import_state)(struct el *e, const struct el_state *st, struct rt_err *err);
 
 	/* Reconfigure in place (writable config handler); NULL = swap. */
 	int (*reconfigure)(struct el *e, int argc, char **argv, struct rt_err *err);

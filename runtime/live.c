@@ -232,8 +232,35 @@ static void release(struct change *c)
 	}
 }
 
+static bool imports_from(const struct el_class *to, const struct el_class *from)
+{
+	if (!to->import_state || !from->export_state)
+		return false;
+	if (to == from)
+		return true;
+	for (const char *const *n = to->imports; n && *n; n++)
+		if (!strcmp(*n, from->name))
+			return true;
+	return false;
+}
+
+/* A state the replacement says it imports but cannot read (a newer
+ * version) refuses the change, before anything is published. */
+static int check_state_versions(const struct change *c, struct rt_err *err)
+{
+	for (int i = 0; i < c->g.nels; i++) {
+		const struct el *e = c->g.els[i], *old = c->old_of[i];
+		if (old && imports_from(e->cls, old->cls) && old->cls->state_version > e->cls->state_version)
+			return rt_errf(err, &e->loc, -EPROTO,
+				       "%s: %s cannot take %s state version %u (it reads up to %u)", e->name, e->cls->name,
+				       old->cls->name, old->cls->state_version, e->cls->state_version);
+	}
+	return 0;
+}
+
 /* Move state from each replaced element to its replacement, now that no
- * worker touches either.  Classes differ: nothing kept, and said. */
+ * worker touches either: take_state within a class, export/import across
+ * classes and versions; otherwise nothing is kept, and that is said. */
 static void move_state(struct change *c)
 {
 	if (c->into) {
@@ -252,7 +279,13 @@ static void move_state(struct change *c)
 		if (old->cls == e->cls && e->cls->take_state) {
 			if (e->cls->take_state(e, old, &err) < 0)
 				rt_buf_printf(&c->warn, "%s: state not kept: %s\n", e->name, err.msg);
-		} else if (old->cls->take_state || old->cls->pw_size) {
+		} else if (imports_from(e->cls, old->cls)) {
+			struct el_state st = {.cls = old->cls->name, .version = old->cls->state_version};
+			rt_buf_init(&st.data);
+			if (old->cls->export_state(old, &st, &err) < 0 || e->cls->import_state(e, &st, &err) < 0)
+				rt_buf_printf(&c->warn, "%s: state not kept: %s\n", e->name, err.msg);
+			el_state_free(&st);
+		} else if (old->cls->take_state || old->cls->export_state || old->cls->pw_size) {
 			rt_buf_printf(&c->warn, "%s: %s state not carried to %s\n", e->name, old->cls->name, e->cls->name);
 		}
 	}
@@ -361,7 +394,7 @@ static void change_abort(struct change *c)
 /* Compile P2 (with holds) and P3; on error nothing was published. */
 static int prepare(struct change *c, struct rt_err *err)
 {
-	if (check_pulled(&c->r->g, c, err) < 0)
+	if (check_pulled(&c->r->g, c, err) < 0 || check_state_versions(c, err) < 0)
 		return err->code;
 	if (!(c->p2 = rt_plan_compile(c->r, &c->g, err)) || !(c->p3 = rt_plan_compile(c->r, &c->g, err)))
 		return err->code;

@@ -101,6 +101,31 @@ static int counter_take(struct el *e, struct el *old, struct rt_err *err)
 	return 0;
 }
 
+/* Canonical state, version 1: count and byte count, 8 bytes each,
+ * little-endian. */
+static int counter_export(struct el *e, struct el_state *st, struct rt_err *err)
+{
+	(void)err;
+	uint64_t v[2];
+	counter_totals(e, &v[0], &v[1]);
+	v[0] = rte_cpu_to_le_64(v[0]);
+	v[1] = rte_cpu_to_le_64(v[1]);
+	rt_buf_add(&st->data, v, sizeof(v));
+	return 0;
+}
+
+static int counter_import(struct el *e, const struct el_state *st, struct rt_err *err)
+{
+	struct counter *s = e->state;
+	uint64_t v[2];
+	if (st->data.len < sizeof(v))
+		return rt_errf(err, NULL, -EINVAL, "%s: %s state too short", e->name, st->cls);
+	memcpy(v, st->data.p, sizeof(v));
+	s->base_count -= rte_le_to_cpu_64(v[0]);
+	s->base_bytes -= rte_le_to_cpu_64(v[1]);
+	return 0;
+}
+
 static const struct el_handler handlers[] = {
 	{"count", counter_read, NULL, H_COUNT, 0, "packets counted"},
 	{"byte_count", counter_read, NULL, H_BYTES, 0, "bytes counted"},
@@ -123,6 +148,9 @@ static struct el_class counter = {
 	.pw_size = sizeof(struct counter_pw),
 	.push = counter_push,
 	.take_state = counter_take,
+	.state_version = 1,
+	.export_state = counter_export,
+	.import_state = counter_import,
 	.handlers = handlers,
 	.flags = EL_C_NOARGS,
 };

@@ -183,6 +183,32 @@ static int queue_take(struct el *e, struct el *old, struct rt_err *err)
 	return 0;
 }
 
+/* Canonical state, version 1: the queued packets, in order. */
+static int queue_export(struct el *e, struct el_state *st, struct rt_err *err)
+{
+	struct queue *s = e->state;
+	(void)err;
+	unsigned n = s->ring ? rte_ring_count(s->ring) : 0;
+	st->pkts = malloc(sizeof(*st->pkts) * (n ? n : 1));
+	st->npkts = n ? rte_ring_mc_dequeue_burst(s->ring, (void **)st->pkts, n, NULL) : 0;
+	return 0;
+}
+
+static int queue_import(struct el *e, const struct el_state *st, struct rt_err *err)
+{
+	struct queue *s = e->state;
+	(void)err;
+	unsigned len = rte_ring_count(s->ring);
+	unsigned room = s->capacity > len ? (unsigned)s->capacity - len : 0;
+	unsigned put = rte_ring_mp_enqueue_burst(s->ring, (void **)st->pkts, RT_MIN(room, st->npkts), NULL);
+	/* what did not fit is dropped and counted; el_state_free frees the rest */
+	((struct queue_pw *)el_pw_of(e, 0))->drops += st->npkts - put;
+	struct el_state *w = (struct el_state *)st; /* the state's packets now belong to the queue */
+	memmove(w->pkts, w->pkts + put, sizeof(*w->pkts) * (st->npkts - put));
+	w->npkts -= put;
+	return 0;
+}
+
 enum { H_LENGTH, H_HIGHWATER, H_CAPACITY, H_DROPS, H_RESET_COUNTS, H_RESET };
 
 static int queue_read(struct el *e, intptr_t what, struct rt_buf *out)
@@ -255,6 +281,10 @@ struct el_class el_queue_class = {
 	.push = queue_push,
 	.run = queue_run,
 	.take_state = queue_take,
+	.state_version = 1,
+	.imports = (const char *const[]){"Queue", "SimpleQueue", NULL},
+	.export_state = queue_export,
+	.import_state = queue_import,
 	.handlers = handlers,
 };
 EL_REGISTER(el_queue_class)

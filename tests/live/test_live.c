@@ -288,6 +288,89 @@ static void test_reconfigure_and_config_handler(void **st)
 	tu_router_free(r);
 }
 
+/* Two versions of a counter-like class, to show versioned state: V2 reads
+ * Counter's version-1 state; Old only knows version 0 and must refuse. */
+struct tcv {
+	uint64_t count;
+};
+
+static void tcv_push(struct el_node *n, int port, struct rt_batch *b)
+{
+	(void)port;
+	__atomic_fetch_add(&((struct tcv *)n->state)->count, b->n, __ATOMIC_RELAXED);
+	el_output(n, 0, b);
+}
+
+static int tcv_import(struct el *e, const struct el_state *st, struct rt_err *err)
+{
+	uint64_t v;
+	if (st->version < 1 || st->data.len < 8)
+		return rt_errf(err, NULL, -EINVAL, "bad state");
+	memcpy(&v, st->data.p, 8);
+	EL_STATE(e, struct tcv)->count += rte_le_to_cpu_64(v);
+	return 0;
+}
+
+static int tcv_read(struct el *e, intptr_t a, struct rt_buf *out)
+{
+	(void)a;
+	rt_buf_printf(out, "%llu", (unsigned long long)EL_STATE(e, struct tcv)->count);
+	return 0;
+}
+
+static const struct el_handler tcv_handlers[] = {{"count", tcv_read, NULL, 0, 0, "packets"}, EL_HANDLERS_END};
+static const char *const tcv_imports[] = {"Counter", NULL};
+
+static struct el_class tcv2 = {
+	.name = "TestCounterV2", .ports = "1/1", .state_size = sizeof(struct tcv), .push = tcv_push,
+	.handlers = tcv_handlers, .flags = EL_C_NOARGS, .state_version = 2, .imports = tcv_imports,
+	.import_state = tcv_import,
+};
+EL_REGISTER(tcv2)
+
+static struct el_class tcv0 = {
+	.name = "TestCounterOld", .ports = "1/1", .state_size = sizeof(struct tcv), .push = tcv_push,
+	.handlers = tcv_handlers, .flags = EL_C_NOARGS, .state_version = 0, .imports = tcv_imports,
+	.import_state = tcv_import,
+};
+EL_REGISTER(tcv0)
+
+static void test_versioned_state(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("Idle -> c :: Counter -> s :: TestSink;", NULL);
+	push_n(r, "c", 6);
+	struct rt_err err;
+	assert_int_equal(swap(r, "c", "TestCounterOld", &err), -EPROTO);
+	assert_string_equal(err.msg, "c: TestCounterOld cannot take Counter state version 1 (it reads up to 0)");
+	assert_string_equal(tu_read(r, "c.class"), "Counter");
+	assert_int_equal(swap(r, "c", "TestCounterV2", &err), 0);
+	assert_int_equal(tu_read_int(r, "c.count"), 6);
+	push_n(r, "c", 1);
+	assert_int_equal(tu_read_int(r, "c.count"), 7);
+	tu_router_free(r);
+}
+
+static void test_queue_to_simplequeue(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("Idle -> q :: Queue(100) -> s :: TestSink;", NULL);
+	push_n(r, "q", 9);
+	struct rt_buf warn;
+	rt_buf_init(&warn);
+	struct rt_err err;
+	rt_err_clear(&err);
+	assert_int_equal(rt_ctl_swap(r, "q", "SimpleQueue(100)", &warn, &err), 0);
+	assert_null(warn.p);
+	assert_int_equal(tu_read_int(r, "q.length"), 9);
+	tu_run_tasks(r, 100);
+	assert_int_equal(tu_sink_count(r, "s"), 9);
+	for (int i = 0; i < 9; i++)
+		assert_int_equal(rt_data(tu_sink_pkt(r, "s", i))[0], i);
+	rt_buf_free(&warn);
+	tu_router_free(r);
+}
+
 /* Sequence-numbered traffic from two flows on two workers, through a
  * Queue, while the control thread swaps and reconfigures: every packet
  * exactly once, in order, and the carried counters exact. */
@@ -377,6 +460,8 @@ int main(void)
 		cmocka_unit_test(test_disconnect),
 		cmocka_unit_test(test_remove_into),
 		cmocka_unit_test(test_reconfigure_and_config_handler),
+		cmocka_unit_test(test_versioned_state),
+		cmocka_unit_test(test_queue_to_simplequeue),
 		cmocka_unit_test(test_stress_no_loss_no_reorder),
 	};
 	return cmocka_run_group_tests_name("live", tests, NULL, NULL);
