@@ -455,6 +455,18 @@ int rt_ctl_hotconfig(struct rt_router *r, const char *text, const char *file, st
 	return rt_live_apply(r, text, file, NULL, NULL, warn, err);
 }
 
+void rt_live_set_flat(struct rt_router *r, const char *name, const char *cls, const char *config)
+{
+	for (int i = 0; i < r->flat.ndecls; i++)
+		if (!strcmp(r->flat.decls[i].name, name)) {
+			char *c = strdup(cls), *k = strdup(config);
+			free(r->flat.decls[i].cls);
+			free(r->flat.decls[i].config);
+			r->flat.decls[i].cls = c;
+			r->flat.decls[i].config = k;
+		}
+}
+
 /* "Class(args)" or "Class" into class and configuration. */
 static int split_spec(const char *spec, char *cls, size_t clen, const char **conf, size_t *conflen,
 		      struct rt_err *err)
@@ -538,14 +550,7 @@ int rt_ctl_swap(struct rt_router *r, const char *name, const char *spec, struct 
 		goto fail;
 	if ((rc = prepare(&c, err)) < 0)
 		goto fail;
-	/* the flat configuration follows the swap */
-	for (int i = 0; i < r->flat.ndecls; i++)
-		if (!strcmp(r->flat.decls[i].name, name)) {
-			free(r->flat.decls[i].cls);
-			free(r->flat.decls[i].config);
-			r->flat.decls[i].cls = strdup(cls->name);
-			r->flat.decls[i].config = strdup(e->config);
-		}
+	rt_live_set_flat(r, name, cls->name, e->config); /* the flat configuration follows */
 	commit_change(&c, NULL, NULL);
 	report(&c, warn);
 	r->live_total_ns = rt_now_ns() - t0;

@@ -173,6 +173,21 @@ int rt_ctl_reconfigure(struct rt_router *r, const char *name, const char *args, 
 	struct el *e = rt_router_find(r, name);
 	if (!e)
 		return rt_errf(err, NULL, -ENOENT, "no element '%s'", name);
+	if (e->cls->reconfigure) { /* in place, when the class can */
+		char **argv;
+		int argc = el_argv_split(args, &argv);
+		int rc = e->cls->reconfigure(e, argc, argv, err);
+		el_argv_free(argc, argv);
+		if (rc == 0) {
+			free(e->config);
+			e->config = strdup(args);
+			rt_live_set_flat(r, e->name, e->cls->name, e->config);
+			return 0;
+		}
+		if (rc != -EAGAIN)
+			return rc;
+		rt_err_clear(err);
+	}
 	struct rt_buf spec;
 	rt_buf_init(&spec);
 	rt_buf_printf(&spec, "%s(%s)", e->cls->name, args);

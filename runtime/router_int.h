@@ -89,6 +89,9 @@ void rt_plan_free(struct rt_plan *p);
 int rt_live_apply(struct rt_router *r, const char *text, const char *file, const char *into_from,
 		  struct el *into, struct rt_buf *warn, struct rt_err *err);
 
+/* Record an element's new class and arguments in the flat configuration. */
+void rt_live_set_flat(struct rt_router *r, const char *name, const char *cls, const char *config);
+
 /* worker.c */
 int rt_workers_start(struct rt_router *r, struct rt_err *err);
 void rt_workers_join(struct rt_router *r);

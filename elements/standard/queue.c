@@ -209,6 +209,30 @@ static int queue_import(struct el *e, const struct el_state *st, struct rt_err *
 	return 0;
 }
 
+/* New arguments in place when the ring is big enough; otherwise ask for a
+ * swap (-EAGAIN), which moves the packets to a bigger queue. */
+static int queue_reconfigure(struct el *e, int argc, char **argv, struct rt_err *err)
+{
+	struct queue *s = e->state;
+	const char *v = argc ? argv[0] : "1000";
+	const char *kwval;
+	int kw = argc ? el_arg_keyword(argv[0], &kwval) : 0;
+	if (kw == 8 && !strncmp(argv[0], "CAPACITY", 8))
+		v = kwval;
+	else if (kw || argc > 1)
+		return -EAGAIN; /* let the argument table report it */
+	uint64_t c;
+	if (el_parse_value(EL_T_UINT, v, &c, err) < 0) {
+		rt_err_prefix(err, "CAPACITY");
+		rt_err_prefix(err, e->name);
+		return err->code;
+	}
+	if (c > s->ring_cap)
+		return -EAGAIN;
+	__atomic_store_n(&s->capacity, c, __ATOMIC_RELEASE);
+	return 0;
+}
+
 enum { H_LENGTH, H_HIGHWATER, H_CAPACITY, H_DROPS, H_RESET_COUNTS, H_RESET };
 
 static int queue_read(struct el *e, intptr_t what, struct rt_buf *out)
@@ -281,6 +305,7 @@ struct el_class el_queue_class = {
 	.push = queue_push,
 	.run = queue_run,
 	.take_state = queue_take,
+	.reconfigure = queue_reconfigure,
 	.state_version = 1,
 	.imports = (const char *const[]){"Queue", "SimpleQueue", NULL},
 	.export_state = queue_export,

@@ -193,6 +193,25 @@ static void test_hotconfig_errors_leave_graph(void **st)
 	tu_router_free(r);
 }
 
+static void test_init_failure_rolls_back(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("Idle -> c :: Counter -> rt :: LookupIPRoute(0.0.0.0/0 0) -> s :: TestSink;", NULL);
+	push_n(r, "c", 3);
+	uint64_t version = r->version;
+	struct rt_err err;
+	/* init fails (route to an output that does not exist) after el_new */
+	assert_true(swap(r, "rt", "LookupIPRoute(0.0.0.0/0 3)", &err) < 0);
+	assert_non_null(strstr(err.msg, "output 3 does not exist"));
+	assert_true(hotconfig(r, "Idle -> c :: Counter -> rt :: LookupIPRoute(0.0.0.0/0 3) -> s :: TestSink;", NULL, &err) < 0);
+	assert_non_null(strstr(err.msg, "output 3 does not exist"));
+	assert_true(hotconfig(r, "Idle -> c :: Counter -> FromDump(/nonexistent.pcap) -> s :: TestSink;", NULL, &err) < 0);
+	assert_int_equal(r->version, version);
+	assert_string_equal(tu_read(r, "rt.class"), "LookupIPRoute");
+	assert_int_equal(tu_read_int(r, "c.count"), 3);
+	tu_router_free(r);
+}
+
 static void test_pulled_queue_refused(void **st)
 {
 	(void)st;
@@ -278,8 +297,14 @@ static void test_reconfigure_and_config_handler(void **st)
 	rt_err_clear(&err);
 	assert_int_equal(rt_ctl_reconfigure(r, "q", "20", NULL, &err), 0);
 	assert_int_equal(tu_read_int(r, "q.capacity"), 20);
+	struct el *q = rt_router_find(r, "q");
 	assert_int_equal(tu_write(r, "q.config", "CAPACITY 30", NULL), 0);
+	assert_ptr_equal(rt_router_find(r, "q"), q); /* in place: the ring is big enough */
 	assert_int_equal(tu_read_int(r, "q.capacity"), 30);
+	assert_int_equal(tu_write(r, "q.config", "100000", NULL), 0);
+	assert_ptr_not_equal(rt_router_find(r, "q"), q); /* a bigger ring: swapped, packets moved */
+	assert_int_equal(tu_read_int(r, "q.capacity"), 100000);
+	assert_int_equal(tu_write(r, "q.config", "CAPACITY 30", NULL), 0);
 	assert_string_equal(tu_read(r, "q.config"), "CAPACITY 30");
 	assert_int_equal(tu_read_int(r, "q.length"), 4);
 	assert_true(tu_write(r, "q.config", "CAPACITY lots", &err) < 0);
@@ -456,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_hotconfig_changed_takes_state),
 		cmocka_unit_test(test_hotconfig_errors_leave_graph),
 		cmocka_unit_test(test_pulled_queue_refused),
+		cmocka_unit_test(test_init_failure_rolls_back),
 		cmocka_unit_test(test_add_and_connect),
 		cmocka_unit_test(test_disconnect),
 		cmocka_unit_test(test_remove_into),
