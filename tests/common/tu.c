@@ -346,13 +346,14 @@ void tu_expect_error(const char *config, const char *expected)
 /* ---- sequence-numbered traffic (live-change tests) ------------------------ */
 
 struct tseq_src {
-	uint64_t flow, limit, sent;
+	uint64_t flow, flows, limit, sent;
 	int active;
 };
 
 static const struct el_arg tseq_src_args[] = {
 	{"FLOW", EL_T_UINT, offsetof(struct tseq_src, flow), "0", EL_ARG_POS, "flow id (aggregate annotation)"},
 	{"LIMIT", EL_T_UINT, offsetof(struct tseq_src, limit), "0", 0, "packets to send, 0 = no limit"},
+	{"FLOWS", EL_T_UINT, offsetof(struct tseq_src, flows), "1", 0, "flows FLOW, FLOW+1, ... taken in turn"},
 	EL_ARGS_END,
 };
 
@@ -377,8 +378,9 @@ static int tseq_src_run(struct el_node *n)
 	for (uint32_t i = 0; i < b.n; i++) {
 		struct rte_mbuf *m = b.pkts[i];
 		rt_anno_reset(m);
-		rt_anno(m)->aggregate = (uint32_t)s->flow;
-		rt_anno(m)->seq = s->sent + i;
+		uint64_t k = s->sent + i, nf = s->flows ? s->flows : 1;
+		rt_anno(m)->aggregate = (uint32_t)(s->flow + k % nf);
+		rt_anno(m)->seq = k / nf; /* per-flow sequence */
 		m->data_len = m->pkt_len = 60;
 		memset(rte_pktmbuf_mtod(m, void *), 0, 60);
 	}
