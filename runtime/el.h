@@ -185,7 +185,7 @@ struct el {
 	int index;              /* position in the router's element array */
 	int nin, nout;
 	int nin_cfg, nout_cfg;  /* port counts fixed by configure(); -1 = from connections */
-	int thread;             /* worker for its task, -1 = any */
+	int thread;             /* worker for its task, -1 = any, EL_THREAD_ALL = every worker */
 	bool is_task;           /* has a run() to schedule (set from cls->run; init may clear) */
 	void *state;
 	uint8_t *pw;            /* RT_MAX_WORKERS cache-aligned blocks of cls->pw_size */
@@ -201,6 +201,10 @@ struct el {
 struct el *el_input_peer(const struct el *e, int port, int *from_port);
 /* The element connected to output `port` of e, and its input port. */
 struct el *el_output_peer(const struct el *e, int port, int *to_port);
+
+/* e->thread for a task that runs on every worker (each polls its own
+ * device queue, say); its run() sees rt_wid. */
+#define EL_THREAD_ALL (-2)
 
 #define EL_STATE(e, type) ((type *)(e)->state)
 

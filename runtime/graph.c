@@ -290,9 +290,13 @@ struct rt_plan *rt_plan_compile(struct rt_router *r, const struct rt_graph *g, s
 		struct el *e = g->els[i];
 		if (!e->is_task)
 			continue;
-		int w = e->thread >= 0 ? e->thread % nw : next++ % nw;
-		p->tasks[w] = realloc(p->tasks[w], sizeof(struct el_node *) * (size_t)(p->ntasks[w] + 1));
-		p->tasks[w][p->ntasks[w]++] = p->nodes[i];
+		int w0 = e->thread >= 0 ? e->thread % nw : next++ % nw, w1 = w0 + 1;
+		if (e->thread == EL_THREAD_ALL)
+			w0 = 0, w1 = nw;
+		for (int w = w0; w < w1; w++) {
+			p->tasks[w] = realloc(p->tasks[w], sizeof(struct el_node *) * (size_t)(p->ntasks[w] + 1));
+			p->tasks[w][p->ntasks[w]++] = p->nodes[i];
+		}
 	}
 	return p;
 oom:

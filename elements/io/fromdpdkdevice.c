@@ -32,7 +32,7 @@ static const char doc[] =
 	"group address, and with TIMESTAMP the timestamp annotation gets the wall-clock time of the "
 	"burst. Multi-segment packets (jumbo frames on a scattering device) are linearised when the "
 	"first segment has room, else dropped and counted in `dropped`.\n\n"
-	"mboxsh differences: one element polls one queue (N_QUEUES must be 1). For several queues, "
+	"mboxsh differences: with N_QUEUES > 1 the element polls queues QUEUE.. QUEUE+N-1, one per worker (worker w polls QUEUE+w). For other placements, "
 	"write one FromDPDKDevice per queue with `QUEUE q` and place each on its worker with "
 	"`THREAD w`, e.g. `FromDPDKDevice(0, QUEUE 0, THREAD 0)` and `FromDPDKDevice(0, QUEUE 1, "
 	"THREAD 1)`: the port then gets two RSS queues. Two elements may not poll the same queue. "
@@ -50,7 +50,8 @@ struct fdd {
 	bool promisc, active, timestamp;
 	/* set up by init */
 	struct rt_port *port;
-	struct rt_port_req req;
+	struct rt_port_req req[RT_MAX_WORKERS]; /* one per queue polled */
+	int nreq;
 	uint16_t port_id, queue_id;
 	/* control thread only: values at the last reset_counts */
 	uint64_t base_count, base_dropped, base_hw;
@@ -60,7 +61,8 @@ static const struct el_arg args[] = {
 	{"PORT", EL_T_STRING, offsetof(struct fdd, port_spec), NULL, EL_ARG_POS | EL_ARG_REQ,
 	 "port number, PCI address or virtual device (with its arguments)"},
 	{"QUEUE", EL_T_INT, offsetof(struct fdd, queue), "0", 0, "rx queue to poll"},
-	{"N_QUEUES", EL_T_INT, offsetof(struct fdd, n_queues), "1", 0, "queues this element polls (only 1)"},
+	{"N_QUEUES", EL_T_INT, offsetof(struct fdd, n_queues), "1", 0,
+	 "queues QUEUE.. polled, one per worker (-1: as many as workers)"},
 	{"BURST", EL_T_UINT, offsetof(struct fdd, burst), "32", 0, "packets per rx burst (1 to 64)"},
 	{"PROMISC", EL_T_BOOL, offsetof(struct fdd, promisc), "false", 0, "put the port in promiscuous mode"},
 	{"NDESC", EL_T_UINT, offsetof(struct fdd, ndesc), "1024", 0, "rx descriptors per queue"},
@@ -85,11 +87,13 @@ static int fdd_configure(struct el *e, int argc, char **argv, struct rt_err *err
 		} else if (*argv[i])
 			return rt_errf(err, &e->loc, -EINVAL, "%s: unexpected argument '%s'", e->name, argv[i]);
 	}
-	if (s->n_queues != 1)
-		return rt_errf(err, &e->loc, -EINVAL,
-			       "%s: N_QUEUES %lld: one FromDPDKDevice polls one queue; write one element per queue "
-			       "with QUEUE and THREAD",
-			       e->name, (long long)s->n_queues);
+	if (s->n_queues == -1)
+		s->n_queues = rt_router_nworkers(e->router);
+	if (s->n_queues < 1 || s->n_queues > rt_router_nworkers(e->router))
+		return rt_errf(err, &e->loc, -EINVAL, "%s: N_QUEUES must be -1 or 1 to %d (the number of workers)", e->name,
+			       rt_router_nworkers(e->router));
+	if (s->n_queues > 1 && el_arg_given(e, "THREAD"))
+		return rt_errf(err, &e->loc, -EINVAL, "%s: THREAD and N_QUEUES > 1 exclude each other", e->name);
 	if (s->queue < 0 || s->queue >= RTE_MAX_QUEUES_PER_PORT)
 		return rt_errf(err, &e->loc, -EINVAL, "%s: QUEUE must be 0 to %d", e->name, RTE_MAX_QUEUES_PER_PORT - 1);
 	if (s->burst < 1 || s->burst > RT_BATCH_MAX)
@@ -98,30 +102,38 @@ static int fdd_configure(struct el *e, int argc, char **argv, struct rt_err *err
 		return rt_errf(err, &e->loc, -EINVAL, "%s: NDESC must be 1 to 65535", e->name);
 	if (s->thread < -1 || s->thread >= RT_MAX_WORKERS)
 		return rt_errf(err, &e->loc, -EINVAL, "%s: THREAD must be -1 to %d", e->name, RT_MAX_WORKERS - 1);
-	e->thread = (int)s->thread;
-	return 0;
-}
-
-static int fdd_init(struct el *e, struct rt_err *err)
-{
-	struct fdd *s = e->state;
-	s->req = (struct rt_port_req){.rxq = (int)s->queue, .nrxd = (unsigned)s->ndesc, .promisc = s->promisc,
-				      .who = e->name};
-	s->port = rt_port_request(e->router, s->port_spec, &s->req, err);
-	if (!s->port) {
-		err->loc = e->loc;
-		return err->code ? err->code : -ENODEV;
-	}
-	s->port_id = rt_port_id(s->port);
-	s->queue_id = (uint16_t)s->queue;
+	e->thread = s->n_queues > 1 ? EL_THREAD_ALL : (int)s->thread;
 	return 0;
 }
 
 static void fdd_cleanup(struct el *e)
 {
 	struct fdd *s = e->state;
-	rt_port_release(s->port, &s->req);
+	for (int i = 0; i < s->nreq; i++)
+		rt_port_release(s->port, &s->req[i]);
+	s->nreq = 0;
 	s->port = NULL;
+}
+
+/* One exclusive rx queue per worker that polls: QUEUE, QUEUE+1, ... */
+static int fdd_init(struct el *e, struct rt_err *err)
+{
+	struct fdd *s = e->state;
+	for (int i = 0; i < s->n_queues; i++) {
+		s->req[i] = (struct rt_port_req){.rxq = (int)s->queue + i, .nrxd = (unsigned)s->ndesc,
+						 .promisc = s->promisc, .who = e->name};
+		struct rt_port *p = rt_port_request(e->router, s->port_spec, &s->req[i], err);
+		if (!p) {
+			fdd_cleanup(e);
+			err->loc = e->loc;
+			return err->code ? err->code : -ENODEV;
+		}
+		s->port = p;
+		s->nreq = i + 1;
+	}
+	s->port_id = rt_port_id(s->port);
+	s->queue_id = (uint16_t)s->queue;
+	return 0;
 }
 
 static int fdd_run(struct el_node *n)
@@ -129,8 +141,14 @@ static int fdd_run(struct el_node *n)
 	struct fdd *s = n->state;
 	if (!__atomic_load_n(&s->active, __ATOMIC_RELAXED))
 		return 0;
+	uint16_t q = s->queue_id;
+	if (s->n_queues > 1) { /* every worker runs this task, each on its own queue */
+		if (rt_wid >= s->n_queues)
+			return 0;
+		q = (uint16_t)(q + rt_wid);
+	}
 	struct rt_batch b;
-	uint16_t got = rte_eth_rx_burst(s->port_id, s->queue_id, b.pkts, (uint16_t)s->burst);
+	uint16_t got = rte_eth_rx_burst(s->port_id, q, b.pkts, (uint16_t)s->burst);
 	if (!got)
 		return 0;
 	struct fdd_pw *pw = el_pw(n->e);
