@@ -17,6 +17,7 @@
 #include "ctl.h"
 #include "ctlsock.h"
 #include "demo.h"
+#include "lua/lmb.h"
 
 struct opts {
 	const char *file, *expr, *output, *eal;
@@ -28,6 +29,7 @@ struct opts {
 	const char **defines;
 	int ndefines;
 	bool quit, live, as_click, print_time;
+	bool lua;                /* the positional file is a Lua script */
 	int workers;
 };
 
@@ -52,6 +54,7 @@ static void usage(FILE *f, const char *prog)
 		"      --demo               run the built-in demo middlebox\n"
 		"      --help, --version\n"
 		"NAME=VALUE sets the configuration variable $NAME.\n"
+		"A ROUTERFILE ending in .lua is a Lua automation script (docs/lua.md).\n"
 		"With no configuration, mboxsh runs its demo middlebox.\n",
 		prog);
 }
@@ -185,6 +188,50 @@ static int run(struct rt_router *r, const struct opts *o)
 	return 0;
 }
 
+/* A .lua file is automation (docs/lua.md): the router starts from an empty
+ * configuration after the script's main chunk (which may mb.load one), and
+ * the loop runs while the script has timers or coroutines pending and the
+ * router runs.  Status 1 when the script or one of its callbacks failed. */
+static void on_lua_stop(struct rt_router *r, void *arg)
+{
+	(void)r;
+	*(bool *)arg = true;
+}
+
+static int run_lua(struct rt_router *r, const struct opts *o)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	char msg[700];
+	int status = 1;
+	bool stopped = false;
+	struct lmb *m = lmb_new(r, 0, &err);
+	if (!m || rt_router_load(r, "", "<lua>", o->defines, &err) < 0 || lmb_dofile(m, o->file, NULL, &err) < 0 ||
+	    rt_router_start(r, &err) < 0) {
+		fprintf(stderr, "mboxsh: %s\n", rt_err_str(&err, msg, sizeof(msg)));
+		goto out;
+	}
+	struct run_ctx c = {.r = r};
+	uv_signal_init(rt_router_loop(r), &c.sigint);
+	uv_signal_init(rt_router_loop(r), &c.sigterm);
+	c.sigint.data = c.sigterm.data = &c;
+	uv_signal_start(&c.sigint, on_signal, SIGINT);
+	uv_signal_start(&c.sigterm, on_signal, SIGTERM);
+	rt_router_on_stop(r, on_lua_stop, &stopped);
+	while (!stopped && lmb_pending(m))
+		uv_run(rt_router_loop(r), UV_RUN_ONCE);
+	rt_router_on_stop(r, NULL, NULL);
+	uv_close((uv_handle_t *)&c.sigint, NULL);
+	uv_close((uv_handle_t *)&c.sigterm, NULL);
+	lmb_notify_stop(m);
+	status = lmb_async_errors(m) ? 1 : 0;
+out:
+	rt_router_join(r);
+	lmb_free(m);
+	uv_run(rt_router_loop(r), UV_RUN_NOWAIT);
+	return status;
+}
+
 /* Control sockets (-p, -u): cs[0] TCP, cs[1] Unix; closed at exit. */
 static int open_ctlsocks(struct rt_router *r, const struct opts *o, struct rt_ctlsock **cs)
 {
@@ -271,9 +318,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	for (int i = optind; i < argc; i++) {
 		if (is_definition(argv[i]))
 			o->defines[o->ndefines++] = argv[i];
-		else if (!o->file && !o->expr)
+		else if (!o->file && !o->expr) {
 			o->file = argv[i];
-		else {
+			size_t n = strlen(argv[i]);
+			o->lua = n > 4 && !strcmp(argv[i] + n - 4, ".lua");
+		} else {
 			fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[i]);
 			return 1;
 		}
@@ -335,6 +384,10 @@ int main(int argc, char **argv)
 	struct rt_router *r = rt_router_new(&ro, &err);
 	if (!r) {
 		fprintf(stderr, "mboxsh: %s\n", err.msg);
+		goto out;
+	}
+	if (o.lua) {
+		status = run_lua(r, &o);
 		goto out;
 	}
 	if (rt_router_load(r, text, fname, o.defines, &err) < 0) {
