@@ -495,3 +495,18 @@ void rt_port_xstats(const struct rt_port *p, struct rt_buf *out)
 	free(names);
 	free(vals);
 }
+
+int rt_port_element_args(struct el *e, char **spec, int64_t *queue, int argc, char **argv, struct rt_err *err)
+{
+	for (int i = 0; i < argc; i++) {
+		if (rt_port_is_devarg(argv[i]))
+			rt_port_spec_append(spec, argv[i]);
+		else if (i == 0 && !el_arg_given(e, "QUEUE") && *argv[i]) {
+			if (el_parse_value(EL_T_INT, argv[i], queue, err) < 0)
+				return rt_errf(err, &e->loc, -EINVAL, "%s: QUEUE: expected an integer, got '%s'", e->name,
+					       argv[i]);
+		} else if (*argv[i])
+			return rt_errf(err, &e->loc, -EINVAL, "%s: unexpected argument '%s'", e->name, argv[i]);
+	}
+	return 0;
+}

@@ -72,6 +72,11 @@ unsigned rt_port_max_txq(const struct rt_port *p);
  * spec, so that FromDPDKDevice(net_pcap0, rx_pcap=in.pcap) needs no
  * quotes.  rt_port_spec_append adds ",arg" to a malloc'd spec. */
 bool rt_port_is_devarg(const char *arg);
+/* The arguments a device element's table did not take: device arguments
+ * join the PORT spec ("rx_pcap=in.pcap"), and a number right after PORT is
+ * QUEUE (unless given), as in FastClick; anything else is an error. */
+struct el;
+int rt_port_element_args(struct el *e, char **spec, int64_t *queue, int argc, char **argv, struct rt_err *err);
 void rt_port_spec_append(char **spec, const char *arg);
 
 /* Configure and start every requested port that is not started yet.  On

@@ -66,18 +66,8 @@ static const struct el_arg args[] = {
 static int tdd_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 {
 	struct tdd *s = e->state;
-	/* extra arguments: device arguments join PORT ("tx_pcap=out.pcap");
-	 * a number right after PORT is QUEUE, as in FastClick */
-	for (int i = 0; i < argc; i++) {
-		if (rt_port_is_devarg(argv[i]))
-			rt_port_spec_append(&s->port_spec, argv[i]);
-		else if (i == 0 && !el_arg_given(e, "QUEUE") && *argv[i]) {
-			if (el_parse_value(EL_T_INT, argv[i], &s->queue, err) < 0)
-				return rt_errf(err, &e->loc, -EINVAL, "%s: QUEUE: expected an integer, got '%s'", e->name,
-					       argv[i]);
-		} else if (*argv[i])
-			return rt_errf(err, &e->loc, -EINVAL, "%s: unexpected argument '%s'", e->name, argv[i]);
-	}
+	if (rt_port_element_args(e, &s->port_spec, &s->queue, argc, argv, err) < 0)
+		return err->code;
 	if (s->queue < 0 || s->queue >= RTE_MAX_QUEUES_PER_PORT)
 		return rt_errf(err, &e->loc, -EINVAL, "%s: QUEUE must be 0 to %d", e->name, RTE_MAX_QUEUES_PER_PORT - 1);
 	if (s->burst < 1 || s->burst > RT_BATCH_MAX)
