@@ -18,6 +18,7 @@
 #include "ctlsock.h"
 #include "demo.h"
 #include "lua/lmb.h"
+#include "shell/repl.h"
 
 struct opts {
 	const char *file, *expr, *output, *eal;
@@ -30,6 +31,7 @@ struct opts {
 	int ndefines;
 	bool quit, live, as_click, print_time;
 	bool lua;                /* the positional file is a Lua script */
+	bool interactive;        /* -i, or no configuration on a terminal: the shell */
 	int workers;
 };
 
@@ -51,6 +53,8 @@ static void usage(FILE *f, const char *prog)
 		"  -p, --port PORT          control socket (Click ControlSocket) on TCP PORT of 127.0.0.1\n"
 		"      --listen-all         with -p, listen on every address, as Click does\n"
 		"  -u, --unix-socket FILE   control socket on the Unix socket FILE (mode 0600)\n"
+		"  -i, --interactive        operator shell on stdin (docs/shell.md); with no\n"
+		"                           configuration on a terminal it is the default\n"
 		"      --demo               run the built-in demo middlebox\n"
 		"      --help, --version\n"
 		"NAME=VALUE sets the configuration variable $NAME.\n"
@@ -175,8 +179,15 @@ static int run(struct rt_router *r, const struct opts *o)
 		fprintf(stderr, "mboxsh: %s\n", rt_err_str(&err, msg, sizeof(msg)));
 		return 1;
 	}
+	struct sh *sh = NULL;
+	if (o->interactive && (!(sh = sh_new(r)) || sh_repl_start(sh, loop, isatty(STDIN_FILENO)) < 0)) {
+		fprintf(stderr, "mboxsh: cannot read commands from stdin\n");
+		rt_router_stop(r);
+	}
 	uv_run(loop, UV_RUN_DEFAULT);
 	rt_router_join(r);
+	int status = sh && sh_repl_stop() ? 1 : 0;
+	sh_free(sh);
 	if (o->print_time)
 		fprintf(stderr, "%.6f\n", (double)(rt_now_ns() - c.start_ns) / 1e9);
 	rt_router_on_stop(r, NULL, NULL);
@@ -185,7 +196,7 @@ static int run(struct rt_router *r, const struct opts *o)
 	if (c.has_live)
 		uv_close((uv_handle_t *)&c.live, NULL);
 	uv_run(loop, UV_RUN_NOWAIT);
-	return 0;
+	return status;
 }
 
 /* A .lua file is automation (docs/lua.md): the router starts from an empty
@@ -269,14 +280,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"simtime", no_argument, NULL, 'S'}, {"help", no_argument, NULL, 'H'},
 		{"version", no_argument, NULL, 'V'}, {"demo", no_argument, NULL, 'D'},
 		{"doc-elements", no_argument, NULL, 'R'}, {"listen-all", no_argument, NULL, 'A'},
-		{NULL, 0, NULL, 0}};
+		{"interactive", no_argument, NULL, 'i'}, {NULL, 0, NULL, 0}};
 	o->handlers = calloc((size_t)argc + 1, sizeof(char *));
 	o->defines = calloc((size_t)argc + 1, sizeof(char *));
 	o->workers = 1;
 	o->port = -1;
 	int live = -1, ch;
 	bool demo = false;
-	while ((ch = getopt_long(argc, argv, "f:e:h:qo:j:p:u:t", lopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "f:e:h:qo:j:p:u:ti", lopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': o->file = optarg; break;
 		case 'e': o->expr = optarg; break;
@@ -310,6 +321,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 		case 'u': o->unix_socket = optarg; break;
 		case 'A': o->listen_all = true; break;
+		case 'i': o->interactive = true; break;
 		case 'H': usage(stdout, argv[0]); exit(0);
 		case 'V': printf("mboxsh %s (Click language compatible)\n", MBOXSH_VERSION); exit(0);
 		default: usage(stderr, argv[0]); return 1;
@@ -335,6 +347,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "%s: give a file or an expression, not both\n", argv[0]);
 		return 1;
 	}
+	/* No configuration on a terminal: the shell, on the demo. */
+	if (!o->file && !o->expr && !o->as_click && !demo && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+		o->interactive = true;
+	if (o->interactive && o->file && !strcmp(o->file, "-")) {
+		fprintf(stderr, "%s: -i reads commands from stdin: give the configuration another way\n", argv[0]);
+		return 1;
+	}
+	if (o->interactive)
+		live = live < 0 ? 0 : live; /* counters would scribble over the prompt */
 	if (demo || (!o->file && !o->expr && !o->as_click))
 		o->expr = mb_demo_config, live = live < 0 ? 1 : live;
 	o->live = live < 0 ? (!o->as_click && isatty(STDERR_FILENO) && !o->quit) : live;

@@ -1,0 +1,720 @@
+/*
+ * cmds.c - the shell's commands: one table (name, synopsis, help,
+ * handler), a dispatcher (sh_exec) and completion (sh_complete).  Each
+ * handler parses its words, makes one control-API call (ctl.h, or the Lua
+ * face lmb.h) and formats the result; nothing here changes the router by
+ * itself, so a failed command leaves the graph as it was (the control API
+ * guarantees it).  Bounded: each command's work is one control call plus a
+ * pass over the elements.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "lua/lmb.h"
+#include "shell/repl.h"
+
+struct sh {
+	struct rt_router *r;
+	struct lmb *lua; /* created by the first lua / = / run */
+};
+
+/* One parsed command line: the argument text after the command word(s),
+ * whether --json was given (removed from the text). */
+struct sh_args {
+	char *rest;
+	bool json;
+};
+
+typedef int (*sh_fn)(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err);
+
+struct sh_cmd {
+	const char *name; /* one or two words ("show elements") */
+	const char *args;
+	const char *help;
+	sh_fn fn;
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static char *trim(char *p)
+{
+	while (isspace((unsigned char)*p))
+		p++;
+	size_t n = strlen(p);
+	while (n && isspace((unsigned char)p[n - 1]))
+		p[--n] = 0;
+	return p;
+}
+
+/* Split off the first word of *p (NUL-terminating it); NULL when none. */
+static char *word(char **p)
+{
+	char *w = *p;
+	while (isspace((unsigned char)*w))
+		w++;
+	if (!*w)
+		return NULL;
+	char *e = w;
+	while (*e && !isspace((unsigned char)*e))
+		e++;
+	if (*e)
+		*e++ = 0;
+	*p = e;
+	return w;
+}
+
+static void put_value(struct rt_buf *out, const struct rt_buf *v)
+{
+	if (!v->len)
+		return;
+	rt_buf_add(out, v->p, v->len);
+	if (v->p[v->len - 1] != '\n')
+		rt_buf_puts(out, "\n");
+}
+
+static void put_json_str(struct rt_buf *out, const char *s)
+{
+	rt_buf_puts(out, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			rt_buf_printf(out, "\\%c", c);
+		else if (c == '\n')
+			rt_buf_puts(out, "\\n");
+		else if (c == '\t')
+			rt_buf_puts(out, "\\t");
+		else if (c < 0x20)
+			rt_buf_printf(out, "\\u%04x", c);
+		else
+			rt_buf_add(out, s, 1);
+	}
+	rt_buf_puts(out, "\"");
+}
+
+/* A handler value without its trailing newline (static-free: in place). */
+static const char *chomp(struct rt_buf *v)
+{
+	if (!v->p)
+		return "";
+	while (v->len && v->p[v->len - 1] == '\n')
+		v->p[--v->len] = 0;
+	return v->p;
+}
+
+/* Warnings of a live change, one "warning: " line each. */
+static void put_warnings(struct rt_buf *out, const struct rt_buf *w)
+{
+	const char *p = w->p ? w->p : "";
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n)
+			rt_buf_printf(out, "warning: %.*s\n", (int)n, p);
+		p += n + (nl ? 1 : 0);
+	}
+}
+
+static int need(const char *what, const char *v, struct rt_err *err)
+{
+	if (v && *v)
+		return 0;
+	return rt_errf(err, NULL, -EINVAL, "missing %s", what);
+}
+
+static char *slurp(const char *path, struct rt_err *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		rt_errf(err, NULL, -errno, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct rt_buf b;
+	rt_buf_init(&b);
+	char tmp[4096];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		rt_buf_add(&b, tmp, n);
+	fclose(f);
+	if (!b.p)
+		rt_buf_puts(&b, "");
+	return rt_buf_steal(&b);
+}
+
+static struct lmb *sh_lua(struct sh *s, struct rt_err *err)
+{
+	if (!s->lua)
+		s->lua = lmb_new(s->r, 0, err);
+	return s->lua;
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+static int cmd_help(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err);
+
+static int cmd_config(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
+{
+	struct rt_buf v;
+	rt_buf_init(&v);
+	int rc = rt_ctl_read(s->r, "config", &v, err);
+	if (rc == 0)
+		put_value(out, &v);
+	rt_buf_free(&v);
+	return rc;
+}
+
+static int cmd_save(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
+{
+	const char *file = a->rest;
+	if (need("FILE", file, err) < 0)
+		return err->code;
+	struct rt_buf v;
+	rt_buf_init(&v);
+	int rc = rt_ctl_read(s->r, "config", &v, err);
+	FILE *f = rc == 0 ? fopen(file, "w") : NULL;
+	if (rc == 0 && !f)
+		rc = rt_errf(err, NULL, -errno, "%s: %s", file, strerror(errno));
+	if (f) {
+		struct rt_buf line;
+		rt_buf_init(&line);
+		put_value(&line, &v);
+		if (fwrite(line.p ? line.p : "", 1, line.len, f) != line.len || fclose(f) != 0)
+			rc = rt_errf(err, NULL, -EIO, "%s: write failed", file);
+		else
+			rt_buf_printf(out, "saved %s\n", file);
+		rt_buf_free(&line);
+	}
+	rt_buf_free(&v);
+	return rc;
+}
+
+static int cmd_show_elements(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
+{
+	int n = rt_router_nelements(s->r);
+	int wn = 4, wc = 5;
+	for (int i = 0; i < n; i++) {
+		struct el *e = rt_router_element(s->r, i);
+		wn = (int)strlen(e->name) > wn ? (int)strlen(e->name) : wn;
+		wc = (int)strlen(e->cls->name) > wc ? (int)strlen(e->cls->name) : wc;
+	}
+	if (a->json)
+		rt_buf_puts(out, "[");
+	else
+		rt_buf_printf(out, "%-*s  %-*s  PORTS\n", wn, "NAME", wc, "CLASS");
+	for (int i = 0; i < n; i++) {
+		struct el *e = rt_router_element(s->r, i);
+		if (a->json) {
+			rt_buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
+			put_json_str(out, e->name);
+			rt_buf_puts(out, ",\"class\":");
+			put_json_str(out, e->cls->name);
+			rt_buf_printf(out, ",\"inputs\":%d,\"outputs\":%d}", e->nin, e->nout);
+		} else {
+			rt_buf_printf(out, "%-*s  %-*s  %d/%d\n", wn, e->name, wc, e->cls->name, e->nin, e->nout);
+		}
+	}
+	if (a->json)
+		rt_buf_puts(out, "]\n");
+	return 0;
+}
+
+static int cmd_show_handlers(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
+{
+	char *name = word(&a->rest);
+	if (need("NAME", name, err) < 0)
+		return err->code;
+	char h[300];
+	snprintf(h, sizeof(h), "%s.handlers", name);
+	struct rt_buf v;
+	rt_buf_init(&v);
+	int rc = rt_ctl_read(s->r, h, &v, err);
+	if (rc == 0)
+		put_value(out, &v);
+	rt_buf_free(&v);
+	return rc;
+}
+
+static int cmd_show_graph(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
+{
+	bool dot = strstr(a->rest, "--dot") != NULL;
+	int n = rt_router_nelements(s->r);
+	if (dot) {
+		rt_buf_puts(out, "digraph mboxsh {\n");
+		for (int i = 0; i < n; i++) {
+			struct el *e = rt_router_element(s->r, i);
+			rt_buf_printf(out, "  \"%s\" [label=\"%s\\n%s\"];\n", e->name, e->name, e->cls->name);
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		struct el *e = rt_router_element(s->r, i);
+		for (int p = 0; p < e->nout; p++) {
+			int q = 0;
+			struct el *t = el_output_peer(e, p, &q);
+			if (!t)
+				continue;
+			if (dot)
+				rt_buf_printf(out, "  \"%s\" -> \"%s\" [taillabel=\"%d\", headlabel=\"%d\"];\n", e->name,
+					      t->name, p, q);
+			else
+				rt_buf_printf(out, "%s [%d] -> [%d] %s\n", e->name, p, q, t->name);
+		}
+	}
+	if (dot)
+		rt_buf_puts(out, "}\n");
+	return 0;
+}
+
+static int cmd_read(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
+{
+	char *h = word(&a->rest);
+	if (need("NAME.HANDLER", h, err) < 0)
+		return err->code;
+	char *param = trim(a->rest);
+	struct rt_buf v;
+	rt_buf_init(&v);
+	int rc = rt_ctl_read_param(s->r, h, *param ? param : NULL, &v, err);
+	if (rc == 0 && a->json) {
+		rt_buf_puts(out, "{\"handler\":");
+		put_json_str(out, h);
+		rt_buf_puts(out, ",\"value\":");
+		put_json_str(out, chomp(&v));
+		rt_buf_puts(out, "}\n");
+	} else if (rc == 0) {
+		put_value(out, &v);
+	}
+	rt_buf_free(&v);
+	return rc;
+}
+
+static int cmd_write(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
+{
+	char *h = word(&a->rest);
+	if (need("NAME.HANDLER", h, err) < 0)
+		return err->code;
+	return rt_ctl_write(s->r, h, trim(a->rest), err);
+}
+
+/* The live changes: NAME then the rest, or the whole text. */
+static int live_change(struct sh *s, const char *cmd, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
+{
+	struct rt_buf warn;
+	rt_buf_init(&warn);
+	int rc;
+	if (!strcmp(cmd, "swap") || !strcmp(cmd, "reconfigure")) {
+		char *name = word(&a->rest);
+		char *spec = trim(a->rest);
+		if (need("NAME", name, err) < 0 || need(cmd[0] == 's' ? "Class(args)" : "ARGS", spec, err) < 0)
+			rc = err->code;
+		else if (cmd[0] == 's')
+			rc = rt_ctl_swap(s->r, name, spec, &warn, err);
+		else
+			rc = rt_ctl_reconfigure(s->r, name, spec, &warn, err);
+	} else if (!strcmp(cmd, "remove")) {
+		char *name = word(&a->rest), *kw = word(&a->rest), *into = word(&a->rest);
+		if (need("NAME", name, err) < 0)
+			rc = err->code;
+		else if ((kw && (strcmp(kw, "into") || !into)) || word(&a->rest))
+			rc = rt_errf(err, NULL, -EINVAL, "usage: remove NAME [into OTHER]");
+		else
+			rc = rt_ctl_remove(s->r, name, into, &warn, err);
+	} else if (!strcmp(cmd, "hotconfig")) {
+		char *file = trim(a->rest), *text = NULL;
+		if (need("FILE", file, err) < 0 || !(text = slurp(file, err)))
+			rc = err->code;
+		else
+			rc = rt_ctl_hotconfig(s->r, text, file, &warn, err);
+		free(text);
+	} else {
+		char *text = trim(a->rest);
+		if (need(cmd[0] == 'a' ? "STATEMENTS" : "SPEC", text, err) < 0)
+			rc = err->code;
+		else if (cmd[0] == 'a')
+			rc = rt_ctl_add(s->r, text, &warn, err);
+		else if (!strcmp(cmd, "connect"))
+			rc = rt_ctl_connect(s->r, text, &warn, err);
+		else
+			rc = rt_ctl_disconnect(s->r, text, &warn, err);
+	}
+	put_warnings(out, &warn);
+	rt_buf_free(&warn);
+	return rc;
+}
+
+#define LIVE(fn, cmd) \
+	static int fn(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err) \
+	{ return live_change(s, cmd, a, out, err); }
+LIVE(cmd_swap, "swap")
+LIVE(cmd_reconfigure, "reconfigure")
+LIVE(cmd_hotconfig, "hotconfig")
+LIVE(cmd_add, "add")
+LIVE(cmd_connect, "connect")
+LIVE(cmd_disconnect, "disconnect")
+LIVE(cmd_remove, "remove")
+
+static int cmd_stats(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
+{
+	int n = rt_router_nelements(s->r), wn = 4, wc = 5, k = 0;
+	for (int i = 0; i < n; i++) {
+		struct el *e = rt_router_element(s->r, i);
+		wn = (int)strlen(e->name) > wn ? (int)strlen(e->name) : wn;
+		wc = (int)strlen(e->cls->name) > wc ? (int)strlen(e->cls->name) : wc;
+	}
+	rt_buf_puts(out, a->json ? "[" : "");
+	if (!a->json)
+		rt_buf_printf(out, "%-*s  %-*s  %14s\n", wn, "NAME", wc, "CLASS", "COUNT");
+	for (int i = 0; i < n; i++) {
+		struct el *e = rt_router_element(s->r, i);
+		if (!el_handler_find(e, "count"))
+			continue;
+		char h[300];
+		snprintf(h, sizeof(h), "%s.count", e->name);
+		struct rt_buf v;
+		rt_buf_init(&v);
+		int rc = rt_ctl_read(s->r, h, &v, err);
+		if (rc < 0) {
+			rt_buf_free(&v);
+			return rc;
+		}
+		if (a->json) {
+			rt_buf_puts(out, k++ ? ",{\"name\":" : "{\"name\":");
+			put_json_str(out, e->name);
+			rt_buf_puts(out, ",\"class\":");
+			put_json_str(out, e->cls->name);
+			rt_buf_printf(out, ",\"count\":%s}", chomp(&v));
+		} else {
+			rt_buf_printf(out, "%-*s  %-*s  %14s\n", wn, e->name, wc, e->cls->name, chomp(&v));
+		}
+		rt_buf_free(&v);
+	}
+	if (a->json)
+		rt_buf_puts(out, "]\n");
+	return 0;
+}
+
+static int cmd_lua(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
+{
+	struct lmb *m = sh_lua(s, err);
+	if (!m)
+		return err->code ? err->code : -ENOMEM;
+	if (need("CODE", a->rest, err) < 0)
+		return err->code;
+	return lmb_dostring(m, a->rest, "=shell", out, err);
+}
+
+static int cmd_eval(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
+{
+	struct lmb *m = sh_lua(s, err);
+	if (!m)
+		return err->code ? err->code : -ENOMEM;
+	if (need("EXPR", a->rest, err) < 0)
+		return err->code;
+	return lmb_eval(m, a->rest, out, err);
+}
+
+static int cmd_run(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
+{
+	struct lmb *m = sh_lua(s, err);
+	if (!m)
+		return err->code ? err->code : -ENOMEM;
+	if (need("FILE", a->rest, err) < 0)
+		return err->code;
+	return lmb_dofile(m, a->rest, out, err);
+}
+
+static int cmd_stop(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
+{
+	rt_router_stop(s->r);
+	return 0;
+}
+
+static int cmd_quit(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
+{
+	return SH_QUIT;
+}
+
+static const struct sh_cmd sh_cmds[] = {
+	{"help", "[CMD|Class]", "list the commands, or describe one command or element class", cmd_help},
+	{"config", "", "print the running configuration (loadable with hotconfig)", cmd_config},
+	{"save", "FILE", "write the running configuration to FILE", cmd_save},
+	{"show elements", "[--json]", "the elements: name, class, inputs/outputs", cmd_show_elements},
+	{"show handlers", "NAME", "the handlers of element NAME with their modes", cmd_show_handlers},
+	{"show graph", "[--dot]", "the connections, one a line (or Graphviz dot)", cmd_show_graph},
+	{"read", "NAME.HANDLER [PARAM] [--json]", "read a handler", cmd_read},
+	{"write", "NAME.HANDLER [VALUE]", "write a handler", cmd_write},
+	{"swap", "NAME Class(args)", "replace element NAME live, keeping its state when it can", cmd_swap},
+	{"reconfigure", "NAME ARGS", "give element NAME new arguments, state kept", cmd_reconfigure},
+	{"hotconfig", "FILE", "replace the whole configuration; unchanged elements keep running", cmd_hotconfig},
+	{"add", "STATEMENTS", "add elements and connections (Click statements)", cmd_add},
+	{"connect", "SPEC", "add a connection \"a [p] -> [q] b\"", cmd_connect},
+	{"disconnect", "SPEC", "remove a connection \"a [p] -> [q] b\"", cmd_disconnect},
+	{"remove", "NAME [into OTHER]", "remove an element (OTHER takes its state)", cmd_remove},
+	{"stats", "[--json]", "the count of every element that has one", cmd_stats},
+	{"lua", "CODE", "run Lua code (the mb module, docs/lua.md)", cmd_lua},
+	{"=", "EXPR", "evaluate a Lua expression and print its values", cmd_eval},
+	{"run", "FILE.lua", "run a Lua script", cmd_run},
+	{"stop", "", "stop the router (ends the session)", cmd_stop},
+	{"quit", "", "leave the shell (stops the router)", cmd_quit},
+	{"exit", "", "same as quit", cmd_quit},
+	{NULL, NULL, NULL, NULL},
+};
+
+static int cmd_help(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
+{
+	char *what = trim(a->rest);
+	if (!*what) {
+		int w = 0;
+		for (const struct sh_cmd *c = sh_cmds; c->name; c++) {
+			int n = (int)(strlen(c->name) + 1 + strlen(c->args));
+			w = n > w ? n : w;
+		}
+		for (const struct sh_cmd *c = sh_cmds; c->name; c++) {
+			char syn[128];
+			snprintf(syn, sizeof(syn), "%s%s%s", c->name, *c->args ? " " : "", c->args);
+			rt_buf_printf(out, "  %-*s  %s\n", w, syn, c->help);
+		}
+		rt_buf_puts(out, "help Class describes an element class.\n");
+		return 0;
+	}
+	bool found = false;
+	for (const struct sh_cmd *c = sh_cmds; c->name; c++) {
+		size_t n = strlen(what);
+		if (!strcmp(c->name, what) || (!strncmp(c->name, what, n) && c->name[n] == ' ')) {
+			rt_buf_printf(out, "%s%s%s\n  %s\n", c->name, *c->args ? " " : "", c->args, c->help);
+			found = true;
+		}
+	}
+	if (found)
+		return 0;
+	const struct el_class *cls = el_class_find(what);
+	if (!cls)
+		return rt_errf(err, NULL, -ENOENT, "no command or element class '%s'", what);
+	struct rt_buf d;
+	rt_buf_init(&d);
+	el_class_doc(cls, &d);
+	put_value(out, &d);
+	rt_buf_free(&d);
+	return 0;
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+static const struct sh_cmd *find_cmd(const char *name, size_t n)
+{
+	for (const struct sh_cmd *c = sh_cmds; c->name; c++)
+		if (strlen(c->name) == n && !strncmp(c->name, name, n))
+			return c;
+	return NULL;
+}
+
+/* The command at the start of *rest (one word, or two for "show ..."; a
+ * leading '=' is the Lua evaluation); *rest is moved past it. */
+static const struct sh_cmd *lookup(char **rest)
+{
+	char *p = *rest;
+	if (*p == '=') {
+		*rest = p + 1;
+		return find_cmd("=", 1);
+	}
+	size_t n1 = strcspn(p, " \t");
+	const struct sh_cmd *c = find_cmd(p, n1);
+	if (c) {
+		*rest = p + n1;
+		return c;
+	}
+	char *q = p + n1 + strspn(p + n1, " \t");
+	size_t n2 = strcspn(q, " \t");
+	char two[128];
+	snprintf(two, sizeof(two), "%.*s %.*s", (int)n1, p, (int)n2, q);
+	if (n2 && (c = find_cmd(two, strlen(two))))
+		*rest = q + n2;
+	return c;
+}
+
+int sh_exec(struct sh *s, const char *line, struct rt_buf *out)
+{
+	char *copy = strdup(line ? line : ""), *p = trim(copy);
+	if (!*p || *p == '#') {
+		free(copy);
+		return 0;
+	}
+	struct rt_err err;
+	rt_err_clear(&err);
+	char first[64];
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(p, " \t"), p);
+	char *rest = p;
+	const struct sh_cmd *c = lookup(&rest);
+	int rc;
+	if (!c) {
+		rc = !strcmp(first, "show") ? rt_errf(&err, NULL, -EINVAL, "usage: show elements|handlers NAME|graph")
+					    : rt_errf(&err, NULL, -EINVAL, "unknown command '%s' (try help)", first);
+	} else {
+		struct sh_args a = {.rest = rest};
+		/* --json is an option of show, read and stats; elsewhere it is text. */
+		char *j;
+		if ((!strncmp(c->name, "show", 4) || !strcmp(c->name, "read") || !strcmp(c->name, "stats")) &&
+		    (j = strstr(a.rest, "--json")) && (j[6] == 0 || isspace((unsigned char)j[6]))) {
+			memset(j, ' ', 6);
+			a.json = true;
+		}
+		a.rest = trim(a.rest);
+		rc = c->fn(s, &a, out, &err);
+	}
+	if (rc < 0) {
+		char msg[700];
+		if (!err.msg[0])
+			rt_errf(&err, NULL, rc, "%s failed", first);
+		const char *m = rt_err_str(&err, msg, sizeof(msg));
+		rt_buf_printf(out, "error: %s%s", m, m[0] && m[strlen(m) - 1] == '\n' ? "" : "\n");
+	}
+	free(copy);
+	return rc;
+}
+
+struct sh *sh_new(struct rt_router *r)
+{
+	struct sh *s = calloc(1, sizeof(*s));
+	if (s)
+		s->r = r;
+	return s;
+}
+
+struct rt_router *sh_router(const struct sh *s)
+{
+	return s->r;
+}
+
+void sh_free(struct sh *s)
+{
+	if (!s)
+		return;
+	lmb_free(s->lua);
+	free(s);
+}
+
+/* ---- completion --------------------------------------------------------- */
+
+struct sh_cands {
+	char **v;
+	int n, cap;
+	const char *word;
+	size_t wlen;
+};
+
+static void cand(struct sh_cands *c, const char *s, size_t n)
+{
+	if (n < c->wlen || strncmp(s, c->word, c->wlen))
+		return;
+	for (int i = 0; i < c->n; i++)
+		if (strlen(c->v[i]) == n && !strncmp(c->v[i], s, n))
+			return;
+	if (c->n + 2 > c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 16;
+		c->v = realloc(c->v, (size_t)c->cap * sizeof(char *));
+	}
+	c->v[c->n++] = strndup(s, n);
+	c->v[c->n] = NULL;
+}
+
+static int cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void cand_elements(struct sh *s, struct sh_cands *c, const char *suffix)
+{
+	for (int i = 0; i < rt_router_nelements(s->r); i++) {
+		char name[300];
+		snprintf(name, sizeof(name), "%s%s", rt_router_element(s->r, i)->name, suffix);
+		cand(c, name, strlen(name));
+	}
+}
+
+static void cand_classes(struct sh_cands *c)
+{
+	int n = 0;
+	const struct el_class **cl = el_class_list(&n);
+	for (int i = 0; i < n; i++)
+		cand(c, cl[i]->name, strlen(cl[i]->name));
+	free(cl);
+}
+
+/* "elem.handler" for the element named before the dot. */
+static void cand_handlers(struct sh *s, struct sh_cands *c)
+{
+	const char *dot = strrchr(c->word, '.');
+	char h[300];
+	snprintf(h, sizeof(h), "%.*s.handlers", (int)(dot - c->word), c->word);
+	struct rt_buf v;
+	struct rt_err err;
+	rt_buf_init(&v);
+	rt_err_clear(&err);
+	if (rt_ctl_read(s->r, h, &v, &err) == 0 && v.p) {
+		for (char *p = v.p; *p;) {
+			size_t n = strcspn(p, " \t\n");
+			char full[600];
+			snprintf(full, sizeof(full), "%.*s.%.*s", (int)(dot - c->word), c->word, (int)n, p);
+			cand(c, full, strlen(full));
+			p += strcspn(p, "\n");
+			p += *p ? 1 : 0;
+		}
+	}
+	rt_buf_free(&v);
+}
+
+char **sh_complete(struct sh *s, const char *line, int start, int end)
+{
+	struct sh_cands c = {.word = line + start, .wlen = (size_t)(end - start)};
+	char before[512];
+	snprintf(before, sizeof(before), "%.*s", start, line);
+	char *p = before, *w[4] = {NULL};
+	int nw = 0;
+	for (char *x; nw < 4 && (x = word(&p));)
+		w[nw++] = x;
+	char wordcopy[512];
+	snprintf(wordcopy, sizeof(wordcopy), "%.*s", end - start, line + start);
+	c.word = wordcopy;
+	bool files = false;
+	if (nw == 0) {
+		for (const struct sh_cmd *k = sh_cmds; k->name; k++)
+			cand(&c, k->name, strcspn(k->name, " "));
+	} else if (nw == 1 && !strcmp(w[0], "show")) {
+		for (const struct sh_cmd *k = sh_cmds; k->name; k++)
+			if (!strncmp(k->name, "show ", 5))
+				cand(&c, k->name + 5, strlen(k->name + 5));
+	} else if (nw == 1 && (!strcmp(w[0], "read") || !strcmp(w[0], "write"))) {
+		if (strchr(wordcopy, '.'))
+			cand_handlers(s, &c);
+		else
+			cand_elements(s, &c, ".");
+	} else if (nw == 1 && !strcmp(w[0], "help")) {
+		for (const struct sh_cmd *k = sh_cmds; k->name; k++)
+			cand(&c, k->name, strcspn(k->name, " "));
+		cand_classes(&c);
+	} else if ((nw == 1 && (!strcmp(w[0], "swap") || !strcmp(w[0], "reconfigure") || !strcmp(w[0], "remove"))) ||
+		   (nw == 2 && !strcmp(w[0], "show") && !strcmp(w[1], "handlers")) ||
+		   (nw == 3 && !strcmp(w[0], "remove") && !strcmp(w[2], "into"))) {
+		cand_elements(s, &c, "");
+	} else if (nw == 2 && !strcmp(w[0], "swap")) {
+		cand_classes(&c);
+	} else if (nw == 2 && !strcmp(w[0], "remove")) {
+		cand(&c, "into", 4);
+	} else {
+		files = true;
+	}
+	if (files || !c.n) {
+		sh_complete_free(c.v);
+		return files ? NULL : calloc(1, sizeof(char *));
+	}
+	qsort(c.v, (size_t)c.n, sizeof(char *), cmpstr);
+	return c.v;
+}
+
+void sh_complete_free(char **c)
+{
+	for (int i = 0; c && c[i]; i++)
+		free(c[i]);
+	free(c);
+}
