@@ -1,5 +1,5 @@
 # mboxsh: the two commands of the README.
-#   make run   - install what is missing, build, start mboxsh on the demo middlebox
+#   make run   - install what is missing, build, start the mboxsh shell on the demo middlebox
 #   make test  - install what is missing, build (normal and ASan+UBSan), run every test
 JOBS ?= $(shell nproc)
 BUILD ?= build
@@ -21,7 +21,7 @@ build-asan: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 run: build
-	$(BUILD)/mboxsh --demo
+	$(BUILD)/mboxsh -i --demo
 
 test: build build-asan
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
