@@ -35,7 +35,7 @@ static struct el *split_name(struct rt_router *r, const char *hname, const char 
 }
 
 static const char *router_read_names[] = {"version", "config", "flatconfig", "list", "classes",
-					  "requirements", "handlers", NULL};
+					  "requirements", "handlers", "threads", NULL};
 
 static int router_read(struct rt_router *r, const char *h, struct rt_buf *out, struct rt_err *err)
 {
@@ -59,6 +59,8 @@ static int router_read(struct rt_router *r, const char *h, struct rt_buf *out, s
 	} else if (!strcmp(h, "requirements")) {
 		for (int i = 0; rt_router_packages[i]; i++)
 			rt_buf_printf(out, "%s\n", rt_router_packages[i]);
+	} else if (!strcmp(h, "threads")) {
+		rt_router_threads(r, out);
 	} else if (!strcmp(h, "handlers")) {
 		for (int i = 0; router_read_names[i]; i++)
 			rt_buf_printf(out, "%s\tr\n", router_read_names[i]);

@@ -309,6 +309,17 @@ uv_loop_t *rt_router_loop(const struct rt_router *r) { return r->loop; }
 int rt_router_nworkers(const struct rt_router *r) { return r->o.nworkers; }
 struct rte_rcu_qsbr *rt_router_qsbr(const struct rt_router *r) { return r->qsbr; }
 
+void rt_router_threads(const struct rt_router *r, struct rt_buf *out)
+{
+	const struct rt_plan *p = __atomic_load_n(&r->plan, __ATOMIC_ACQUIRE);
+	for (int w = 0; w < r->o.nworkers; w++) {
+		const struct rt_worker *k = &r->workers[w];
+		rt_buf_printf(out, "worker %d cpu %d tasks %d rounds %llu busy %llu pkts %llu\n", w,
+			      r->started ? k->cpu : -1, p ? p->ntasks[w] : 0, (unsigned long long)k->loops,
+			      (unsigned long long)k->busy_loops, (unsigned long long)k->pkts);
+	}
+}
+
 void rt_router_config(const struct rt_router *r, struct rt_buf *out)
 {
 	rt_buf_puts(out, r->config_text ? r->config_text : "");

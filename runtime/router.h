@@ -72,6 +72,10 @@ int rt_router_nworkers(const struct rt_router *r);
 /* The router's QSBR variable: structures read by workers and changed by the
  * control plane (rte_lpm's tbl8 groups, rule sets) reclaim through it. */
 struct rte_rcu_qsbr *rt_router_qsbr(const struct rt_router *r);
+/* The workers, one line each: "worker W cpu C tasks T rounds R busy B pkts
+ * P" (cpu -1: not pinned; busy: rounds that moved packets; pkts: moved
+ * by its tasks).  The router's `threads` handler. */
+void rt_router_threads(const struct rt_router *r, struct rt_buf *out);
 /* The configuration as loaded / flattened (Click text). */
 void rt_router_config(const struct rt_router *r, struct rt_buf *out);
 void rt_router_flatconfig(const struct rt_router *r, struct rt_buf *out);

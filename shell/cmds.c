@@ -424,6 +424,12 @@ static int cmd_run(struct sh *s, struct sh_args *a, struct rt_buf *out, struct r
 	return lmb_dofile(m, a->rest, out, err);
 }
 
+/* The router's `threads` handler: workers, their cores (hwloc), load. */
+static int cmd_threads(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
+{
+	return rt_ctl_read(s->r, "threads", out, err);
+}
+
 static int cmd_stop(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
 {
 	rt_router_stop(s->r);
@@ -452,6 +458,7 @@ static const struct sh_cmd sh_cmds[] = {
 	{"disconnect", "SPEC", "remove a connection \"a [p] -> [q] b\"", cmd_disconnect},
 	{"remove", "NAME [into OTHER]", "remove an element (OTHER takes its state)", cmd_remove},
 	{"stats", "[--json]", "the count of every element that has one", cmd_stats},
+	{"threads", "", "the workers: core (hwloc), tasks, rounds, busy rounds, packets", cmd_threads},
 	{"lua", "CODE", "run Lua code (the mb module, docs/lua.md)", cmd_lua},
 	{"=", "EXPR", "evaluate a Lua expression and print its values", cmd_eval},
 	{"run", "FILE.lua", "run a Lua script", cmd_run},

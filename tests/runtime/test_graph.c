@@ -2,6 +2,7 @@
  * test_graph.c - graph checks with exact error locations, port counts,
  * handlers (standard and router-level), running to a STOP, multi-worker.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "tu.h"
@@ -97,6 +98,15 @@ static void test_two_workers(void **st)
 	assert_int_equal(tu_read_int(r, "cb.count"), 20000);
 	long long da = tu_read_int(r, "ca.count");
 	assert_int_equal(tu_read_int(r, "d.count"), da + 20000);
+	/* the threads handler: both workers ran one task each and moved packets */
+	const char *t = tu_read(r, "threads");
+	unsigned long long rounds, busy, pkts;
+	int cpu, tasks;
+	assert_int_equal(sscanf(t, "worker 0 cpu %d tasks %d rounds %llu busy %llu pkts %llu", &cpu, &tasks, &rounds,
+				&busy, &pkts), 5);
+	assert_int_equal(tasks, 1);
+	assert_true(busy > 0 && pkts > 0 && rounds >= busy);
+	assert_non_null(strstr(t, "\nworker 1 cpu "));
 	tu_router_free(r);
 }
 
