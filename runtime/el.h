@@ -280,15 +280,6 @@ static inline void el_output(struct el_node *n, int port, struct rt_batch *b)
 	}
 }
 
-/* Send one packet out (slow path: errors, control packets). */
-static inline void el_output1(struct el_node *n, int port, struct rte_mbuf *m)
-{
-	struct rt_batch b;
-	b.n = 1;
-	b.pkts[0] = m;
-	el_output(n, port, &b);
-}
-
 /* Split helper: packets go to per-port batches; flush sends them. */
 struct el_split {
 	struct rt_batch out[2];

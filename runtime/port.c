@@ -496,7 +496,8 @@ void rt_port_xstats(const struct rt_port *p, struct rt_buf *out)
 	free(vals);
 }
 
-int rt_port_element_args(struct el *e, char **spec, int64_t *queue, int argc, char **argv, struct rt_err *err)
+int rt_port_element_args(struct el *e, char **spec, int64_t *queue, uint64_t burst, uint64_t ndesc, int argc,
+			 char **argv, struct rt_err *err)
 {
 	for (int i = 0; i < argc; i++) {
 		if (rt_port_is_devarg(argv[i]))
@@ -508,5 +509,11 @@ int rt_port_element_args(struct el *e, char **spec, int64_t *queue, int argc, ch
 		} else if (*argv[i])
 			return rt_errf(err, &e->loc, -EINVAL, "%s: unexpected argument '%s'", e->name, argv[i]);
 	}
+	if (*queue < 0 || *queue >= RTE_MAX_QUEUES_PER_PORT)
+		return rt_errf(err, &e->loc, -EINVAL, "%s: QUEUE must be 0 to %d", e->name, RTE_MAX_QUEUES_PER_PORT - 1);
+	if (burst < 1 || burst > RT_BATCH_MAX)
+		return rt_errf(err, &e->loc, -EINVAL, "%s: BURST must be 1 to %d", e->name, RT_BATCH_MAX);
+	if (ndesc < 1 || ndesc > 65535)
+		return rt_errf(err, &e->loc, -EINVAL, "%s: NDESC must be 1 to 65535", e->name);
 	return 0;
 }

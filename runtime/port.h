@@ -34,6 +34,7 @@
 #include "rt_base.h"
 
 struct rt_router;
+struct el;
 struct rt_port;
 
 #define RT_PORT_NDESC_DEFAULT 1024
@@ -74,9 +75,10 @@ unsigned rt_port_max_txq(const struct rt_port *p);
 bool rt_port_is_devarg(const char *arg);
 /* The arguments a device element's table did not take: device arguments
  * join the PORT spec ("rx_pcap=in.pcap"), and a number right after PORT is
- * QUEUE (unless given), as in FastClick; anything else is an error. */
-struct el;
-int rt_port_element_args(struct el *e, char **spec, int64_t *queue, int argc, char **argv, struct rt_err *err);
+ * QUEUE (unless given), as in FastClick; anything else is an error.  Then
+ * QUEUE, BURST and NDESC are checked against the device limits. */
+int rt_port_element_args(struct el *e, char **spec, int64_t *queue, uint64_t burst, uint64_t ndesc, int argc,
+			 char **argv, struct rt_err *err);
 void rt_port_spec_append(char **spec, const char *arg);
 
 /* Configure and start every requested port that is not started yet.  On

@@ -282,7 +282,6 @@ void rt_router_on_stop(struct rt_router *r, void (*fn)(struct rt_router *, void 
 	r->on_stop_arg = arg;
 }
 
-bool rt_router_stopping(const struct rt_router *r) { return __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE); }
 
 void rt_router_join(struct rt_router *r)
 {

@@ -57,7 +57,6 @@ void rt_router_please_stop(struct rt_router *r);
 int rt_router_set_stop_hook(struct rt_router *r, void (*fn)(void *), void *arg);
 /* Release the hook if (fn, arg) still holds it. */
 void rt_router_clear_stop_hook(struct rt_router *r, void (*fn)(void *), void *arg);
-bool rt_router_stopping(const struct rt_router *r);
 /* Wait for workers after a stop; returns when all have exited. */
 void rt_router_join(struct rt_router *r);
 /* Called when the router has stopped (on the control thread). */

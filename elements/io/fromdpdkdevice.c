@@ -76,7 +76,7 @@ static const struct el_arg args[] = {
 static int fdd_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 {
 	struct fdd *s = e->state;
-	if (rt_port_element_args(e, &s->port_spec, &s->queue, argc, argv, err) < 0)
+	if (rt_port_element_args(e, &s->port_spec, &s->queue, s->burst, s->ndesc, argc, argv, err) < 0)
 		return err->code;
 	if (s->n_queues == -1)
 		s->n_queues = rt_router_nworkers(e->router);
@@ -85,12 +85,6 @@ static int fdd_configure(struct el *e, int argc, char **argv, struct rt_err *err
 			       rt_router_nworkers(e->router));
 	if (s->n_queues > 1 && el_arg_given(e, "THREAD"))
 		return rt_errf(err, &e->loc, -EINVAL, "%s: THREAD and N_QUEUES > 1 exclude each other", e->name);
-	if (s->queue < 0 || s->queue >= RTE_MAX_QUEUES_PER_PORT)
-		return rt_errf(err, &e->loc, -EINVAL, "%s: QUEUE must be 0 to %d", e->name, RTE_MAX_QUEUES_PER_PORT - 1);
-	if (s->burst < 1 || s->burst > RT_BATCH_MAX)
-		return rt_errf(err, &e->loc, -EINVAL, "%s: BURST must be 1 to %d", e->name, RT_BATCH_MAX);
-	if (s->ndesc < 1 || s->ndesc > 65535)
-		return rt_errf(err, &e->loc, -EINVAL, "%s: NDESC must be 1 to 65535", e->name);
 	if (s->thread < -1 || s->thread >= RT_MAX_WORKERS)
 		return rt_errf(err, &e->loc, -EINVAL, "%s: THREAD must be -1 to %d", e->name, RT_MAX_WORKERS - 1);
 	e->thread = s->n_queues > 1 ? EL_THREAD_ALL : (int)s->thread;

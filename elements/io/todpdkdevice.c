@@ -66,14 +66,8 @@ static const struct el_arg args[] = {
 static int tdd_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 {
 	struct tdd *s = e->state;
-	if (rt_port_element_args(e, &s->port_spec, &s->queue, argc, argv, err) < 0)
+	if (rt_port_element_args(e, &s->port_spec, &s->queue, s->burst, s->ndesc, argc, argv, err) < 0)
 		return err->code;
-	if (s->queue < 0 || s->queue >= RTE_MAX_QUEUES_PER_PORT)
-		return rt_errf(err, &e->loc, -EINVAL, "%s: QUEUE must be 0 to %d", e->name, RTE_MAX_QUEUES_PER_PORT - 1);
-	if (s->burst < 1 || s->burst > RT_BATCH_MAX)
-		return rt_errf(err, &e->loc, -EINVAL, "%s: BURST must be 1 to %d", e->name, RT_BATCH_MAX);
-	if (s->ndesc < 1 || s->ndesc > 65535)
-		return rt_errf(err, &e->loc, -EINVAL, "%s: NDESC must be 1 to 65535", e->name);
 	return 0;
 }
 
