@@ -272,20 +272,18 @@ static int mb_element(lua_State *L)
 /* mb.stats() -> {name = count} for every element with a "count" handler */
 static int mb_stats(lua_State *L)
 {
-	struct rt_router *r = lmb_of(L)->r;
-	int n = rt_router_nelements(r);
-	lua_newtable(L);
+	struct rt_ctl_stat *v;
+	struct rt_err err;
+	rt_err_clear(&err);
+	int n = rt_ctl_stats(lmb_of(L)->r, &v, &err);
+	if (n < 0)
+		return luaL_error(L, "%s", err.msg);
+	lua_createtable(L, 0, n);
 	for (int i = 0; i < n; i++) {
-		struct el *e = rt_router_element(r, i);
-		if (!el_handler_find(e, "count"))
-			continue;
-		lua_pushfstring(L, "%s.count", e->name);
-		lmb_read_h(L, lua_tostring(L, -1), NULL);
-		if (!lua_stringtonumber(L, lua_tostring(L, -1)))
-			lua_pushvalue(L, -1);
-		lua_setfield(L, -4, e->name);
-		lua_pop(L, 2);
+		lua_pushinteger(L, (lua_Integer)v[i].count);
+		lua_setfield(L, -2, v[i].name);
 	}
+	free(v);
 	return 1;
 }
 

@@ -131,3 +131,37 @@ int rt_ctl_check(struct rt_router *r, const char *hname, bool write, struct rt_e
 		return rt_errf(err, NULL, -EPERM, "handler '%s.%s' is not %s", e->name, h, write ? "writable" : "readable");
 	return 0;
 }
+
+static int read_num(struct el *e, const char *h, double *v, struct rt_err *err)
+{
+	struct rt_buf b;
+	rt_buf_init(&b);
+	int rc = el_handler_read(e, h, &b, err);
+	*v = rc == 0 && b.p ? strtod(b.p, NULL) : 0;
+	rt_buf_free(&b);
+	return rc;
+}
+
+int rt_ctl_stats(struct rt_router *r, struct rt_ctl_stat **out, struct rt_err *err)
+{
+	int n = rt_router_nelements(r), k = 0;
+	struct rt_ctl_stat *v = calloc((size_t)n + 1, sizeof(*v));
+	for (int i = 0; i < n; i++) {
+		struct el *e = rt_router_element(r, i);
+		if (!el_handler_find(e, "count"))
+			continue;
+		double c;
+		if (read_num(e, "count", &c, err) < 0) {
+			free(v);
+			return err->code;
+		}
+		v[k] = (struct rt_ctl_stat){e->name, e->cls->name, (uint64_t)c, -1};
+		if (el_handler_find(e, "rate") && read_num(e, "rate", &v[k].rate, err) < 0) {
+			free(v);
+			return err->code;
+		}
+		k++;
+	}
+	*out = v;
+	return k;
+}

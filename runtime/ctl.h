@@ -18,6 +18,18 @@ int rt_ctl_read(struct rt_router *r, const char *hname, struct rt_buf *out, stru
 /* Read with a parameter (Click's "READ h param"); NULL/"" = plain read. */
 int rt_ctl_read_param(struct rt_router *r, const char *hname, const char *param, struct rt_buf *out,
 		      struct rt_err *err);
+/* Counters of every element that has a `count` handler, in graph order:
+ * the one implementation behind the shell's stats, Lua's mb.stats and the
+ * live counters.  rate is -1 when the element has no `rate` handler.
+ * Returns the number of entries (*out malloc'd, names valid until the
+ * graph changes), or <0. */
+struct rt_ctl_stat {
+	const char *name, *cls;
+	uint64_t count;
+	double rate;
+};
+int rt_ctl_stats(struct rt_router *r, struct rt_ctl_stat **out, struct rt_err *err);
+
 /* Write a handler ("elem.handler" or router "stop"). */
 int rt_ctl_write(struct rt_router *r, const char *hname, const char *value, struct rt_err *err);
 /* Is the handler readable / writable?  (ControlSocket CHECKREAD/CHECKWRITE) */

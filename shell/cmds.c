@@ -356,41 +356,35 @@ LIVE(cmd_remove, "remove")
 
 static int cmd_stats(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
 {
-	int n = rt_router_nelements(s->r), wn = 4, wc = 5, k = 0;
-	for (int i = 0; i < n; i++) {
+	struct rt_ctl_stat *v;
+	int n = rt_ctl_stats(s->r, &v, err), wn = 4, wc = 5;
+	if (n < 0)
+		return n;
+	/* columns as wide as in `show elements`, so the two tables line up */
+	for (int i = 0; i < rt_router_nelements(s->r); i++) {
 		struct el *e = rt_router_element(s->r, i);
 		wn = (int)strlen(e->name) > wn ? (int)strlen(e->name) : wn;
 		wc = (int)strlen(e->cls->name) > wc ? (int)strlen(e->cls->name) : wc;
 	}
-	rt_buf_puts(out, a->json ? "[" : "");
-	if (!a->json)
+	if (a->json)
+		rt_buf_puts(out, "[");
+	else
 		rt_buf_printf(out, "%-*s  %-*s  %14s\n", wn, "NAME", wc, "CLASS", "COUNT");
 	for (int i = 0; i < n; i++) {
-		struct el *e = rt_router_element(s->r, i);
-		if (!el_handler_find(e, "count"))
-			continue;
-		char h[300];
-		snprintf(h, sizeof(h), "%s.count", e->name);
-		struct rt_buf v;
-		rt_buf_init(&v);
-		int rc = rt_ctl_read(s->r, h, &v, err);
-		if (rc < 0) {
-			rt_buf_free(&v);
-			return rc;
-		}
 		if (a->json) {
-			rt_buf_puts(out, k++ ? ",{\"name\":" : "{\"name\":");
-			put_json_str(out, e->name);
+			rt_buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
+			put_json_str(out, v[i].name);
 			rt_buf_puts(out, ",\"class\":");
-			put_json_str(out, e->cls->name);
-			rt_buf_printf(out, ",\"count\":%s}", chomp(&v));
+			put_json_str(out, v[i].cls);
+			rt_buf_printf(out, ",\"count\":%llu}", (unsigned long long)v[i].count);
 		} else {
-			rt_buf_printf(out, "%-*s  %-*s  %14s\n", wn, e->name, wc, e->cls->name, chomp(&v));
+			rt_buf_printf(out, "%-*s  %-*s  %14llu\n", wn, v[i].name, wc, v[i].cls,
+				      (unsigned long long)v[i].count);
 		}
-		rt_buf_free(&v);
 	}
 	if (a->json)
 		rt_buf_puts(out, "]\n");
+	free(v);
 	return 0;
 }
 

@@ -125,24 +125,19 @@ static void on_signal(uv_signal_t *h, int sig)
 static void on_live(uv_timer_t *t)
 {
 	struct run_ctx *c = t->data;
-	int n = rt_router_nelements(c->r);
+	struct rt_ctl_stat *v;
+	struct rt_err err;
+	rt_err_clear(&err);
+	int n = rt_ctl_stats(c->r, &v, &err);
 	fprintf(stderr, "--- %.1fs\n", (double)(rt_now_ns() - c->start_ns) / 1e9);
 	for (int i = 0; i < n; i++) {
-		struct el *e = rt_router_element(c->r, i);
-		if (!el_handler_find(e, "count"))
-			continue;
-		struct rt_buf cnt, rate;
-		struct rt_err err;
-		rt_buf_init(&cnt);
-		rt_buf_init(&rate);
-		rt_err_clear(&err);
-		el_handler_read(e, "count", &cnt, &err);
-		bool has_rate = el_handler_find(e, "rate") && el_handler_read(e, "rate", &rate, &err) == 0;
-		fprintf(stderr, "  %-24s %-16s count %14s%s%s%s\n", e->name, e->cls->name, cnt.p ? cnt.p : "?",
-			has_rate ? "   rate " : "", has_rate ? rate.p : "", has_rate ? "/s" : "");
-		rt_buf_free(&cnt);
-		rt_buf_free(&rate);
+		fprintf(stderr, "  %-24s %-16s count %14llu", v[i].name, v[i].cls, (unsigned long long)v[i].count);
+		if (v[i].rate >= 0)
+			fprintf(stderr, "   rate %.0f/s", v[i].rate);
+		fputc('\n', stderr);
 	}
+	if (n >= 0)
+		free(v);
 }
 
 static void on_stop(struct rt_router *r, void *arg)
