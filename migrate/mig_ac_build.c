@@ -14,10 +14,11 @@
  *    always).  For literal patterns that set is a node and its failure
  *    chain, so this is the classic automaton with every failure link
  *    resolved; with mixed case it stays exact where the classic trie
- *    expansion of case variants would be exponential.  Transitions start as
- *    a copy of the root's row and only the classes on which some node of
- *    the set has a child are computed, so the work is O(states * classes)
- *    for the rows plus the trie edges met along failure chains.
+ *    expansion of case variants would be exponential.  A state's row is
+ *    its parent's row (the set without its deepest node, which for literal
+ *    patterns is the failure state) with only the classes of the deepest
+ *    node's children redone, so the work is O(states * classes) for the
+ *    row copies plus one set lookup per trie edge, as in the classic build.
  * 4. Output states are numbered last (kernels/ac.h) and each gets the
  *    ascending list of the pattern ids that end in it.
  */
@@ -72,6 +73,10 @@ struct bld {
 	uint8_t *rootn;
 	/* DFA states: their node sets, and the set hash table */
 	struct vec pool, soff, slen, shash, delta;
+	struct vec par, deep, done, stack;   /* parent state, its extra node, expanded? */
+	uint32_t *depth;                     /* trie node depths */
+	uint32_t *sp;
+	size_t spcap;
 	uint32_t nstates;
 	uint32_t *stab;
 	size_t stcap;
@@ -144,17 +149,19 @@ static int make_trie(struct bld *b)
 	size_t maxn = b->set->total_len + 1;
 	b->parent = malloc(maxn * sizeof(uint32_t));
 	b->label = malloc(maxn * sizeof(uint32_t));
+	b->depth = malloc(maxn * sizeof(uint32_t));
 	b->ecap = 64;
 	while (b->ecap < maxn * 2)
 		b->ecap *= 2;
 	b->ekey = malloc(b->ecap * sizeof(uint64_t));
 	b->eval = calloc(b->ecap, sizeof(uint32_t));
 	uint32_t *endnode = malloc((b->set->n + 1) * sizeof(uint32_t));
-	if (!b->parent || !b->label || !b->ekey || !b->eval || !endnode) {
+	if (!b->parent || !b->label || !b->depth || !b->ekey || !b->eval || !endnode) {
 		free(endnode);
 		return -ENOMEM;
 	}
 	b->nnodes = 1;
+	b->depth[0] = 0;
 	for (uint32_t i = 0; i < b->set->n; i++) {
 		const struct mig_ac_pat *p = &b->set->pats[i];
 		uint32_t v = 0;
@@ -168,6 +175,7 @@ static int make_trie(struct bld *b)
 				uint32_t c = b->nnodes++;
 				b->parent[c] = v;
 				b->label[c] = l;
+				b->depth[c] = b->depth[v] + 1;
 				b->ekey[h] = key;
 				b->eval[h] = c + 1;
 			}
@@ -268,7 +276,8 @@ static int64_t state_of(struct bld *b, const uint32_t *s, uint32_t n)
 	if (b->nstates >= b->max_states)
 		return -E2BIG;
 	if (vec_reserve(&b->pool, n) || vec_reserve(&b->soff, 1) || vec_reserve(&b->slen, 1) ||
-	    vec_reserve(&b->shash, 1) || vec_reserve(&b->delta, b->ncls))
+	    vec_reserve(&b->shash, 1) || vec_reserve(&b->delta, b->ncls) || vec_reserve(&b->par, 1) ||
+	    vec_reserve(&b->deep, 1) || vec_reserve(&b->done, 1))
 		return -ENOMEM;
 	uint32_t st = b->nstates++;
 	memcpy(b->pool.v + b->pool.n, s, n * sizeof(uint32_t));
@@ -276,7 +285,10 @@ static int64_t state_of(struct bld *b, const uint32_t *s, uint32_t n)
 	b->pool.n += n;
 	b->slen.v[st] = n;
 	b->shash.v[st] = h;
-	b->soff.n = b->slen.n = b->shash.n = b->nstates;
+	b->par.v[st] = UINT32_MAX;
+	b->deep.v[st] = 0;
+	b->done.v[st] = 0;
+	b->soff.n = b->slen.n = b->shash.n = b->par.n = b->deep.n = b->done.n = b->nstates;
 	b->delta.n += b->ncls;
 	b->stab[i] = st + 1;
 	if (b->nstates * 2 > b->stcap && stab_grow(b) < 0)
@@ -311,70 +323,141 @@ static void sort_u64(uint64_t *a, size_t n)
 	}
 }
 
-/* Fill state st's row of the transition table. */
-static int expand(struct bld *b, uint32_t st)
+static int grow_u32(uint32_t **p, size_t *cap, size_t need)
 {
-	uint32_t n = b->slen.v[st];
-	/* the pool may move while states are added: work on a copy.  A class
-	 * is accepted by at most two edges of a node (its one-byte label and a
-	 * both-case label), so a successor set has at most 2n + 2 nodes. */
-	if (3 * (size_t)n + 2 > b->scap) {
-		free(b->scratch);
-		b->scap = 6 * (size_t)n + 16;
-		b->scratch = malloc(b->scap * sizeof(uint32_t));
-		if (!b->scratch)
-			return -ENOMEM;
-	}
-	uint32_t *nodes = b->scratch, *next = b->scratch + n;
-	memcpy(nodes, b->pool.v + b->soff.v[st], n * sizeof(uint32_t));
-	if (st == 0) {
-		for (uint32_t c = 0; c < b->ncls; c++) {
-			int64_t t = state_of(b, b->rootc[c], b->rootn[c]);
-			if (t < 0)
-				return (int)t;
-			b->delta.v[c] = (uint32_t)t;
-		}
+	if (need <= *cap)
 		return 0;
-	}
-	b->npairs = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t v = nodes[i];
-		for (uint32_t k = b->kid_off[v]; k < b->kid_off[v + 1]; k++) {
-			uint32_t c[2];
-			int nc;
-			lbl_classes(b, b->label[b->kid[k]], c, &nc);
-			if (b->npairs + 2 > b->pcap) {
-				b->pcap = b->pcap ? b->pcap * 2 : 256;
-				uint64_t *p = realloc(b->pairs, b->pcap * sizeof(uint64_t));
-				if (!p)
-					return -ENOMEM;
-				b->pairs = p;
-			}
-			for (int j = 0; j < nc; j++)
-				b->pairs[b->npairs++] = (uint64_t)c[j] << 32 | b->kid[k];
-		}
-	}
-	sort_u64(b->pairs, b->npairs);
-	uint32_t *row = b->delta.v + (size_t)st * b->ncls;
-	memcpy(row, b->delta.v, b->ncls * sizeof(uint32_t));
-	for (size_t i = 0; i < b->npairs;) {
-		uint32_t c = (uint32_t)(b->pairs[i] >> 32), m = 0;
-		size_t j = i;
-		for (; j < b->npairs && (uint32_t)(b->pairs[j] >> 32) == c; j++)
-			next[m++] = (uint32_t)b->pairs[j];
-		for (uint32_t r = 0; r < b->rootn[c]; r++)
-			next[m++] = b->rootc[c][r];
-		qsort(next, m, sizeof(uint32_t), cmp_u32);
-		uint32_t u = 0;
-		for (uint32_t k = 0; k < m; k++)
-			if (!u || next[u - 1] != next[k])
-				next[u++] = next[k];
-		int64_t t = state_of(b, next, u);
+	size_t c = need * 2 + 16;
+	uint32_t *q = realloc(*p, c * sizeof(uint32_t));
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+/* The root state's row: on each class, the set of the root's children. */
+static int expand_root(struct bld *b)
+{
+	for (uint32_t c = 0; c < b->ncls; c++) {
+		int64_t t = state_of(b, b->rootc[c], b->rootn[c]);
 		if (t < 0)
 			return (int)t;
-		row = b->delta.v + (size_t)st * b->ncls; /* delta may have moved */
-		row[c] = (uint32_t)t;
+		b->delta.v[c] = (uint32_t)t;
+	}
+	return 0;
+}
+
+/* State st's row from its parent's: st's set is its parent's plus one node
+ * d (the deepest), and delta(S, c) = delta(S \ {d}, c) + children(d, c),
+ * so the row is the parent's row with the classes of d's children redone
+ * (classic Aho-Corasick copies the failure state's row the same way). */
+static int expand_from(struct bld *b, uint32_t st, uint32_t par, uint32_t d)
+{
+	b->npairs = 0;
+	for (uint32_t k = b->kid_off[d]; k < b->kid_off[d + 1]; k++) {
+		uint32_t c[2];
+		int nc;
+		lbl_classes(b, b->label[b->kid[k]], c, &nc);
+		if (b->npairs + 2 > b->pcap) {
+			b->pcap = b->pcap ? b->pcap * 2 : 256;
+			uint64_t *p = realloc(b->pairs, b->pcap * sizeof(uint64_t));
+			if (!p)
+				return -ENOMEM;
+			b->pairs = p;
+		}
+		for (int j = 0; j < nc; j++)
+			b->pairs[b->npairs++] = (uint64_t)c[j] << 32 | b->kid[k];
+	}
+	sort_u64(b->pairs, b->npairs);
+	memcpy(b->delta.v + (size_t)st * b->ncls, b->delta.v + (size_t)par * b->ncls, b->ncls * sizeof(uint32_t));
+	for (size_t i = 0; i < b->npairs;) {
+		uint32_t c = (uint32_t)(b->pairs[i] >> 32);
+		size_t j = i;
+		while (j < b->npairs && (uint32_t)(b->pairs[j] >> 32) == c)
+			j++;
+		/* merge the parent's successor set with d's children on c (the
+		 * pool may move in state_of: merge into scratch) */
+		uint32_t base = b->delta.v[(size_t)par * b->ncls + c];
+		uint32_t bn = b->slen.v[base];
+		if (grow_u32(&b->scratch, &b->scap, bn + (j - i)) < 0)
+			return -ENOMEM;
+		const uint32_t *bs = b->pool.v + b->soff.v[base];
+		uint32_t m = 0, x = 0;
+		size_t y = i;
+		while (x < bn || y < j) {
+			uint32_t kid = y < j ? (uint32_t)b->pairs[y] : UINT32_MAX;
+			if (x < bn && bs[x] < kid)
+				b->scratch[m++] = bs[x++];
+			else if (x < bn && bs[x] == kid)
+				b->scratch[m++] = bs[x++], y++;
+			else
+				b->scratch[m++] = kid, y++;
+		}
+		int64_t t = state_of(b, b->scratch, m);
+		if (t < 0)
+			return (int)t;
+		b->delta.v[(size_t)st * b->ncls + c] = (uint32_t)t;
 		i = j;
+	}
+	return 0;
+}
+
+/* Expand st, expanding first the chain of parents it needs.  Iterative:
+ * chains are as long as the longest pattern. */
+static int expand(struct bld *b, uint32_t st)
+{
+	if (b->done.v[st])
+		return 0;
+	b->stack.n = 0;
+	if (vec_reserve(&b->stack, 1))
+		return -ENOMEM;
+	b->stack.v[b->stack.n++] = st;
+	while (b->stack.n) {
+		uint32_t s = b->stack.v[b->stack.n - 1];
+		if (b->done.v[s]) {
+			b->stack.n--;
+			continue;
+		}
+		if (s == 0) {
+			int rc = expand_root(b);
+			if (rc < 0)
+				return rc;
+			b->done.v[0] = 1;
+			b->stack.n--;
+			continue;
+		}
+		if (b->par.v[s] == UINT32_MAX) {
+			/* the parent: this set without its deepest node */
+			uint32_t n = b->slen.v[s], di = 0;
+			if (grow_u32(&b->sp, &b->spcap, n) < 0)
+				return -ENOMEM;
+			const uint32_t *set = b->pool.v + b->soff.v[s];
+			for (uint32_t i = 1; i < n; i++)
+				if (b->depth[set[i]] > b->depth[set[di]])
+					di = i;
+			uint32_t d = set[di], m = 0;
+			for (uint32_t i = 0; i < n; i++)
+				if (i != di)
+					b->sp[m++] = set[i];
+			int64_t p = state_of(b, b->sp, m);
+			if (p < 0)
+				return (int)p;
+			b->par.v[s] = (uint32_t)p;
+			b->deep.v[s] = d;
+		}
+		uint32_t p = b->par.v[s];
+		if (!b->done.v[p]) {
+			if (vec_reserve(&b->stack, 1))
+				return -ENOMEM;
+			b->stack.v[b->stack.n++] = p;
+			continue;
+		}
+		int rc = expand_from(b, s, p, b->deep.v[s]);
+		if (rc < 0)
+			return rc;
+		b->done.v[s] = 1;
+		b->stack.n--;
 	}
 	return 0;
 }
@@ -399,32 +482,66 @@ static void bld_free(struct bld *b)
 	free(b->stab);
 	free(b->pairs);
 	free(b->scratch);
+	free(b->par.v);
+	free(b->deep.v);
+	free(b->done.v);
+	free(b->stack.v);
+	free(b->depth);
+	free(b->sp);
 }
 
 /* ---- the flat form -------------------------------------------------------- */
+
+/* Mark the states reachable from the initial one (a parent state made
+ * only to derive a row may be unreachable with mixed-case sets): newid[s]
+ * = 0 when reachable, UINT32_MAX when not.  Returns how many are. */
+static uint32_t reachable(const struct bld *b, uint32_t *newid, uint32_t *queue)
+{
+	uint32_t ns = b->nstates, nc = b->ncls, qh = 0, qt = 0;
+	for (uint32_t s = 0; s < ns; s++)
+		newid[s] = UINT32_MAX;
+	newid[0] = 0;
+	queue[qt++] = 0;
+	while (qh < qt) {
+		const uint32_t *row = b->delta.v + (size_t)queue[qh++] * nc;
+		for (uint32_t c = 0; c < nc; c++)
+			if (newid[row[c]]) {
+				newid[row[c]] = 0;
+				queue[qt++] = row[c];
+			}
+	}
+	return qt;
+}
 
 static int flatten(struct bld *b, struct mig_ac_dfa *d)
 {
 	uint32_t ns = b->nstates, nc = b->ncls;
 	uint32_t *cnt = calloc(ns, sizeof(uint32_t)), *newid = malloc(ns * sizeof(uint32_t));
-	if (!cnt || !newid) {
+	uint32_t *queue = malloc(ns * sizeof(uint32_t));
+	if (!cnt || !newid || !queue) {
 		free(cnt);
 		free(newid);
+		free(queue);
 		return -ENOMEM;
 	}
+	uint32_t nr = reachable(b, newid, queue);
+	free(queue);
 	uint64_t nids = 0;
 	uint32_t nout = 0;
 	for (uint32_t s = 0; s < ns; s++) {
+		if (newid[s])
+			continue;
 		const uint32_t *set = b->pool.v + b->soff.v[s];
 		for (uint32_t i = 0; i < b->slen.v[s]; i++)
 			cnt[s] += b->term_off[set[i] + 1] - b->term_off[set[i]];
 		nids += cnt[s];
 		nout += cnt[s] > 0;
 	}
-	uint32_t first_out = ns - nout, lo = 0, hi = first_out;
+	uint32_t first_out = nr - nout, lo = 0, hi = first_out;
 	for (uint32_t s = 0; s < ns; s++)
-		newid[s] = cnt[s] ? hi++ : lo++;
-	size_t o_cls = MIG_AC_HDR, o_delta = o_cls + 64, o_cnt = o_delta + (size_t)ns * nc;
+		if (!newid[s])
+			newid[s] = cnt[s] ? hi++ : lo++;
+	size_t o_cls = MIG_AC_HDR, o_delta = o_cls + 64, o_cnt = o_delta + (size_t)nr * nc;
 	size_t o_off = o_cnt + nout, o_ids = o_off + nout, total = o_ids + nids;
 	if (total > UINT32_MAX) {
 		free(cnt);
@@ -438,7 +555,7 @@ static int flatten(struct bld *b, struct mig_ac_dfa *d)
 		return -ENOMEM;
 	}
 	w[MIG_AC_H_MAGIC] = MIG_AC_MAGIC;
-	w[MIG_AC_H_NSTATES] = ns;
+	w[MIG_AC_H_NSTATES] = nr;
 	w[MIG_AC_H_NCLS] = nc;
 	w[MIG_AC_H_FIRST_OUT] = first_out;
 	w[MIG_AC_H_CLS] = (uint32_t)o_cls;
@@ -450,6 +567,8 @@ static int flatten(struct bld *b, struct mig_ac_dfa *d)
 	w[MIG_AC_H_WORDS] = (uint32_t)total;
 	memcpy(w + o_cls, b->cls, 256);
 	for (uint32_t s = 0; s < ns; s++) {
+		if (newid[s] == UINT32_MAX)
+			continue;
 		const uint32_t *src = b->delta.v + (size_t)s * nc;
 		uint32_t *dst = w + o_delta + (size_t)newid[s] * nc;
 		for (uint32_t c = 0; c < nc; c++)
@@ -464,7 +583,7 @@ static int flatten(struct bld *b, struct mig_ac_dfa *d)
 		return -ENOMEM;
 	}
 	for (uint32_t s = 0; s < ns; s++)
-		if (cnt[s])
+		if (cnt[s] && newid[s] != UINT32_MAX)
 			byrank[newid[s] - first_out] = s;
 	uint32_t at = 0;
 	for (uint32_t o = 0; o < nout; o++) {
@@ -485,7 +604,7 @@ static int flatten(struct bld *b, struct mig_ac_dfa *d)
 	free(newid);
 	d->words = w;
 	d->nwords = total;
-	d->nstates = ns;
+	d->nstates = nr;
 	d->ncls = nc;
 	d->first_out = first_out;
 	return 0;

@@ -334,6 +334,43 @@ static void test_batch(void **st)
 	mig_ac_set_free(&s);
 }
 
+/* The interleaved batch scan gives what one scan per buffer gives, for
+ * batches of every size, empty buffers and start states included. */
+static void test_batch_interleaved(void **st)
+{
+	(void)st;
+	rng_state = 4242;
+	struct mig_ac_set s;
+	mig_ac_set_init(&s);
+	random_set(&s, 80, "abcdAB", 6, true);
+	struct mig_ac_dfa d;
+	build_ok(&s, &d);
+	enum { N = 100 };
+	static uint8_t text[N][600];
+	const uint8_t *p[N];
+	uint32_t len[N], state[N];
+	struct mig_ac_res res[N];
+	for (int round = 0; round < 40; round++) {
+		uint32_t n = rnd() % N + 1;
+		for (uint32_t i = 0; i < n; i++) {
+			len[i] = rnd() % 4 == 0 ? rnd() % 3 : rnd() % sizeof(text[i]);
+			random_text(text[i], len[i], &s, "abcdAB");
+			p[i] = text[i];
+			state[i] = rnd() % d.nstates;
+		}
+		mig_ac_scan_batch(&d, n, p, len, round % 2 ? state : NULL, res);
+		for (uint32_t i = 0; i < n; i++) {
+			struct mig_ac_res one = mig_ac_scan1(&d, round % 2 ? state[i] : 0, p[i], len[i]);
+			assert_int_equal(res[i].state, one.state);
+			assert_int_equal(res[i].nmatch, one.nmatch);
+			assert_int_equal(res[i].first_id, one.first_id);
+			assert_int_equal(res[i].first_end, one.first_end);
+		}
+	}
+	mig_ac_dfa_free(&d);
+	mig_ac_set_free(&s);
+}
+
 /* ---- the canonical set ------------------------------------------------------------ */
 
 static void test_set_errors(void **st)
@@ -537,7 +574,8 @@ int main(void)
 		cmocka_unit_test(test_random_small_alphabet), cmocka_unit_test(test_random_mixed_case),
 		cmocka_unit_test(test_random_binary),         cmocka_unit_test(test_overlaps_and_nesting),
 		cmocka_unit_test(test_byte_classes),          cmocka_unit_test(test_split_buffers),
-		cmocka_unit_test(test_batch),                 cmocka_unit_test(test_set_errors),
+		cmocka_unit_test(test_batch),                 cmocka_unit_test(test_batch_interleaved),
+		cmocka_unit_test(test_set_errors),
 		cmocka_unit_test(test_serialize),             cmocka_unit_test(test_element),
 		cmocka_unit_test(test_element_file),          cmocka_unit_test(test_element_errors),
 	};
