@@ -74,6 +74,8 @@ struct mig_kernel;
 int mig_prog_build(struct mig_dev *d, const char *name, struct mig_prog **out, struct rt_err *err);
 void mig_prog_free(struct mig_prog *p);
 int mig_kernel_get(struct mig_prog *p, const char *fn, struct mig_kernel **out, struct rt_err *err);
+/* Free a kernel before its program. */
+void mig_kernel_free(struct mig_kernel *k);
 
 /* Kernel arguments, in the order of the kernel's parameters. */
 enum mig_arg_type { MIG_A_MEM, MIG_A_U32, MIG_A_U64 };
