@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "rt_base.h"
+#include "mig.h"
 #include "kernels/ac.h"
 
 /* ---- the canonical pattern set ------------------------------------------- */
@@ -106,5 +107,23 @@ static inline struct mig_ac_res mig_ac_scan1(const struct mig_ac_dfa *d, uint32_
  * Control plane and tests (alerts that list every signature). */
 uint32_t mig_ac_each_match(const struct mig_ac_dfa *d, uint32_t state, const void *p, size_t len,
 			   void (*cb)(void *ctx, uint64_t end, uint32_t id), void *ctx);
+
+/* ---- offloaded placements (opencl, cuda; mig_ac_dev.c) ------------------- */
+
+/* Copy an automaton to a device as it is (the kernel's `dfa` argument). */
+int mig_ac_dev_load(struct mig_dev *dev, const struct mig_ac_dfa *d, struct mig_mem **out, struct rt_err *err);
+
+/* An automaton on a device with its program, a queue and batch buffers:
+ * a synchronous scan for the control plane, tests and benchmarks (the
+ * data path goes through the offload engine, mig_offload.h, with the same
+ * kernel `ac_scan`). */
+struct mig_ac_dev;
+int mig_ac_dev_open(enum mig_kind k, const struct mig_ac_dfa *d, struct mig_ac_dev **out, struct rt_err *err);
+void mig_ac_dev_close(struct mig_ac_dev *a);
+const char *mig_ac_dev_desc(const struct mig_ac_dev *a);
+/* As mig_ac_scan_batch, on the device: pack, copy in, run, copy out, wait.
+ * *ns (may be NULL) receives the time from submission to completion. */
+int mig_ac_dev_scan(struct mig_ac_dev *a, uint32_t n, const uint8_t *const *p, const uint32_t *len,
+		    const uint32_t *state, struct mig_ac_res *res, uint64_t *ns, struct rt_err *err);
 
 #endif

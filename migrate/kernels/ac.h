@@ -74,11 +74,12 @@ MIG_DEV struct mig_ac_res mig_ac_scan(MIG_G const uint32_t *dfa, uint32_t state,
 	return res;
 }
 
-/* One work item of an offloaded batch.  desc holds 4 words per item:
- * byte offset into bytes, length, start state, unused; res receives 4 words
- * per item in struct mig_ac_res order. */
-MIG_DEV void mig_ac_item(MIG_G const uint32_t *dfa, MIG_G const uint8_t *bytes, MIG_G const uint32_t *desc,
-			 MIG_G uint32_t *res, uint32_t i)
+/* One work item of an offloaded batch, in the offload engine's argument
+ * order (records, blob, results, n, then the automaton): desc holds 4
+ * words per item (byte offset into bytes, length, start state, unused),
+ * res receives 4 words per item in struct mig_ac_res order. */
+MIG_DEV void mig_ac_item(MIG_G const uint32_t *desc, MIG_G const uint8_t *bytes, MIG_G uint32_t *res,
+			 MIG_G const uint32_t *dfa, uint32_t i)
 {
 	MIG_G const uint32_t *d = desc + 4 * i;
 	struct mig_ac_res r = mig_ac_scan(dfa, d[2], bytes + d[0], d[1]);

@@ -478,6 +478,105 @@ static void test_serialize(void **st)
 	mig_ac_set_free(&t);
 }
 
+/* ---- offloaded placements ------------------------------------------------------------ */
+
+static bool available(enum mig_kind k)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	if (mig_available(k, &err) < 0) {
+		printf("SKIP %s: %s\n", mig_kind_name(k), err.msg);
+		return false;
+	}
+	return true;
+}
+
+/* The device's results are byte for byte the cpu's: random sets (mixed
+ * case, binary), buffers of every length (empty ones too) and start states. */
+static void run_device(enum mig_kind k)
+{
+	if (!available(k))
+		skip();
+	static uint8_t text[300][700];
+	const uint8_t *p[300];
+	uint32_t len[300], state[300];
+	struct mig_ac_res rc[300], rd[300];
+	for (uint64_t seed = 1; seed <= 6; seed++) {
+		rng_state = seed * 31;
+		const char *alpha = seed % 2 ? "abcAB" : NULL;
+		struct mig_ac_set s;
+		mig_ac_set_init(&s);
+		random_set(&s, 20 + (int)seed * 40, alpha, 10, true);
+		struct mig_ac_dfa d;
+		build_ok(&s, &d);
+		struct mig_ac_dev *a;
+		struct rt_err err;
+		rt_err_clear(&err);
+		if (mig_ac_dev_open(k, &d, &a, &err) < 0)
+			fail_msg("%s: %s", mig_kind_name(k), err.msg);
+		if (seed == 1)
+			printf("%s: %s\n", mig_kind_name(k), mig_ac_dev_desc(a));
+		uint32_t n = 1 + rnd() % 300;
+		for (uint32_t i = 0; i < n; i++) {
+			len[i] = rnd() % 5 == 0 ? 0 : rnd() % sizeof(text[i]);
+			random_text(text[i], len[i], &s, alpha);
+			p[i] = text[i];
+			state[i] = rnd() % 3 ? 0 : rnd() % d.nstates;
+		}
+		mig_ac_scan_batch(&d, n, p, len, state, rc);
+		memset(rd, 0xa5, sizeof(rd));
+		uint64_t ns;
+		assert_int_equal(mig_ac_dev_scan(a, n, p, len, state, rd, &ns, &err), 0);
+		assert_memory_equal(rd, rc, n * sizeof(rc[0]));
+		uint32_t hits = 0;
+		for (uint32_t i = 0; i < n; i++)
+			hits += rc[i].nmatch != 0;
+		assert_true(hits > 0); /* the comparison saw matches, not only misses */
+		/* a second, smaller batch reuses the buffers */
+		assert_int_equal(mig_ac_dev_scan(a, n / 2, p + 1, len + 1, NULL, rd, NULL, &err), 0);
+		mig_ac_scan_batch(&d, n / 2, p + 1, len + 1, NULL, rc);
+		assert_memory_equal(rd, rc, n / 2 * sizeof(rc[0]));
+		mig_ac_dev_close(a);
+		mig_ac_dfa_free(&d);
+		mig_ac_set_free(&s);
+	}
+}
+
+static void test_opencl(void **st) { (void)st; run_device(MIG_OPENCL); }
+static void test_cuda(void **st) { (void)st; run_device(MIG_CUDA); }
+
+/* A device that cannot build the kernel or hold the automaton: a clear
+ * error, nothing left open. */
+static void test_device_faults(void **st)
+{
+	(void)st;
+	if (!available(MIG_OPENCL))
+		skip();
+	struct mig_ac_set s;
+	mig_ac_set_init(&s);
+	add_ok(&s, 0, "x", 1, 0);
+	struct mig_ac_dfa d;
+	build_ok(&s, &d);
+	struct mig_ac_dev *a = (struct mig_ac_dev *)&s;
+	struct rt_err err;
+	rt_err_clear(&err);
+	mig_fault_inject(MIG_OPENCL, MIG_FAULT_BUILD, 0);
+	assert_true(mig_ac_dev_open(MIG_OPENCL, &d, &a, &err) < 0);
+	assert_null(a);
+	assert_non_null(strstr(err.msg, "building kernels 'ac' failed"));
+	mig_fault_inject(MIG_OPENCL, MIG_FAULT_OOM, 64);
+	rt_err_clear(&err);
+	assert_true(mig_ac_dev_open(MIG_OPENCL, &d, &a, &err) < 0);
+	assert_null(a);
+	assert_non_null(strstr(err.msg, "out of device memory"));
+	mig_fault_inject(MIG_OPENCL, 0, 0);
+	rt_err_clear(&err);
+	assert_int_equal(mig_ac_dev_open(MIG_OPENCL, &d, &a, &err), 0);
+	mig_ac_dev_close(a);
+	mig_ac_dfa_free(&d);
+	mig_ac_set_free(&s);
+}
+
 /* ---- the PatternMatch element ------------------------------------------------------- */
 
 static struct rte_mbuf *tcp_pkt(struct rt_router *r, const char *payload)
@@ -576,7 +675,9 @@ int main(void)
 		cmocka_unit_test(test_byte_classes),          cmocka_unit_test(test_split_buffers),
 		cmocka_unit_test(test_batch),                 cmocka_unit_test(test_batch_interleaved),
 		cmocka_unit_test(test_set_errors),
-		cmocka_unit_test(test_serialize),             cmocka_unit_test(test_element),
+		cmocka_unit_test(test_serialize),             cmocka_unit_test(test_opencl),
+		cmocka_unit_test(test_cuda),                  cmocka_unit_test(test_device_faults),
+		cmocka_unit_test(test_element),
 		cmocka_unit_test(test_element_file),          cmocka_unit_test(test_element_errors),
 	};
 	return cmocka_run_group_tests_name("migrate/ac", tests, NULL, NULL);
