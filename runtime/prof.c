@@ -15,6 +15,8 @@
  * the element across plan versions: a plan compiled while another is
  * running takes over the accumulators of the elements they share.
  *
+ * Idle task runs (a source with nothing to send) are not charged.
+ *
  * Bounds: a profiled plan costs one allocation per element and per task
  * entry; a trampoline adds two TSC reads and three stores per batch.
  */
@@ -79,14 +81,11 @@ static int prof_run(struct el_node *t)
 	uint64_t t0 = rte_rdtsc();
 	int k = n->e->cls->run(n);
 	uint64_t dt = rte_rdtsc() - t0;
-	/* an idle poll is not a batch: charge its cycles only */
-	if (k > 0 || dt > prof_below) {
-		struct rt_prof_w *a = &n->prof->w[rt_wid];
-		if (k > 0)
-			prof_add(a, (uint64_t)k, dt > prof_below ? dt - prof_below : 0);
-		else
-			__atomic_store_n(&a->cycles, a->cycles + (dt - prof_below), __ATOMIC_RELAXED);
-	}
+	/* idle polls are not charged: cycles per packet are those of the
+	 * runs that moved packets (a mostly idle source would otherwise
+	 * show its polling loop divided by a handful of packets) */
+	if (k > 0)
+		prof_add(&n->prof->w[rt_wid], (uint64_t)k, dt > prof_below ? dt - prof_below : 0);
 	prof_below = 0;
 	return k;
 }

@@ -110,18 +110,20 @@ bool sh_looks_like_lua(const char *line)
 	return p[0] == '=' && p[1] != '=';
 }
 
-/* Does loading `code` fail only because it ended early? */
-static bool ends_early(lua_State *L, const char *code)
+enum { LOADS, ENDS_EARLY, BAD };
+
+/* Does `code` load, or fail only because it ended early, or fail? */
+static int try_load(lua_State *L, const char *code)
 {
-	int st = luaL_loadbuffer(L, code, strlen(code), "=shell");
-	bool early = false;
+	int st = luaL_loadbuffer(L, code, strlen(code), "=shell"), how = st == LUA_OK ? LOADS : BAD;
 	if (st == LUA_ERRSYNTAX) {
 		size_t len;
 		const char *msg = lua_tolstring(L, -1, &len);
-		early = msg && len >= 5 && !strcmp(msg + len - 5, "<eof>");
+		if (msg && len >= 5 && !strcmp(msg + len - 5, "<eof>"))
+			how = ENDS_EARLY;
 	}
 	lua_pop(L, 1);
-	return early;
+	return how;
 }
 
 bool sh_lua_incomplete(const char *code, bool expr)
@@ -134,9 +136,10 @@ bool sh_lua_incomplete(const char *code, bool expr)
 		lua_pushfstring(L, "return %s", code);
 		/* "= 1 +" is cut short as an expression, "= for i = 1, 2 do" as
 		 * the statement lmb_eval runs when it is not an expression */
-		more = ends_early(L, lua_tostring(L, -1)) || ends_early(L, code);
+		int how = try_load(L, lua_tostring(L, -1));
+		more = how == ENDS_EARLY || (how == BAD && try_load(L, code) == ENDS_EARLY);
 	} else {
-		more = ends_early(L, code);
+		more = try_load(L, code) == ENDS_EARLY;
 	}
 	lua_close(L);
 	return more;
