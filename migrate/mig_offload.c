@@ -518,22 +518,30 @@ void mig_off_counters(const struct mig_off *o, struct rt_buf *out)
 	rt_buf_puts(out, "\n");
 }
 
-void mig_off_placements(const struct mig_off *o, struct rt_buf *out)
+/* What placement k measured: earlier instances' history, plus this one's
+ * figures when it runs there. */
+static void place_hist(const struct mig_off *o, int k, struct off_hist *h)
 {
+	*h = o->past[k];
+	if (k != (int)o->cfg.kind)
+		return;
 	struct off_hist now;
 	hist_now(o, &now);
+	h->pkts += now.pkts;
+	h->batches += now.batches;
+	h->busy_cycles += now.busy_cycles;
+	h->wait_cycles += now.wait_cycles;
+	if (now.max_wait_cycles > h->max_wait_cycles)
+		h->max_wait_cycles = now.max_wait_cycles;
+}
+
+void mig_off_placements(const struct mig_off *o, struct rt_buf *out)
+{
 	for (int k = 0; k < MIG_NKINDS; k++) {
 		struct rt_err err;
 		rt_err_clear(&err);
-		struct off_hist h = o->past[k];
-		if (k == (int)o->cfg.kind) {
-			h.pkts += now.pkts;
-			h.batches += now.batches;
-			h.busy_cycles += now.busy_cycles;
-			h.wait_cycles += now.wait_cycles;
-			if (now.max_wait_cycles > h.max_wait_cycles)
-				h.max_wait_cycles = now.max_wait_cycles;
-		}
+		struct off_hist h;
+		place_hist(o, k, &h);
 		bool avail = mig_available((enum mig_kind)k, &err) == 0;
 		rt_buf_printf(out, "%s%s %s ", mig_kind_name((enum mig_kind)k), k == (int)o->cfg.kind ? "*" : "",
 			      avail ? "available" : "unavailable");
@@ -545,6 +553,44 @@ void mig_off_placements(const struct mig_off *o, struct rt_buf *out)
 			rt_buf_puts(out, "not run yet");
 		rt_buf_puts(out, "\n");
 	}
+}
+
+static void json_str(struct rt_buf *out, const char *s)
+{
+	rt_buf_puts(out, "\"");
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			rt_buf_printf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			rt_buf_printf(out, "\\u%04x", *s);
+		else
+			rt_buf_add(out, s, 1);
+	}
+	rt_buf_puts(out, "\"");
+}
+
+void mig_off_placements_json(const struct mig_off *o, struct rt_buf *out)
+{
+	double hz = (double)rte_get_tsc_hz();
+	rt_buf_puts(out, "[");
+	for (int k = 0; k < MIG_NKINDS; k++) {
+		struct rt_err err;
+		rt_err_clear(&err);
+		struct off_hist h;
+		place_hist(o, k, &h);
+		bool avail = mig_available((enum mig_kind)k, &err) == 0;
+		rt_buf_printf(out, "%s{\"placement\": \"%s\", \"current\": %s, \"available\": %s, \"why\": ", k ? ", " : "",
+			      mig_kind_name((enum mig_kind)k), k == (int)o->cfg.kind ? "true" : "false",
+			      avail ? "true" : "false");
+		json_str(out, err.msg);
+		rt_buf_printf(out,
+			      ", \"packets\": %llu, \"batches\": %llu, \"mpps_busy\": %.3f, \"latency_avg_us\": %.1f, "
+			      "\"latency_max_us\": %.1f}",
+			      (unsigned long long)h.pkts, (unsigned long long)h.batches,
+			      h.busy_cycles ? h.pkts / (h.busy_cycles / hz) / 1e6 : 0.0,
+			      h.batches ? h.wait_cycles / hz / h.batches * 1e6 : 0.0, h.max_wait_cycles / hz * 1e6);
+	}
+	rt_buf_puts(out, "]");
 }
 
 /* ---- handlers ------------------------------------------------------------------------- */
@@ -565,6 +611,14 @@ int mig_off_h_read(struct el *e, intptr_t arg, struct rt_buf *out)
 		mig_off_counters(o, out);
 	}
 	return 0;
+}
+
+struct mig_off *mig_off_of(struct el *e)
+{
+	const struct el_handler *h = el_handler_find(e, "placements");
+	if (!h || h->read != mig_off_h_read)
+		return NULL;
+	return *(struct mig_off **)((char *)e->state + h->arg / 4);
 }
 
 int mig_off_h_migrate(struct el *e, intptr_t arg, const char *value, struct rt_err *err)

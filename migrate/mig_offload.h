@@ -83,6 +83,11 @@ void mig_off_take(struct mig_off *o, struct mig_off *old);
 void mig_off_placement(const struct mig_off *o, struct rt_buf *out);
 void mig_off_counters(const struct mig_off *o, struct rt_buf *out);
 void mig_off_placements(const struct mig_off *o, struct rt_buf *out);
+/* The same as a JSON array of objects {placement, current, available,
+ * why, packets, batches, mpps_busy, latency_avg_us, latency_max_us}. */
+void mig_off_placements_json(const struct mig_off *o, struct rt_buf *out);
+/* The engine of an offloadable element (one with MIG_OFF_HANDLERS), or NULL. */
+struct mig_off *mig_off_of(struct el *e);
 /* Packets held by the engine right now (all workers). */
 uint64_t mig_off_held(const struct mig_off *o);
 

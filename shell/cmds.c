@@ -777,7 +777,12 @@ char **sh_complete(struct sh *s, const char *line, int start, int end)
 		FOR_EACH_CMD(t, k)
 			cand(&c, k->name, strcspn(k->name, " "));
 		cand_classes(&c);
-	} else if ((nw == 1 && (!strcmp(w[0], "swap") || !strcmp(w[0], "reconfigure") || !strcmp(w[0], "remove"))) ||
+	} else if (nw == 2 && !strcmp(w[0], "migrate")) {
+		static const char *const kinds[] = {"cpu", "opencl", "cuda"};
+		for (int i = 0; i < 3; i++)
+			cand(&c, kinds[i], strlen(kinds[i]));
+	} else if ((nw == 1 && (!strcmp(w[0], "swap") || !strcmp(w[0], "reconfigure") || !strcmp(w[0], "remove") ||
+				!strcmp(w[0], "migrate") || !strcmp(w[0], "placements"))) ||
 		   (nw == 2 && !strcmp(w[0], "show") && !strcmp(w[1], "handlers")) ||
 		   (nw == 3 && !strcmp(w[0], "remove") && !strcmp(w[2], "into"))) {
 		cand_elements(s, &c, "");

@@ -249,7 +249,7 @@ static void test_migrate_errors(void **s)
 		assert_non_null(strstr(tu_read(r, "t.config"), "PLACEMENT opencl"));
 		struct rt_buf out;
 		rt_buf_init(&out);
-		assert_int_equal(rt_ctl_placements(r, NULL, &out, &err), 1);
+		assert_int_equal(rt_ctl_placements(r, NULL, false, &out, &err), 1);
 		assert_non_null(strstr(out.p, "t (TestOffload)\n  cpu available"));
 		assert_non_null(strstr(out.p, "opencl* available"));
 		rt_buf_free(&out);
