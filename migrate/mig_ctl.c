@@ -83,7 +83,7 @@ int rt_ctl_placements(struct rt_router *r, const char *name, bool json, struct r
 		if (json) {
 			rt_buf_printf(out, "%s{\"element\": \"%s\", \"class\": \"%s\", \"placements\": ", shown ? ", " : "",
 				      e->name, e->cls->name);
-			mig_off_placements_json(o, out);
+			mig_off_placements_json(o, out); /* the array, then "auto" when on */
 			rt_buf_puts(out, "}");
 		} else {
 			struct rt_buf v;
