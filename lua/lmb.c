@@ -56,6 +56,13 @@ static void lmb_hook(lua_State *L, lua_Debug *ar)
 {
 	(void)ar;
 	struct lmb *m = lmb_of(L);
+	if (m->interrupted) {
+		m->interrupted = 0;
+		lmb_set_instruction_limit(m, m->instr_limit); /* the usual hook again */
+		luaL_where(L, 0);
+		lua_pushfstring(L, "%sinterrupted", lua_tostring(L, -1));
+		lua_error(L);
+	}
 	m->instr_count += LMB_HOOK_EVERY;
 	if (m->instr_limit && m->instr_count > m->instr_limit) {
 		luaL_where(L, 0); /* in a hook, level 0 is the function running */
@@ -68,6 +75,12 @@ void lmb_set_instruction_limit(struct lmb *m, uint64_t n)
 {
 	m->instr_limit = n;
 	lua_sethook(m->L, n ? lmb_hook : NULL, n ? LUA_MASKCOUNT : 0, LMB_HOOK_EVERY);
+}
+
+void lmb_interrupt(struct lmb *m)
+{
+	m->interrupted = 1;
+	lua_sethook(m->L, lmb_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
 }
 
 /* ---- protected calls ----------------------------------------------------- */
@@ -132,6 +145,10 @@ static int lmb_call(struct lmb *m, bool show, struct rt_buf *out, struct rt_err 
 	struct rt_buf *saved = m->out;
 	m->out = out;
 	m->instr_count = 0;
+	if (m->interrupted) { /* a Ctrl-C that came after the last chunk ended */
+		m->interrupted = 0;
+		lmb_set_instruction_limit(m, m->instr_limit);
+	}
 	int st = lua_pcall(L, 0, LUA_MULTRET, base);
 	if (st == LUA_OK && show && lua_gettop(L) > base) {
 		/* printing may call __tostring: protected too */

@@ -33,6 +33,11 @@ void lmb_free(struct lmb *m);
  * instructions; 0 = no limit (the default).  Checked every 1000. */
 void lmb_set_instruction_limit(struct lmb *m, uint64_t n);
 
+/* Interrupt the chunk running now: it fails with "interrupted" (with its
+ * location and traceback) at its next instruction.  Async-signal-safe:
+ * meant for a SIGINT handler (lua_sethook is, as in lua.c). */
+void lmb_interrupt(struct lmb *m);
+
 /* Run a chunk in a protected call.  What `print` writes goes to out (when
  * out is not NULL; else stdout).  On a Lua error returns <0 with err->msg
  * holding "chunk:line: message" and the traceback; the state stays usable.

@@ -5,6 +5,8 @@
 #ifndef MB_LMB_INT_H
 #define MB_LMB_INT_H
 
+#include <signal.h>
+
 #include <lua5.4/lua.h>
 #include <lua5.4/lauxlib.h>
 #include <lua5.4/lualib.h>
@@ -24,6 +26,7 @@ struct lmb {
 	int pending;
 	int async_errors;
 	bool slept;                    /* the coroutine just resumed called mb.sleep */
+	volatile sig_atomic_t interrupted; /* lmb_interrupt: stop at the next hook */
 };
 
 /* The lmb of a Lua state (stored in the registry). */

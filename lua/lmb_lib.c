@@ -166,6 +166,32 @@ static int mb_reconfigure(lua_State *L)
 	return lmb_done(L, &warn, rt_ctl_reconfigure(m->r, name, args, &warn, &err), &err);
 }
 
+/* mb.migrate(name, "cpu" | "opencl" | "cuda"): rt_ctl_migrate. */
+static int mb_migrate(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1), *where = luaL_checkstring(L, 2);
+	LMB_CTL_BEGIN;
+	return lmb_done(L, &warn, rt_ctl_migrate(m->r, name, where, &warn, &err), &err);
+}
+
+/* mb.placements([name]) -> text: rt_ctl_placements. */
+static int mb_placements(lua_State *L)
+{
+	const char *name = luaL_optstring(L, 1, NULL);
+	struct lmb *m = lmb_of(L);
+	struct rt_err err;
+	struct rt_buf out;
+	rt_err_clear(&err);
+	rt_buf_init(&out);
+	if (rt_ctl_placements(m->r, name, &out, &err) < 0) {
+		rt_buf_free(&out);
+		return lmb_raise(L, &err);
+	}
+	lua_pushlstring(L, out.p ? out.p : "", out.len);
+	rt_buf_free(&out);
+	return 1;
+}
+
 /* mb.load(text | builder [, file]): the first configuration, before the
  * router starts (rt_router_load refuses once it runs). */
 static int mb_load(lua_State *L)
@@ -417,6 +443,8 @@ static const luaL_Reg mblib[] = {
 	{"disconnect", mb_disconnect},
 	{"remove", mb_remove},
 	{"reconfigure", mb_reconfigure},
+	{"migrate", mb_migrate},
+	{"placements", mb_placements},
 	{"load", mb_load},
 	{"graph", mb_graph},
 	{"element", mb_element},

@@ -31,6 +31,7 @@ struct mig_fib_trie_int {
 	uint32_t *ref;
 	uint32_t *vfree, nvfree, vfree_cap;
 	uint32_t nzero;
+	uint32_t *zl, nzl, zl_cap;   /* vectors whose count fell to 0 */
 	/* nodes free for reuse, and unlinked ones waiting for a grace period */
 	uint32_t *freed, nfreed, freed_cap;
 	uint32_t *pending, npending, pending_cap;
@@ -109,6 +110,28 @@ static int vh_grow(struct mig_fib_trie *t)
 	return 0;
 }
 
+/* Forget vector v in the hash (linear probing: shift back the entries
+ * after it that would no longer be found). */
+static void vh_del(struct mig_fib_trie *t, uint32_t v)
+{
+	struct mig_fib_trie_int *in = t->in;
+	uint32_t m = in->vh_mask;
+	uint32_t i = vec_hash(in->nh + (size_t)v * t->nfib, t->nfib) & m;
+	while (in->vh[i] != v + 1)
+		i = (i + 1) & m;
+	for (uint32_t j = (i + 1) & m; in->vh[j]; j = (j + 1) & m) {
+		uint32_t home = vec_hash(in->nh + (size_t)(in->vh[j] - 1) * t->nfib, t->nfib) & m;
+		/* j's entry may move to i if its home is not in (i, j] */
+		bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+		if (!stays) {
+			in->vh[i] = in->vh[j];
+			i = j;
+		}
+	}
+	in->vh[i] = 0;
+	in->vh_used--;
+}
+
 /* The index of vector v, added if new; <0 when out of room. */
 static int64_t intern(struct mig_fib_trie *t, const uint32_t *v)
 {
@@ -141,7 +164,10 @@ static int64_t intern(struct mig_fib_trie *t, const uint32_t *v)
 	/* Nothing uses x yet (a free vector's last reader is gone). */
 	memcpy(in->nh + (size_t)x * t->nfib, v, bytes);
 	in->ref[x] = 0;
-	in->nzero += x != 0;
+	if (x) {
+		in->nzero++;
+		push(&in->zl, &in->nzl, &in->zl_cap, x);   /* failing: kept until a rebuild */
+	}
 	struct mig_fib_dirty *d = &t->dirty;
 	if (d->nh_lo == d->nh_hi)
 		d->nh_lo = x * t->nfib, d->nh_hi = (x + 1) * t->nfib;
@@ -186,8 +212,11 @@ zero:
 
 static void unref(struct mig_fib_trie *t, uint32_t v)
 {
-	if (v && --t->in->ref[v] == 0)
-		t->in->nzero++;
+	struct mig_fib_trie_int *in = t->in;
+	if (v && --in->ref[v] == 0) {
+		in->nzero++;
+		push(&in->zl, &in->nzl, &in->zl_cap, v);   /* failing: kept until a rebuild */
+	}
 }
 
 static void use(struct mig_fib_trie *t, uint32_t v)
@@ -334,6 +363,7 @@ void mig_fib_trie_free(struct mig_fib_trie *t)
 	free(in->vh);
 	free(in->ref);
 	free(in->vfree);
+	free(in->zl);
 	free(in->freed);
 	free(in->pending);
 	free(in->scratch);
@@ -489,28 +519,16 @@ void mig_fib_trie_reclaim(struct mig_fib_trie *t)
 		if (in->pending[i] != UINT32_MAX)
 			in->pending[n++] = in->pending[i];
 	in->npending = n;
-	/* Vectors no leaf uses: free them and forget them in the hash (a new
-	 * table first, so that failing changes nothing; the next call retries). */
-	if (!in->nzero)
-		return;
-	uint32_t size = in->vh_mask + 1;
-	uint32_t *vh = calloc(size, sizeof(uint32_t));
-	uint32_t *vf = vh ? realloc(in->vfree, (size_t)(in->nvfree + in->nzero) * sizeof(uint32_t)) : NULL;
-	if (vf) {
-		in->vfree = vf;
-		in->vfree_cap = in->nvfree + in->nzero;
+	/* Vectors no leaf uses (again) since the last reclaim: free them. */
+	for (uint32_t k = 0; k < in->nzl; k++) {
+		uint32_t v = in->zl[k];
+		if (in->ref[v] != 0 || push(&in->vfree, &in->nvfree, &in->vfree_cap, v) < 0)
+			continue;
+		vh_del(t, v);
+		in->ref[v] = VFREE;
+		in->nzero--;
 	}
-	if (!vf) {
-		free(vh);
-		return;
-	}
-	for (uint32_t v = 1; v < t->nvec; v++)
-		if (in->ref[v] == 0) {
-			in->vfree[in->nvfree++] = v;
-			in->ref[v] = VFREE;
-		}
-	in->nzero = 0;
-	vh_fill(t, vh, size);
+	in->nzl = 0;
 }
 
 uint32_t mig_fib_trie_garbage(const struct mig_fib_trie *t)

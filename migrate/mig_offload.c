@@ -424,12 +424,14 @@ void mig_off_take(struct mig_off *o, struct mig_off *old)
 			struct off_slot *sl = &ow->s[(ow->head + s) % MIG_OFF_SLOTS];
 			if (!sl->n)
 				continue;
-			if (sl->busy && sl->job.ev)
-				mig_job_wait(ow->q, &sl->job); /* its buffers must be idle */
+			/* A job still running on the old device is not waited
+			 * for here (that would lengthen the pause): its packets
+			 * are recomputed by the new placement, and its buffers
+			 * stay busy until the old instance is freed, after the
+			 * release, which waits for it. */
 			memcpy(c + k, sl->pkts, sizeof(*c) * sl->n);
 			k += sl->n;
 			sl->n = 0;
-			sl->busy = false;
 		}
 		nw->carry = c;
 		__atomic_store_n(&nw->ncarry, k, __ATOMIC_RELEASE);

@@ -30,6 +30,28 @@ struct rt_ctl_stat {
 };
 int rt_ctl_stats(struct rt_router *r, struct rt_ctl_stat **out, struct rt_err *err);
 
+/* Per-element cycle accounting (prof.c).  Off by default and then free:
+ * plans call each element's push directly.  On, the plan is compiled again
+ * with every hop and task going through a trampoline that reads the TSC
+ * around the call and keeps, per worker and element, the packets, batches
+ * and cycles spent in the element itself (its downstream elements'
+ * cycles are subtracted: exclusive time).  Turning it on or off publishes
+ * a new plan (one grace period); the figures restart from zero when it is
+ * turned on and survive live changes for the elements those keep. */
+int rt_ctl_profile(struct rt_router *r, bool on, struct rt_err *err);
+bool rt_ctl_profiling(const struct rt_router *r);
+struct rt_ctl_prof {
+	const char *name, *cls;
+	uint64_t pkts;    /* packets pushed into it, or moved by its task */
+	uint64_t calls;   /* batches (push calls or task runs) */
+	uint64_t cycles;  /* TSC cycles in the element itself */
+	int64_t drops;    /* its `drops` handler; -1 when it has none */
+};
+/* The figures of every element, in graph order, all zero while profiling
+ * is off.  Returns the count (*out malloc'd, names valid until the graph
+ * changes), or <0.  *tsc_hz (may be NULL) gets the TSC frequency. */
+int rt_ctl_prof(struct rt_router *r, struct rt_ctl_prof **out, uint64_t *tsc_hz, struct rt_err *err);
+
 /* Write a handler ("elem.handler" or router "stop"). */
 int rt_ctl_write(struct rt_router *r, const char *hname, const char *value, struct rt_err *err);
 /* Is the handler readable / writable?  (ControlSocket CHECKREAD/CHECKWRITE) */

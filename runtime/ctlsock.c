@@ -67,6 +67,8 @@ struct cs_client {
 	struct rt_buf out;  /* formatted replies not yet handed to libuv */
 	enum cs_wait wait;
 	bool wait_write;    /* the pending data command writes */
+	enum { D_HANDLER, D_SHELL, D_COMPLETE } wait_kind; /* what the pending data is for */
+	int cstart, cend;   /* D_COMPLETE: the word to complete */
 	bool until_overflow;
 	char *wait_handler; /* handler of the pending data command */
 	char *until;        /* READUNTIL/WRITEUNTIL terminator, trimmed */
@@ -87,6 +89,8 @@ struct rt_ctlsock {
 	bool tcp, closing, lis_closed;
 	int nclients, nhandles; /* clients listed / client handles not yet closed */
 	struct cs_client *clients;
+	const struct rt_ctlsock_shell *sh; /* SHELL, SHELLDATA, COMPLETE; NULL: none */
+	void *sh_arg;
 	char rbuf[64 * 1024]; /* read buffer shared by all clients: each read is consumed at once */
 };
 
@@ -272,11 +276,64 @@ static void do_write(struct cs_client *c, const char *h, const char *value)
 		reply(c, CS_OK, "Write handler '%s' OK", h);
 }
 
-/* Run the READDATA/WRITEDATA/...UNTIL whose data is complete in c->data. */
+/* ---- mboxsh's shell commands ------------------------------------------------- */
+
+/* One shell command line (maybe several lines of text): "200" or "520"
+ * with the error's text, then DATA with everything it printed. */
+static void do_shell(struct cs_client *c, const char *text)
+{
+	struct rt_buf out;
+	rt_buf_init(&out);
+	int rc = c->s->sh->exec(c->s->sh_arg, text, &out);
+	if (rc < 0) {
+		const char *e = out.p ? strstr(out.p, "error: ") : NULL;
+		size_t n = e ? strcspn(e + 7, "\n") : 0;
+		if (e)
+			put_line(c, CS_HANDLER_ERROR, false, e + 7, n);
+		else
+			reply(c, CS_HANDLER_ERROR, "Shell command failed");
+	} else {
+		reply(c, CS_OK, "Shell command OK");
+	}
+	rt_buf_printf(&c->out, "DATA %zu\r\n", out.len);
+	rt_buf_add(&c->out, out.p ? out.p : "", out.len);
+	rt_buf_free(&out);
+}
+
+/* Candidates for line[start, end): DATA "words\n" then one a line, or
+ * "files\n" when file names are to be completed. */
+static void do_complete(struct cs_client *c, const char *line)
+{
+	int len = (int)strlen(line);
+	if (c->cstart < 0 || c->cend < c->cstart || c->cend > len) {
+		reply(c, CS_SYNTAX, "Completion range outside the line");
+		return;
+	}
+	char **v = c->s->sh->complete(c->s->sh_arg, line, c->cstart, c->cend);
+	struct rt_buf b;
+	rt_buf_init(&b);
+	rt_buf_puts(&b, v ? "words\n" : "files\n");
+	for (int i = 0; v && v[i]; i++)
+		rt_buf_printf(&b, "%s\n", v[i]);
+	c->s->sh->complete_free(v);
+	reply(c, CS_OK, "Completion OK");
+	rt_buf_printf(&c->out, "DATA %zu\r\n", b.len);
+	rt_buf_add(&c->out, b.p, b.len);
+	rt_buf_free(&b);
+}
+
+/* Run the READDATA/WRITEDATA/...UNTIL/SHELLDATA/COMPLETE whose data is
+ * complete in c->data. */
 static void run_data_command(struct cs_client *c)
 {
 	const char *h = c->wait_handler, *data = c->data.p ? c->data.p : "";
-	if (c->until_overflow)
+	if (c->wait_kind != D_HANDLER && memchr(data, 0, c->data.len))
+		reply(c, CS_SYNTAX, "Shell text cannot contain NUL bytes");
+	else if (c->wait_kind == D_SHELL)
+		do_shell(c, data);
+	else if (c->wait_kind == D_COMPLETE)
+		do_complete(c, data);
+	else if (c->until_overflow)
 		reply(c, CS_DATA_TOO_BIG, "Data too large for %s handler '%s'", c->wait_write ? "write" : "read", h);
 	else if (memchr(data, 0, c->data.len))
 		reply(c, CS_SYNTAX, "Handler data cannot contain NUL bytes");
@@ -289,6 +346,7 @@ static void run_data_command(struct cs_client *c)
 	c->wait_handler = c->until = NULL;
 	rt_buf_free(&c->data);
 	c->until_overflow = false;
+	c->wait_kind = D_HANDLER;
 	c->wait = W_LINE;
 }
 
@@ -370,6 +428,62 @@ static void cmd_quit(struct cs_client *c, struct cs_words *ws)
 	c->quitting = true;
 }
 
+static bool has_shell(struct cs_client *c, const char *cmd)
+{
+	if (c->s->sh)
+		return true;
+	reply(c, CS_UNIMPLEMENTED, "Command '%s' unimplemented (no shell on this socket)", cmd);
+	return false;
+}
+
+/* SHELL line...: the rest of the line is one shell command line. */
+static void cmd_shell(struct cs_client *c, struct cs_words *ws)
+{
+	if (!has_shell(c, ws->cmd))
+		return;
+	if (ws->rest) /* undo the cut after the second word: the text runs on */
+		ws->h[strlen(ws->h)] = ' ';
+	do_shell(c, ws->h);
+}
+
+/* SHELLDATA n / COMPLETE start end n: n bytes of text follow. */
+static void cmd_shell_data(struct cs_client *c, struct cs_words *ws)
+{
+	bool complete = ws->cmd[0] == 'C';
+	char *count = complete ? NULL : ws->h, *p = ws->rest;
+	if (complete) {
+		char *e1, *e2;
+		long start = strtol(ws->h, &e1, 10), end = p ? strtol(p, &e2, 10) : -1;
+		if (*e1 || !p || !isspace((unsigned char)*e2) || start < 0 || end < 0 || start > INT_MAX || end > INT_MAX) {
+			reply(c, CS_SYNTAX, "Syntax error in 'COMPLETE'");
+			return;
+		}
+		c->cstart = (int)start, c->cend = (int)end;
+		count = e2 + strspn(e2, " \t");
+	}
+	uint64_t n;
+	if (!parse_count(count, &n)) {
+		reply(c, CS_SYNTAX, "Syntax error in '%s'", ws->cmd);
+		return;
+	}
+	if (n > RT_CTLSOCK_MAX_DATA) {
+		reply(c, CS_DATA_TOO_BIG, "Data too large for %s", ws->cmd);
+		c->wait = W_SKIP;
+		c->need = n;
+		return;
+	}
+	if (!has_shell(c, ws->cmd)) {
+		c->wait = n ? W_SKIP : W_LINE;
+		c->need = n;
+		return;
+	}
+	c->wait_kind = complete ? D_COMPLETE : D_SHELL;
+	c->need = n;
+	c->wait = W_DATA;
+	if (!n) /* nothing follows: run it now */
+		run_data_command(c);
+}
+
 static void cmd_help(struct cs_client *c, struct cs_words *ws);
 
 /* The commands: word counts (command included) and HELP line (none for
@@ -395,6 +509,9 @@ static const struct cs_cmd {
 	{"QUIT", 1, INT_MAX, cmd_quit, "QUIT                    close connection"},
 	{"CLOSE", 1, INT_MAX, cmd_quit, NULL},
 	{"HELP", 1, INT_MAX, cmd_help, NULL},
+	{"SHELL", 2, INT_MAX, cmd_shell, "SHELL line              run one mboxsh shell command, return DATA"},
+	{"SHELLDATA", 2, 2, cmd_shell_data, "SHELLDATA len           run len bytes of shell input, return DATA"},
+	{"COMPLETE", 4, 4, cmd_shell_data, "COMPLETE start end len  completions for a shell line of len bytes"},
 };
 
 static void cmd_help(struct cs_client *c, struct cs_words *ws)
@@ -835,4 +952,10 @@ void rt_ctlsock_close(struct rt_ctlsock *s)
 	while (s->clients)
 		client_abort(s->clients);
 	uv_close(&s->lis.h, on_listener_closed);
+}
+
+void rt_ctlsock_set_shell(struct rt_ctlsock *s, const struct rt_ctlsock_shell *ops, void *arg)
+{
+	s->sh = ops;
+	s->sh_arg = arg;
 }

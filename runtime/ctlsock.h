@@ -33,6 +33,20 @@ struct rt_ctlsock *rt_ctlsock_listen_unix(struct rt_router *r, const char *path,
  * "127.0.0.1"; port 0 picks a free port (see rt_ctlsock_port). */
 struct rt_ctlsock *rt_ctlsock_listen_tcp(struct rt_router *r, const char *host, int port, struct rt_err *err);
 
+/* mboxsh's own commands on the same connection (docs/control-socket.md):
+ * SHELL runs one shell command line, SHELLDATA a multi-line one, COMPLETE
+ * gives completion candidates.  The shell (shell/, above the runtime)
+ * provides them: exec appends what the line printed to out and returns <0
+ * when it failed; complete returns a NULL-terminated array freed with
+ * complete_free, or NULL when file names should be completed.  Without a
+ * shell these commands answer 501. */
+struct rt_ctlsock_shell {
+	int (*exec)(void *arg, const char *text, struct rt_buf *out);
+	char **(*complete)(void *arg, const char *line, int start, int end);
+	void (*complete_free)(char **c);
+};
+void rt_ctlsock_set_shell(struct rt_ctlsock *s, const struct rt_ctlsock_shell *ops, void *arg);
+
 /* The TCP port it listens on; -1 for a Unix-domain socket. */
 int rt_ctlsock_port(const struct rt_ctlsock *s);
 

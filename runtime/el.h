@@ -261,9 +261,11 @@ struct el_hop {
 	int port;
 };
 
+struct rt_prof_el;
 struct el_node {
 	struct el *e;
 	void *state;            /* == e->state, one load less on the data path */
+	struct rt_prof_el *prof; /* cycle accounting (runtime/prof.c); NULL unless profiling */
 	int nout;
 	struct el_hop hops[];   /* one per output port */
 };

@@ -256,6 +256,7 @@ void rt_plan_free(struct rt_plan *p)
 {
 	if (!p)
 		return;
+	rt_prof_plan_free(p);
 	for (int i = 0; i < p->nnodes; i++)
 		rte_free(p->nodes[i]);
 	rte_free(p->drop);
@@ -297,6 +298,10 @@ struct rt_plan *rt_plan_compile(struct rt_router *r, const struct rt_graph *g, s
 			p->tasks[w] = realloc(p->tasks[w], sizeof(struct el_node *) * (size_t)(p->ntasks[w] + 1));
 			p->tasks[w][p->ntasks[w]++] = p->nodes[i];
 		}
+	}
+	if (r->prof_on && rt_prof_plan(r, p, err) < 0) {
+		rt_plan_free(p);
+		return NULL;
 	}
 	return p;
 oom:

@@ -32,6 +32,7 @@ struct rt_plan {
 	struct el_node *drop;          /* sink for unconnected optional outputs */
 	int ntasks[RT_MAX_WORKERS];
 	struct el_node **tasks[RT_MAX_WORKERS];
+	struct rt_prof_plan *prof;     /* prof.c: set when compiled with profiling */
 };
 
 struct rt_worker {
@@ -69,6 +70,7 @@ struct rt_router {
 	uint64_t live_hold_ns;         /* last live change: first publish to holds released (live.c) */
 	uint64_t live_total_ns;        /* last live change: command to completion */
 	struct rt_ports *ports;        /* DPDK ports of device elements (port.c); NULL if none */
+	bool prof_on;                  /* plans are compiled with cycle accounting (prof.c) */
 };
 
 /* graph.c */
@@ -91,6 +93,12 @@ int rt_live_apply(struct rt_router *r, const char *text, const char *file, const
 
 /* Record an element's new class and arguments in the flat configuration. */
 void rt_live_set_flat(struct rt_router *r, const char *name, const char *cls, const char *config);
+
+/* prof.c: when r->prof_on, route a freshly compiled plan's hops and tasks
+ * through the accounting trampolines (accumulators carried over from the
+ * current plan by element); rt_prof_plan_free undoes it for rt_plan_free. */
+int rt_prof_plan(struct rt_router *r, struct rt_plan *p, struct rt_err *err);
+void rt_prof_plan_free(struct rt_plan *p);
 
 /* worker.c */
 int rt_workers_start(struct rt_router *r, struct rt_err *err);

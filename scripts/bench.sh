@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run a benchmark area from a Release build and print its figures as
 #   BENCH <area> <name> <value> <unit>
-# Usage: scripts/bench.sh AREA [ARGS...]     AREA: core, live, dataplane
+# Usage: scripts/bench.sh AREA [ARGS...]     AREA: core, live, dataplane, placement
 set -e
 cd "$(dirname "$0")/.."
 area=${1:-core}
@@ -66,7 +66,16 @@ dataplane)
 	fi
 	build-release/bench_dataplane --trace "$dp_tmp/trace.pcap" --ref-macswap "$ref_macswap" \
 		--ref-io "$ref_io" --ref-pcap "$ref_pcap" "$@" ;;
+placement)
+	# Multi-FIB lookups and memory against rte_lpm (cpu, opencl, and cuda
+	# when a GPU answers), pattern matching, migration under traffic; then
+	# the portable device check (kernels against the cpu on every device).
+	cmake --build build-release -j "$(nproc)" --target bench_placement bench_ac bench_migrate mig_gpucheck >/dev/null
+	build-release/bench_placement "$@"
+	build-release/bench_ac
+	build-release/bench_migrate
+	build-release/mig_gpucheck | grep '^BENCH' || true ;;
 *)
-	echo "bench.sh: unknown area '$area' (known: core, live, dataplane)" >&2
+	echo "bench.sh: unknown area '$area' (known: core, live, dataplane, placement)" >&2
 	exit 2 ;;
 esac

@@ -1,6 +1,8 @@
 /*
- * cmds.c - the shell's commands: one table (name, synopsis, help,
- * handler), a dispatcher (sh_exec) and completion (sh_complete).  Each
+ * cmds.c - the shell's core commands (one table: name, synopsis, help,
+ * handler), the registry of the tables other files declare (sh_cmd.h),
+ * the dispatcher (sh_exec), completion (sh_complete) and the continuation
+ * check of multi-line Click statements (sh_incomplete).  Each
  * handler parses its words, makes one control-API call (ctl.h, or the Lua
  * face lmb.h) and formats the result; nothing here changes the router by
  * itself, so a failed command leaves the graph as it was (the control API
@@ -14,33 +16,13 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "ctlsock.h"
 #include "lua/lmb.h"
-#include "shell/repl.h"
-
-struct sh {
-	struct rt_router *r;
-	struct lmb *lua; /* created by the first lua / = / run */
-};
-
-/* One parsed command line: the argument text after the command word(s),
- * whether --json was given (removed from the text). */
-struct sh_args {
-	char *rest;
-	bool json;
-};
-
-typedef int (*sh_fn)(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err);
-
-struct sh_cmd {
-	const char *name; /* one or two words ("show elements") */
-	const char *args;
-	const char *help;
-	sh_fn fn;
-};
+#include "shell/sh_int.h"
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static char *trim(char *p)
+char *sh_trim(char *p)
 {
 	while (isspace((unsigned char)*p))
 		p++;
@@ -51,7 +33,7 @@ static char *trim(char *p)
 }
 
 /* Split off the first word of *p (NUL-terminating it); NULL when none. */
-static char *word(char **p)
+char *sh_word(char **p)
 {
 	char *w = *p;
 	while (isspace((unsigned char)*w))
@@ -67,7 +49,7 @@ static char *word(char **p)
 	return w;
 }
 
-static void put_value(struct rt_buf *out, const struct rt_buf *v)
+void sh_put_value(struct rt_buf *out, const struct rt_buf *v)
 {
 	if (!v->len)
 		return;
@@ -76,7 +58,7 @@ static void put_value(struct rt_buf *out, const struct rt_buf *v)
 		rt_buf_puts(out, "\n");
 }
 
-static void put_json_str(struct rt_buf *out, const char *s)
+void sh_put_json_str(struct rt_buf *out, const char *s)
 {
 	rt_buf_puts(out, "\"");
 	for (; *s; s++) {
@@ -118,7 +100,7 @@ static void put_warnings(struct rt_buf *out, const struct rt_buf *w)
 	}
 }
 
-static int need(const char *what, const char *v, struct rt_err *err)
+int sh_need(const char *what, const char *v, struct rt_err *err)
 {
 	if (v && *v)
 		return 0;
@@ -144,11 +126,21 @@ static char *slurp(const char *path, struct rt_err *err)
 	return rt_buf_steal(&b);
 }
 
-static struct lmb *sh_lua(struct sh *s, struct rt_err *err)
+struct lmb *sh_lua(struct sh *s, struct rt_err *err)
 {
 	if (!s->lua)
 		s->lua = lmb_new(s->r, 0, err);
 	return s->lua;
+}
+
+void sh_name_widths(struct rt_router *r, int *wn, int *wc)
+{
+	*wn = 4, *wc = 5;
+	for (int i = 0; i < rt_router_nelements(r); i++) {
+		struct el *e = rt_router_element(r, i);
+		*wn = (int)strlen(e->name) > *wn ? (int)strlen(e->name) : *wn;
+		*wc = (int)strlen(e->cls->name) > *wc ? (int)strlen(e->cls->name) : *wc;
+	}
 }
 
 /* ---- commands ----------------------------------------------------------- */
@@ -161,7 +153,7 @@ static int cmd_config(struct sh *s, struct sh_args *a, struct rt_buf *out, struc
 	rt_buf_init(&v);
 	int rc = rt_ctl_read(s->r, "config", &v, err);
 	if (rc == 0)
-		put_value(out, &v);
+		sh_put_value(out, &v);
 	rt_buf_free(&v);
 	return rc;
 }
@@ -169,7 +161,7 @@ static int cmd_config(struct sh *s, struct sh_args *a, struct rt_buf *out, struc
 static int cmd_save(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
 {
 	const char *file = a->rest;
-	if (need("FILE", file, err) < 0)
+	if (sh_need("FILE", file, err) < 0)
 		return err->code;
 	struct rt_buf v;
 	rt_buf_init(&v);
@@ -180,7 +172,7 @@ static int cmd_save(struct sh *s, struct sh_args *a, struct rt_buf *out, struct 
 	if (f) {
 		struct rt_buf line;
 		rt_buf_init(&line);
-		put_value(&line, &v);
+		sh_put_value(&line, &v);
 		if (fwrite(line.p ? line.p : "", 1, line.len, f) != line.len || fclose(f) != 0)
 			rc = rt_errf(err, NULL, -EIO, "%s: write failed", file);
 		else
@@ -208,9 +200,9 @@ static int cmd_show_elements(struct sh *s, struct sh_args *a, struct rt_buf *out
 		struct el *e = rt_router_element(s->r, i);
 		if (a->json) {
 			rt_buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
-			put_json_str(out, e->name);
+			sh_put_json_str(out, e->name);
 			rt_buf_puts(out, ",\"class\":");
-			put_json_str(out, e->cls->name);
+			sh_put_json_str(out, e->cls->name);
 			rt_buf_printf(out, ",\"inputs\":%d,\"outputs\":%d}", e->nin, e->nout);
 		} else {
 			rt_buf_printf(out, "%-*s  %-*s  %d/%d\n", wn, e->name, wc, e->cls->name, e->nin, e->nout);
@@ -223,8 +215,8 @@ static int cmd_show_elements(struct sh *s, struct sh_args *a, struct rt_buf *out
 
 static int cmd_show_handlers(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
 {
-	char *name = word(&a->rest);
-	if (need("NAME", name, err) < 0)
+	char *name = sh_word(&a->rest);
+	if (sh_need("NAME", name, err) < 0)
 		return err->code;
 	char h[300];
 	snprintf(h, sizeof(h), "%s.handlers", name);
@@ -232,7 +224,7 @@ static int cmd_show_handlers(struct sh *s, struct sh_args *a, struct rt_buf *out
 	rt_buf_init(&v);
 	int rc = rt_ctl_read(s->r, h, &v, err);
 	if (rc == 0)
-		put_value(out, &v);
+		sh_put_value(out, &v);
 	rt_buf_free(&v);
 	return rc;
 }
@@ -269,21 +261,21 @@ static int cmd_show_graph(struct sh *s, struct sh_args *a, struct rt_buf *out, s
 
 static int cmd_read(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
 {
-	char *h = word(&a->rest);
-	if (need("NAME.HANDLER", h, err) < 0)
+	char *h = sh_word(&a->rest);
+	if (sh_need("NAME.HANDLER", h, err) < 0)
 		return err->code;
-	char *param = trim(a->rest);
+	char *param = sh_trim(a->rest);
 	struct rt_buf v;
 	rt_buf_init(&v);
 	int rc = rt_ctl_read_param(s->r, h, *param ? param : NULL, &v, err);
 	if (rc == 0 && a->json) {
 		rt_buf_puts(out, "{\"handler\":");
-		put_json_str(out, h);
+		sh_put_json_str(out, h);
 		rt_buf_puts(out, ",\"value\":");
-		put_json_str(out, chomp(&v));
+		sh_put_json_str(out, chomp(&v));
 		rt_buf_puts(out, "}\n");
 	} else if (rc == 0) {
-		put_value(out, &v);
+		sh_put_value(out, &v);
 	}
 	rt_buf_free(&v);
 	return rc;
@@ -291,10 +283,10 @@ static int cmd_read(struct sh *s, struct sh_args *a, struct rt_buf *out, struct 
 
 static int cmd_write(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
 {
-	char *h = word(&a->rest);
-	if (need("NAME.HANDLER", h, err) < 0)
+	char *h = sh_word(&a->rest);
+	if (sh_need("NAME.HANDLER", h, err) < 0)
 		return err->code;
-	return rt_ctl_write(s->r, h, trim(a->rest), err);
+	return rt_ctl_write(s->r, h, sh_trim(a->rest), err);
 }
 
 /* The live changes: NAME then the rest, or the whole text. */
@@ -304,32 +296,32 @@ static int live_change(struct sh *s, const char *cmd, struct sh_args *a, struct 
 	rt_buf_init(&warn);
 	int rc;
 	if (!strcmp(cmd, "swap") || !strcmp(cmd, "reconfigure")) {
-		char *name = word(&a->rest);
-		char *spec = trim(a->rest);
-		if (need("NAME", name, err) < 0 || need(cmd[0] == 's' ? "Class(args)" : "ARGS", spec, err) < 0)
+		char *name = sh_word(&a->rest);
+		char *spec = sh_trim(a->rest);
+		if (sh_need("NAME", name, err) < 0 || sh_need(cmd[0] == 's' ? "Class(args)" : "ARGS", spec, err) < 0)
 			rc = err->code;
 		else if (cmd[0] == 's')
 			rc = rt_ctl_swap(s->r, name, spec, &warn, err);
 		else
 			rc = rt_ctl_reconfigure(s->r, name, spec, &warn, err);
 	} else if (!strcmp(cmd, "remove")) {
-		char *name = word(&a->rest), *kw = word(&a->rest), *into = word(&a->rest);
-		if (need("NAME", name, err) < 0)
+		char *name = sh_word(&a->rest), *kw = sh_word(&a->rest), *into = sh_word(&a->rest);
+		if (sh_need("NAME", name, err) < 0)
 			rc = err->code;
-		else if ((kw && (strcmp(kw, "into") || !into)) || word(&a->rest))
+		else if ((kw && (strcmp(kw, "into") || !into)) || sh_word(&a->rest))
 			rc = rt_errf(err, NULL, -EINVAL, "usage: remove NAME [into OTHER]");
 		else
 			rc = rt_ctl_remove(s->r, name, into, &warn, err);
 	} else if (!strcmp(cmd, "hotconfig")) {
-		char *file = trim(a->rest), *text = NULL;
-		if (need("FILE", file, err) < 0 || !(text = slurp(file, err)))
+		char *file = sh_trim(a->rest), *text = NULL;
+		if (sh_need("FILE", file, err) < 0 || !(text = slurp(file, err)))
 			rc = err->code;
 		else
 			rc = rt_ctl_hotconfig(s->r, text, file, &warn, err);
 		free(text);
 	} else {
-		char *text = trim(a->rest);
-		if (need(cmd[0] == 'a' ? "STATEMENTS" : "SPEC", text, err) < 0)
+		char *text = sh_trim(a->rest);
+		if (sh_need(cmd[0] == 'a' ? "STATEMENTS" : "SPEC", text, err) < 0)
 			rc = err->code;
 		else if (cmd[0] == 'a')
 			rc = rt_ctl_add(s->r, text, &warn, err);
@@ -373,9 +365,9 @@ static int cmd_stats(struct sh *s, struct sh_args *a, struct rt_buf *out, struct
 	for (int i = 0; i < n; i++) {
 		if (a->json) {
 			rt_buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
-			put_json_str(out, v[i].name);
+			sh_put_json_str(out, v[i].name);
 			rt_buf_puts(out, ",\"class\":");
-			put_json_str(out, v[i].cls);
+			sh_put_json_str(out, v[i].cls);
 			rt_buf_printf(out, ",\"count\":%llu}", (unsigned long long)v[i].count);
 		} else {
 			rt_buf_printf(out, "%-*s  %-*s  %14llu\n", wn, v[i].name, wc, v[i].cls,
@@ -388,37 +380,6 @@ static int cmd_stats(struct sh *s, struct sh_args *a, struct rt_buf *out, struct
 	return 0;
 }
 
-static int cmd_lua(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
-{
-	struct lmb *m = sh_lua(s, err);
-	if (!m)
-		return err->code ? err->code : -ENOMEM;
-	if (need("CODE", a->rest, err) < 0)
-		return err->code;
-	return lmb_dostring(m, a->rest, "=shell", out, err);
-}
-
-static int cmd_eval(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
-{
-	struct lmb *m = sh_lua(s, err);
-	if (!m)
-		return err->code ? err->code : -ENOMEM;
-	if (need("EXPR", a->rest, err) < 0)
-		return err->code;
-	return lmb_eval(m, a->rest, out, err);
-}
-
-static int cmd_run(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
-{
-	struct lmb *m = sh_lua(s, err);
-	if (!m)
-		return err->code ? err->code : -ENOMEM;
-	if (need("FILE", a->rest, err) < 0)
-		return err->code;
-	return lmb_dofile(m, a->rest, out, err);
-}
-
-/* The router's `threads` handler: workers, their cores (hwloc), load. */
 static int cmd_threads(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
 {
 	return rt_ctl_read(s->r, "threads", out, err);
@@ -439,10 +400,10 @@ static const struct sh_cmd sh_cmds[] = {
 	{"help", "[CMD|Class]", "list the commands, or describe one command or element class", cmd_help},
 	{"config", "", "print the running configuration (loadable with hotconfig)", cmd_config},
 	{"save", "FILE", "write the running configuration to FILE", cmd_save},
-	{"show elements", "[--json]", "the elements: name, class, inputs/outputs", cmd_show_elements},
+	{"show elements", "[--json]", "the elements: name, class, inputs/outputs", cmd_show_elements, SH_JSON},
 	{"show handlers", "NAME", "the handlers of element NAME with their modes", cmd_show_handlers},
 	{"show graph", "[--dot]", "the connections, one a line (or Graphviz dot)", cmd_show_graph},
-	{"read", "NAME.HANDLER [PARAM] [--json]", "read a handler", cmd_read},
+	{"read", "NAME.HANDLER [PARAM] [--json]", "read a handler", cmd_read, SH_JSON},
 	{"write", "NAME.HANDLER [VALUE]", "write a handler", cmd_write},
 	{"swap", "NAME Class(args)", "replace element NAME live, keeping its state when it can", cmd_swap},
 	{"reconfigure", "NAME ARGS", "give element NAME new arguments, state kept", cmd_reconfigure},
@@ -451,36 +412,53 @@ static const struct sh_cmd sh_cmds[] = {
 	{"connect", "SPEC", "add a connection \"a [p] -> [q] b\"", cmd_connect},
 	{"disconnect", "SPEC", "remove a connection \"a [p] -> [q] b\"", cmd_disconnect},
 	{"remove", "NAME [into OTHER]", "remove an element (OTHER takes its state)", cmd_remove},
-	{"stats", "[--json]", "the count of every element that has one", cmd_stats},
+	{"stats", "[--json]", "the count of every element that has one", cmd_stats, SH_JSON},
 	{"threads", "", "the workers: core (hwloc), tasks, rounds, busy rounds, packets", cmd_threads},
-	{"lua", "CODE", "run Lua code (the mb module, docs/lua.md)", cmd_lua},
-	{"=", "EXPR", "evaluate a Lua expression and print its values", cmd_eval},
-	{"run", "FILE.lua", "run a Lua script", cmd_run},
 	{"stop", "", "stop the router (ends the session)", cmd_stop},
-	{"quit", "", "leave the shell (stops the router)", cmd_quit},
-	{"exit", "", "same as quit", cmd_quit},
-	{NULL, NULL, NULL, NULL},
+	{"quit", "", "leave the shell (stops the router; with --connect, only the client)", cmd_quit, SH_LOCAL},
+	{"exit", "", "same as quit", cmd_quit, SH_LOCAL},
+	SH_CMDS_END,
 };
+
+/* ---- the registry ---------------------------------------------------------- */
+
+/* The core table first, then the others in registration order. */
+static struct sh_cmds core_reg = {sh_cmds, NULL};
+static struct sh_cmds *registry = &core_reg;
+
+void sh_cmds_register(struct sh_cmds *t)
+{
+	struct sh_cmds **pp = &registry;
+	while (*pp)
+		pp = &(*pp)->next;
+	t->next = NULL;
+	*pp = t;
+}
+
+#define FOR_EACH_CMD(t, c) \
+	for (const struct sh_cmds *t = registry; t; t = t->next) \
+		for (const struct sh_cmd *c = t->v; c->name; c++)
 
 static int cmd_help(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
 {
-	char *what = trim(a->rest);
+	char *what = sh_trim(a->rest);
 	if (!*what) {
 		int w = 0;
-		for (const struct sh_cmd *c = sh_cmds; c->name; c++) {
+		FOR_EACH_CMD(t, c) {
 			int n = (int)(strlen(c->name) + 1 + strlen(c->args));
 			w = n > w ? n : w;
 		}
-		for (const struct sh_cmd *c = sh_cmds; c->name; c++) {
+		FOR_EACH_CMD(t, c) {
 			char syn[128];
 			snprintf(syn, sizeof(syn), "%s%s%s", c->name, *c->args ? " " : "", c->args);
 			rt_buf_printf(out, "  %-*s  %s\n", w, syn, c->help);
 		}
-		rt_buf_puts(out, "help Class describes an element class.\n");
+		rt_buf_puts(out, "help Class describes an element class.  A line that is Lua (print(x),\n"
+				 "x = 1, for ... do) runs as Lua; an unfinished one continues on the next line.\n");
 		return 0;
 	}
 	bool found = false;
-	for (const struct sh_cmd *c = sh_cmds; c->name; c++) {
+	FOR_EACH_CMD(t, c) {
 		size_t n = strlen(what);
 		if (!strcmp(c->name, what) || (!strncmp(c->name, what, n) && c->name[n] == ' ')) {
 			rt_buf_printf(out, "%s%s%s\n  %s\n", c->name, *c->args ? " " : "", c->args, c->help);
@@ -495,7 +473,7 @@ static int cmd_help(struct sh *s, struct sh_args *a, struct rt_buf *out, struct 
 	struct rt_buf d;
 	rt_buf_init(&d);
 	el_class_doc(cls, &d);
-	put_value(out, &d);
+	sh_put_value(out, &d);
 	rt_buf_free(&d);
 	return 0;
 }
@@ -504,7 +482,7 @@ static int cmd_help(struct sh *s, struct sh_args *a, struct rt_buf *out, struct 
 
 static const struct sh_cmd *find_cmd(const char *name, size_t n)
 {
-	for (const struct sh_cmd *c = sh_cmds; c->name; c++)
+	FOR_EACH_CMD(t, c)
 		if (strlen(c->name) == n && !strncmp(c->name, name, n))
 			return c;
 	return NULL;
@@ -512,21 +490,21 @@ static const struct sh_cmd *find_cmd(const char *name, size_t n)
 
 /* The command at the start of *rest (one word, or two for "show ..."; a
  * leading '=' is the Lua evaluation); *rest is moved past it. */
-static const struct sh_cmd *lookup(char **rest)
+const struct sh_cmd *sh_lookup(char **rest)
 {
 	char *p = *rest;
 	if (*p == '=') {
 		*rest = p + 1;
 		return find_cmd("=", 1);
 	}
-	size_t n1 = strcspn(p, " \t");
+	size_t n1 = strcspn(p, " \t\n");
 	const struct sh_cmd *c = find_cmd(p, n1);
 	if (c) {
 		*rest = p + n1;
 		return c;
 	}
 	char *q = p + n1 + strspn(p + n1, " \t");
-	size_t n2 = strcspn(q, " \t");
+	size_t n2 = strcspn(q, " \t\n");
 	char two[128];
 	snprintf(two, sizeof(two), "%.*s %.*s", (int)n1, p, (int)n2, q);
 	if (n2 && (c = find_cmd(two, strlen(two))))
@@ -536,7 +514,7 @@ static const struct sh_cmd *lookup(char **rest)
 
 int sh_exec(struct sh *s, const char *line, struct rt_buf *out)
 {
-	char *copy = strdup(line ? line : ""), *p = trim(copy);
+	char *copy = strdup(line ? line : ""), *p = sh_trim(copy);
 	if (!*p || *p == '#') {
 		free(copy);
 		return 0;
@@ -544,23 +522,28 @@ int sh_exec(struct sh *s, const char *line, struct rt_buf *out)
 	struct rt_err err;
 	rt_err_clear(&err);
 	char first[64];
-	snprintf(first, sizeof(first), "%.*s", (int)strcspn(p, " \t"), p);
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(p, " \t\n"), p);
 	char *rest = p;
-	const struct sh_cmd *c = lookup(&rest);
+	const struct sh_cmd *c = sh_lookup(&rest);
 	int rc;
-	if (!c) {
+	if (s->remote && !(c && (c->flags & SH_LOCAL))) {
+		rc = s->remote->exec(s->remote_arg, p, out);
+		free(copy);
+		return rc;
+	}
+	if (!c && sh_looks_like_lua(p)) {
+		rc = sh_lua_run(s, p, out, &err);
+	} else if (!c) {
 		rc = !strcmp(first, "show") ? rt_errf(&err, NULL, -EINVAL, "usage: show elements|handlers NAME|graph")
 					    : rt_errf(&err, NULL, -EINVAL, "unknown command '%s' (try help)", first);
 	} else {
 		struct sh_args a = {.rest = rest};
-		/* --json is an option of show, read and stats; elsewhere it is text. */
 		char *j;
-		if ((!strncmp(c->name, "show", 4) || !strcmp(c->name, "read") || !strcmp(c->name, "stats")) &&
-		    (j = strstr(a.rest, "--json")) && (j[6] == 0 || isspace((unsigned char)j[6]))) {
+		if ((c->flags & SH_JSON) && (j = strstr(a.rest, "--json")) && (j[6] == 0 || isspace((unsigned char)j[6]))) {
 			memset(j, ' ', 6);
 			a.json = true;
 		}
-		a.rest = trim(a.rest);
+		a.rest = sh_trim(a.rest);
 		rc = c->fn(s, &a, out, &err);
 	}
 	if (rc < 0) {
@@ -582,6 +565,16 @@ struct sh *sh_new(struct rt_router *r)
 	return s;
 }
 
+struct sh *sh_new_remote(const struct sh_remote_ops *ops, void *arg)
+{
+	struct sh *s = calloc(1, sizeof(*s));
+	if (s) {
+		s->remote = ops;
+		s->remote_arg = arg;
+	}
+	return s;
+}
+
 struct rt_router *sh_router(const struct sh *s)
 {
 	return s->r;
@@ -592,7 +585,95 @@ void sh_free(struct sh *s)
 	if (!s)
 		return;
 	lmb_free(s->lua);
+	for (int i = 0; i < s->nprof; i++) {
+		free(s->prof[i].name);
+		free(s->prof[i].cls);
+	}
+	free(s->prof);
 	free(s);
+}
+
+/* ---- the control socket's SHELL / SHELLDATA / COMPLETE ---------------------- */
+
+static int sock_exec(void *arg, const char *text, struct rt_buf *out)
+{
+	struct sh *s = arg;
+	int rc = sh_exec(s, text, out);
+	if (rc == SH_QUIT) { /* the client's own quit ends its session, not this router */
+		rt_buf_puts(out, "error: quit ends a local shell (close the connection with QUIT)\n");
+		return -EINVAL;
+	}
+	return rc;
+}
+
+static char **sock_complete(void *arg, const char *line, int start, int end)
+{
+	return sh_complete(arg, line, start, end);
+}
+
+void sh_ctlsock_attach(struct sh *s, struct rt_ctlsock *cs)
+{
+	static const struct rt_ctlsock_shell ops = {sock_exec, sock_complete, sh_complete_free};
+	rt_ctlsock_set_shell(cs, &ops, s);
+}
+
+/* ---- multi-line input -------------------------------------------------------- */
+
+/* Click text cut short: an open bracket, parenthesis or brace (quotes and
+ * comments skipped), or a last token that needs a right-hand side. */
+static bool click_incomplete(const char *t)
+{
+	int depth = 0;
+	const char *last = t;
+	for (const char *p = t; *p; p++) {
+		if (*p == '"' || *p == '\'') {
+			char q = *p;
+			for (p++; *p && *p != q; p++)
+				if (*p == '\\' && q == '"' && p[1])
+					p++;
+			if (!*p)
+				return true;
+		} else if (p[0] == '/' && p[1] == '/') {
+			p += strcspn(p, "\n");
+			if (!*p)
+				break;
+		} else if (p[0] == '/' && p[1] == '*') {
+			const char *e = strstr(p + 2, "*/");
+			if (!e)
+				return true;
+			p = e + 1;
+		} else if (*p == '(' || *p == '[' || *p == '{') {
+			depth++;
+		} else if (*p == ')' || *p == ']' || *p == '}') {
+			depth--;
+		}
+		if (!isspace((unsigned char)*p))
+			last = p;
+	}
+	if (depth > 0)
+		return true;
+	size_t n = (size_t)(last - t) + 1;
+	return (n >= 2 && (!strncmp(last - 1, "->", 2) || !strncmp(last - 1, "::", 2))) || *last == ',';
+}
+
+bool sh_incomplete(const char *text)
+{
+	char *copy = strdup(text), *p = sh_trim(copy), *rest = p;
+	bool more = false;
+	if (*p && *p != '#') {
+		const struct sh_cmd *c = sh_lookup(&rest);
+		if (!c)
+			more = sh_looks_like_lua(p) && sh_lua_incomplete(p, false);
+		else if (!strcmp(c->name, "lua"))
+			more = sh_lua_incomplete(rest, false);
+		else if (!strcmp(c->name, "="))
+			more = sh_lua_incomplete(rest, true);
+		else if (!strcmp(c->name, "add") || !strcmp(c->name, "connect") || !strcmp(c->name, "disconnect") ||
+			 !strcmp(c->name, "swap") || !strcmp(c->name, "reconfigure"))
+			more = click_incomplete(rest);
+	}
+	free(copy);
+	return more;
 }
 
 /* ---- completion --------------------------------------------------------- */
@@ -667,22 +748,24 @@ static void cand_handlers(struct sh *s, struct sh_cands *c)
 
 char **sh_complete(struct sh *s, const char *line, int start, int end)
 {
+	if (s->remote)
+		return s->remote->complete(s->remote_arg, line, start, end);
 	struct sh_cands c = {.word = line + start, .wlen = (size_t)(end - start)};
 	char before[512];
 	snprintf(before, sizeof(before), "%.*s", start, line);
 	char *p = before, *w[4] = {NULL};
 	int nw = 0;
-	for (char *x; nw < 4 && (x = word(&p));)
+	for (char *x; nw < 4 && (x = sh_word(&p));)
 		w[nw++] = x;
 	char wordcopy[512];
 	snprintf(wordcopy, sizeof(wordcopy), "%.*s", end - start, line + start);
 	c.word = wordcopy;
 	bool files = false;
 	if (nw == 0) {
-		for (const struct sh_cmd *k = sh_cmds; k->name; k++)
+		FOR_EACH_CMD(t, k)
 			cand(&c, k->name, strcspn(k->name, " "));
 	} else if (nw == 1 && !strcmp(w[0], "show")) {
-		for (const struct sh_cmd *k = sh_cmds; k->name; k++)
+		FOR_EACH_CMD(t, k)
 			if (!strncmp(k->name, "show ", 5))
 				cand(&c, k->name + 5, strlen(k->name + 5));
 	} else if (nw == 1 && (!strcmp(w[0], "read") || !strcmp(w[0], "write"))) {
@@ -691,7 +774,7 @@ char **sh_complete(struct sh *s, const char *line, int start, int end)
 		else
 			cand_elements(s, &c, ".");
 	} else if (nw == 1 && !strcmp(w[0], "help")) {
-		for (const struct sh_cmd *k = sh_cmds; k->name; k++)
+		FOR_EACH_CMD(t, k)
 			cand(&c, k->name, strcspn(k->name, " "));
 		cand_classes(&c);
 	} else if ((nw == 1 && (!strcmp(w[0], "swap") || !strcmp(w[0], "reconfigure") || !strcmp(w[0], "remove"))) ||

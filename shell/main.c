@@ -18,11 +18,13 @@
 #include "ctlsock.h"
 #include "demo.h"
 #include "lua/lmb.h"
+#include "shell/remote.h"
 #include "shell/repl.h"
 
 struct opts {
 	const char *file, *expr, *output, *eal;
 	const char *unix_socket; /* -u */
+	const char *connect;     /* --connect: a shell on another mboxsh */
 	int port;                /* -p, -1 = none */
 	bool listen_all;         /* -p on every address, not only loopback */
 	const char **handlers;
@@ -55,6 +57,8 @@ static void usage(FILE *f, const char *prog)
 		"  -u, --unix-socket FILE   control socket on the Unix socket FILE (mode 0600)\n"
 		"  -i, --interactive        operator shell on stdin (docs/shell.md); with no\n"
 		"                           configuration on a terminal it is the default\n"
+		"      --connect PATH|HOST:PORT\n"
+		"                           the shell of another mboxsh, through its control socket\n"
 		"      --demo               run the built-in demo middlebox\n"
 		"      --help, --version\n"
 		"NAME=VALUE sets the configuration variable $NAME.\n"
@@ -117,8 +121,9 @@ struct run_ctx {
 
 static void on_signal(uv_signal_t *h, int sig)
 {
-	(void)sig;
 	struct run_ctx *c = h->data;
+	if (sig == SIGINT && sh_repl_interrupt()) /* the shell's: clear the line, end top */
+		return;
 	rt_router_stop(c->r);
 }
 
@@ -275,7 +280,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"simtime", no_argument, NULL, 'S'}, {"help", no_argument, NULL, 'H'},
 		{"version", no_argument, NULL, 'V'}, {"demo", no_argument, NULL, 'D'},
 		{"doc-elements", no_argument, NULL, 'R'}, {"listen-all", no_argument, NULL, 'A'},
-		{"interactive", no_argument, NULL, 'i'}, {NULL, 0, NULL, 0}};
+		{"interactive", no_argument, NULL, 'i'}, {"connect", required_argument, NULL, 'C'},
+		{NULL, 0, NULL, 0}};
 	o->handlers = calloc((size_t)argc + 1, sizeof(char *));
 	o->defines = calloc((size_t)argc + 1, sizeof(char *));
 	o->workers = 1;
@@ -317,6 +323,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'u': o->unix_socket = optarg; break;
 		case 'A': o->listen_all = true; break;
 		case 'i': o->interactive = true; break;
+		case 'C': o->connect = optarg; break;
 		case 'H': usage(stdout, argv[0]); exit(0);
 		case 'V': printf("mboxsh %s (Click language compatible)\n", MBOXSH_VERSION); exit(0);
 		default: usage(stderr, argv[0]); return 1;
@@ -334,6 +341,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return 1;
 		}
 	}
+	if (o->connect)
+		return 0; /* nothing runs here: the rest is the other mboxsh's */
 	if (o->workers < 1 || o->workers > RT_MAX_WORKERS) {
 		fprintf(stderr, "%s: -j must be 1 to %d\n", argv[0], RT_MAX_WORKERS);
 		return 1;
@@ -357,6 +366,42 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* --connect: the shell front end over a remote shell; no EAL, no router. */
+static void on_client_signal(uv_signal_t *h, int sig)
+{
+	if (!sh_repl_interrupt())
+		uv_stop(h->loop);
+}
+
+static int run_client(const struct opts *o)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	struct sh_remote *c = sh_remote_connect(o->connect, &err);
+	if (!c) {
+		fprintf(stderr, "mboxsh: %s\n", err.msg);
+		return 1;
+	}
+	uv_loop_t *loop = uv_default_loop();
+	struct sh *sh = sh_new_remote(&sh_remote_ops, c);
+	uv_signal_t sigint;
+	uv_signal_init(loop, &sigint);
+	uv_signal_start(&sigint, on_client_signal, SIGINT);
+	int status = 1;
+	if (sh_repl_start(sh, loop, isatty(STDIN_FILENO)) < 0) {
+		fprintf(stderr, "mboxsh: cannot read commands from stdin\n");
+	} else {
+		uv_run(loop, UV_RUN_DEFAULT);
+		status = sh_repl_stop() ? 1 : 0;
+	}
+	uv_close((uv_handle_t *)&sigint, NULL);
+	uv_run(loop, UV_RUN_NOWAIT);
+	uv_loop_close(loop);
+	sh_free(sh);
+	sh_remote_close(c);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = {0};
@@ -365,6 +410,11 @@ int main(int argc, char **argv)
 		free(o.handlers);
 		free(o.defines);
 		return 1;
+	}
+	if (o.connect) {
+		free(o.handlers);
+		free(o.defines);
+		return run_client(&o);
 	}
 	char *text = NULL;
 	const char *fname = "<expr>";
@@ -396,6 +446,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct rt_ctlsock *cs[2] = {NULL, NULL}; /* TCP, Unix */
+	struct sh *sock_sh = NULL;
 	struct rt_router_opts ro = {.nworkers = o.workers, .pin = true};
 	struct rt_router *r = rt_router_new(&ro, &err);
 	if (!r) {
@@ -430,6 +481,13 @@ int main(int argc, char **argv)
 	}
 	if (!o.quit && open_ctlsocks(r, &o, cs) < 0)
 		goto out;
+	/* the socket's SHELL commands: a shell of their own (Lua globals
+	 * are not shared with the prompt's) */
+	if ((cs[0] || cs[1]) && (sock_sh = sh_new(r))) {
+		for (int i = 0; i < 2; i++)
+			if (cs[i])
+				sh_ctlsock_attach(sock_sh, cs[i]);
+	}
 	status = 0;
 	if (!o.quit)
 		status = run(r, &o);
@@ -438,6 +496,7 @@ int main(int argc, char **argv)
 out:
 	rt_ctlsock_close(cs[0]);
 	rt_ctlsock_close(cs[1]);
+	sh_free(sock_sh);
 	if (r) {
 		rt_router_free(r);
 		uv_run(uv_default_loop(), UV_RUN_NOWAIT);

@@ -15,6 +15,7 @@
 #include <lua5.4/lualib.h>
 
 #include "tu.h"
+#include "mig.h"
 #include "lua/lmb.h"
 
 static struct lmb *new_lmb(struct rt_router *r, size_t limit)
@@ -116,6 +117,21 @@ static void test_live_changes(void **st)
 			    "false\tno element 'nosuch'\n");
 	run_ok(m, "mb.disconnect('a -> c2')");
 	assert_null(strstr(tu_read(r, "flatconfig"), "a -> c2;"));
+	free_lmb(r, m);
+	tu_router_free(r);
+	/* placements: the cpu is always there; opencl when PoCL answers */
+	r = tu_router("Idle -> f :: FIBLookup(10.0.0.0/8 0) -> s :: TestSink;", NULL);
+	m = new_lmb(r, 0);
+	run_ok(m, "mb.migrate('f', 'cpu')");
+	assert_non_null(strstr(run_ok(m, "print(mb.placements())"), "f (FIBLookup)\n  cpu* available"));
+	assert_string_equal(run_ok(m, "print(pcall(mb.migrate, 's', 'opencl'))"),
+			    "false\ts (TestSink) runs on the cpu only: it has no kernel to move\n");
+	struct rt_err oerr;
+	rt_err_clear(&oerr);
+	if (mig_available(MIG_OPENCL, &oerr) == 0) {
+		run_ok(m, "mb.migrate('f', 'opencl')");
+		assert_string_equal(tu_read(r, "f.placement"), "opencl\n");
+	}
 	free_lmb(r, m);
 	tu_router_free(r);
 	r = tu_router("Idle -> q :: Queue(10) -> s :: TestSink;", NULL);

@@ -13,7 +13,18 @@
 #include <time.h>
 
 #include "mig.h"
+#include "mig_ac.h"
+#include "mig_fib.h"
+#include "kernels/fiblookup.h"
 #include "kernels/selftest.h"
+
+/* mig_fib.c uses DPDK's inline CRC, which asks the EAL what the CPU can do;
+ * this program has no EAL, so it answers for the two flags that asks. */
+#include <rte_cpuflags.h>
+int rte_cpu_get_flag_enabled(enum rte_cpu_flag_t f)
+{
+	return f == RTE_CPUFLAG_SSE4_2 ? __builtin_cpu_supports("sse4.2") : f == RTE_CPUFLAG_EM64T;
+}
 
 static double now_s(void)
 {
@@ -80,9 +91,229 @@ static int check_selftest(enum mig_kind k, struct mig_dev *d)
 	return 0;
 }
 
+static uint32_t rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return (uint32_t)(*x >> 11);
+}
+
+/* 16 FIBs of ~100K IPv4 prefixes that overlap by 90%: the FIBLookup kernel
+ * over 1 M lookups, by offload batch size, two batches in flight, against
+ * the cpu build of the same lookup. */
+#define FIB_N 16
+#define FIB_ROUTES 100000
+#define FIB_Q (1u << 20)
+static struct mig_fib_trie *fib_trie;
+static uint32_t *fib_in, *fib_ref;
+
+static int fib_setup(void)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	struct mig_fib *f;
+	if (mig_fib_new(FIB_N, &f, &err) < 0)
+		return fail("fib", &err);
+	uint64_t x = 88172645463325252ull;
+	uint32_t *pfx = malloc(sizeof(uint32_t) * FIB_ROUTES * 2);
+	for (int i = 0; i < FIB_ROUTES; i++) {
+		int len = 16 + (int)(rnd(&x) % 9);
+		uint32_t a = rnd(&x) & (~0u << (32 - len));
+		pfx[2 * i] = a, pfx[2 * i + 1] = (uint32_t)len;
+		for (uint32_t fib = 0; fib < FIB_N; fib++) {
+			/* 90% of the prefixes in every FIB, same next hop; the
+			 * rest each FIB's own */
+			bool shared = i % 10 != 0;
+			if (!shared && (uint32_t)i % FIB_N != fib)
+				continue;
+			struct mig_fib_route r = mig_fib_route4(fib, a, len, shared ? (uint32_t)i % 256 : fib);
+			if (mig_fib_add(f, &r, &err) < 0)
+				rt_err_clear(&err); /* duplicate prefix: keep the first */
+		}
+	}
+	double t0 = now_s();
+	if (mig_fib_trie_build(f, 0, &fib_trie, &err) < 0)
+		return fail("fib trie", &err);
+	printf("BENCH placement gpucheck_fib16_build_ms %.1f ms\n", (now_s() - t0) * 1e3);
+	printf("BENCH placement gpucheck_fib16_bytes %zu bytes\n", mig_fib_trie_bytes(fib_trie));
+	fib_in = malloc(sizeof(uint32_t) * MIG_FIBLOOKUP_WORDS * FIB_Q);
+	fib_ref = malloc(sizeof(uint32_t) * FIB_Q);
+	for (uint32_t i = 0; i < FIB_Q; i++) {
+		uint32_t k = rnd(&x) % FIB_ROUTES;
+		uint32_t *w = fib_in + MIG_FIBLOOKUP_WORDS * i;
+		w[0] = rnd(&x) % FIB_N;
+		w[1] = pfx[2 * k] | (rnd(&x) & ~(~0u << (32 - pfx[2 * k + 1])));
+		w[2] = w[3] = w[4] = 0;
+	}
+	t0 = now_s();
+	for (uint32_t i = 0; i < FIB_Q; i++)
+		fib_ref[i] = mig_fiblookup_one(fib_trie->tab, fib_trie->nh, fib_trie->nfib, fib_in + MIG_FIBLOOKUP_WORDS * i);
+	printf("BENCH placement gpucheck_fib16_cpu_mlookups %.1f Mlookup/s\n", FIB_Q / (now_s() - t0) / 1e6);
+	free(pfx);
+	mig_fib_free(f);
+	return 0;
+}
+
+static int check_fib(enum mig_kind k, struct mig_dev *d)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	const struct mig_fib_trie *t = fib_trie;
+	struct mig_prog *p;
+	struct mig_kernel *kn;
+	struct mig_queue *q;
+	struct mig_mem *dtab, *dnh, *din[2], *dout[2], *dblob;
+	if (mig_prog_build(d, "fiblookup", &p, &err) < 0 || mig_kernel_get(p, "fiblookup", &kn, &err) < 0 ||
+	    mig_queue_open(d, &q, &err) < 0 || mig_mem_alloc(d, (size_t)t->ntab * 4, &dtab, &err) < 0 ||
+	    mig_mem_alloc(d, (size_t)t->nvec * t->nfib * 4, &dnh, &err) < 0 ||
+	    mig_mem_write(dtab, 0, t->tab, (size_t)t->ntab * 4, &err) < 0 ||
+	    mig_mem_write(dnh, 0, t->nh, (size_t)t->nvec * t->nfib * 4, &err) < 0 || mig_mem_alloc(d, 4, &dblob, &err) < 0)
+		return fail("fib setup", &err);
+	uint32_t *hin = mig_host_alloc(d, (size_t)FIB_Q * MIG_FIBLOOKUP_WORDS * 4);
+	uint32_t *hout = mig_host_alloc(d, (size_t)FIB_Q * 4);
+	memcpy(hin, fib_in, (size_t)FIB_Q * MIG_FIBLOOKUP_WORDS * 4);
+	static const uint32_t batches[] = { 1024, 8192, 65536, FIB_Q };
+	for (size_t bi = 0; bi < sizeof(batches) / sizeof(batches[0]); bi++) {
+		uint32_t b = batches[bi];
+		for (int s = 0; s < 2; s++)
+			if (mig_mem_alloc(d, (size_t)b * MIG_FIBLOOKUP_WORDS * 4, &din[s], &err) < 0 ||
+			    mig_mem_alloc(d, (size_t)b * 4, &dout[s], &err) < 0)
+				return fail("fib buffers", &err);
+		memset(hout, 0xee, (size_t)FIB_Q * 4);
+		struct mig_job j[2];
+		double best = 1e9;
+		for (int rep = 0; rep < 3; rep++) {
+			double t0 = now_s();
+			for (uint32_t off = 0, s = 0; off < FIB_Q; off += b, s ^= 1) {
+				struct mig_job *jb = &j[s];
+				if (off >= 2 * b && mig_job_wait(q, jb) != 1)
+					return fail("fib job", &err);
+				memset(jb, 0, sizeof(*jb));
+				jb->k = kn, jb->n = b, jb->nargs = 7, jb->nin = 1, jb->nout = 1;
+				jb->args[0] = MIG_MEM(din[s]), jb->args[1] = MIG_MEM(dblob), jb->args[2] = MIG_MEM(dout[s]);
+				jb->args[3] = MIG_U32(b), jb->args[4] = MIG_MEM(dtab), jb->args[5] = MIG_MEM(dnh);
+				jb->args[6] = MIG_U32(t->nfib);
+				jb->in[0] = (struct mig_copy){ din[s], 0, (size_t)b * MIG_FIBLOOKUP_WORDS * 4,
+							       hin + (size_t)off * MIG_FIBLOOKUP_WORDS };
+				jb->out[0] = (struct mig_copy){ dout[s], 0, (size_t)b * 4, hout + off };
+				if (mig_job_submit(q, jb) < 0) {
+					fprintf(stderr, "gpucheck: fib submit failed\n");
+					return 1;
+				}
+			}
+			for (int s = 0; s < 2 && FIB_Q / b >= (uint32_t)s + 1; s++)
+				mig_job_wait(q, &j[s]);
+			double dt = now_s() - t0;
+			best = dt < best ? dt : best;
+		}
+		for (uint32_t i = 0; i < FIB_Q; i++)
+			if (hout[i] != fib_ref[i]) {
+				fprintf(stderr, "gpucheck: %s fib lookup %u differs: %u != %u\n", mig_kind_name(k), i,
+					hout[i], fib_ref[i]);
+				return 1;
+			}
+		printf("BENCH placement gpucheck_fib16_%s_mlookups_b%u %.1f Mlookup/s\n", mig_kind_name(k), b,
+		       FIB_Q / best / 1e6);
+		for (int s = 0; s < 2; s++) {
+			mig_mem_free(din[s]);
+			mig_mem_free(dout[s]);
+		}
+	}
+	mig_host_free(d, hin);
+	mig_host_free(d, hout);
+	mig_mem_free(dtab);
+	mig_mem_free(dnh);
+	mig_mem_free(dblob);
+	mig_queue_close(q);
+	mig_kernel_free(kn);
+	mig_prog_free(p);
+	return 0;
+}
+
+/* 1000 patterns over 16 K payloads of 1 KB: the ac_scan kernel against the
+ * cpu scan, result for result. */
+#define AC_N 16384
+#define AC_LEN 1024
+static struct mig_ac_dfa ac_dfa;
+static uint8_t *ac_buf;
+static const uint8_t *ac_p[AC_N];
+static uint32_t ac_len[AC_N];
+static struct mig_ac_res ac_ref[AC_N];
+
+static int ac_setup(void)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	struct mig_ac_set set;
+	mig_ac_set_init(&set);
+	uint64_t x = 1234567;
+	uint8_t pat[1000][16];
+	int plen[1000];
+	for (int i = 0; i < 1000; i++) {
+		plen[i] = 4 + (int)(rnd(&x) % 13);
+		for (int j = 0; j < plen[i]; j++)
+			pat[i][j] = (uint8_t)('a' + rnd(&x) % 26);
+		if (mig_ac_set_add(&set, (uint32_t)i + 1, pat[i], (size_t)plen[i], 0, &err) < 0)
+			return fail("ac pattern", &err);
+	}
+	struct mig_ac_opts o = { 0 };
+	if (mig_ac_build(&set, &o, &ac_dfa, &err) < 0)
+		return fail("ac build", &err);
+	mig_ac_set_free(&set);
+	ac_buf = malloc((size_t)AC_N * AC_LEN);
+	for (size_t i = 0; i < (size_t)AC_N * AC_LEN; i++)
+		ac_buf[i] = (uint8_t)('a' + rnd(&x) % 26);
+	for (int i = 0; i < AC_N; i++) {
+		ac_p[i] = ac_buf + (size_t)i * AC_LEN;
+		ac_len[i] = AC_LEN - rnd(&x) % 64;
+		if (i % 3 == 0) { /* plant a pattern */
+			int k = (int)(rnd(&x) % 1000);
+			memcpy(ac_buf + (size_t)i * AC_LEN + rnd(&x) % 900, pat[k], (size_t)plen[k]);
+		}
+	}
+	double t0 = now_s();
+	mig_ac_scan_batch(&ac_dfa, AC_N, ac_p, ac_len, NULL, ac_ref);
+	double dt = now_s() - t0;
+	uint64_t bytes = 0;
+	for (int i = 0; i < AC_N; i++)
+		bytes += ac_len[i];
+	printf("BENCH placement gpucheck_ac_cpu_gbps %.2f Gbit/s\n", bytes * 8 / dt / 1e9);
+	return 0;
+}
+
+static int check_ac(enum mig_kind k)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	struct mig_ac_dev *a;
+	if (mig_ac_dev_open(k, &ac_dfa, &a, &err) < 0)
+		return fail("ac device", &err);
+	static struct mig_ac_res res[AC_N];
+	double best = 1e9;
+	for (int rep = 0; rep < 3; rep++) {
+		memset(res, 0xee, sizeof(res));
+		double t0 = now_s();
+		if (mig_ac_dev_scan(a, AC_N, ac_p, ac_len, NULL, res, NULL, &err) < 0)
+			return fail("ac scan", &err);
+		double dt = now_s() - t0;
+		best = dt < best ? dt : best;
+	}
+	if (memcmp(res, ac_ref, sizeof(res))) {
+		fprintf(stderr, "gpucheck: %s ac results differ from the cpu\n", mig_kind_name(k));
+		return 1;
+	}
+	uint64_t bytes = 0;
+	for (int i = 0; i < AC_N; i++)
+		bytes += ac_len[i];
+	printf("BENCH placement gpucheck_ac_%s_gbps %.2f Gbit/s\n", mig_kind_name(k), bytes * 8 / best / 1e9);
+	mig_ac_dev_close(a);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	int ran = 0, bad = 0;
+	int ran = 0, bad = fib_setup() + ac_setup();
 	for (int k = MIG_OPENCL; k < MIG_NKINDS; k++) {
 		if (argc > 1 && strcmp(argv[1], mig_kind_name(k)))
 			continue;
@@ -96,6 +327,8 @@ int main(int argc, char **argv)
 		printf("gpucheck: %s: %s\n", mig_kind_name(k), mig_dev_desc(d));
 		ran++;
 		bad += check_selftest(k, d);
+		bad += check_fib(k, d);
+		bad += check_ac(k);
 		mig_dev_close(d);
 	}
 	if (!ran)

@@ -450,7 +450,10 @@ static void test_syntax(void **st)
 			  "200-WRITEUNTIL handler term call write handler, take data until term\r\n"
 			  "200-CHECKREAD handler       check if read handler is valid\r\n"
 			  "200-CHECKWRITE handler      check if write handler is valid\r\n"
-			  "200 QUIT                    close connection\r\n"
+			  "200-QUIT                    close connection\r\n"
+			  "200-SHELL line              run one mboxsh shell command, return DATA\r\n"
+			  "200-SHELLDATA len           run len bytes of shell input, return DATA\r\n"
+			  "200 COMPLETE start end len  completions for a shell line of len bytes\r\n"
 			  "500 Bad command syntax\r\n" BYE);
 	/* a bare CR ends a line too; commands after QUIT are ignored */
 	CONVERSE(f, "READ c.count\rQUIT\rREAD c.count\n",

@@ -1,0 +1,121 @@
+/*
+ * bench_migrate.c - moving an element between placements under traffic
+ * (issue: placements and migration).  One worker pushes 64-byte packets
+ * through a FIBLookup with 16 FIBs; the control thread moves it cpu ->
+ * opencl -> cpu repeatedly and records, per table size, how long each
+ * migration takes (building the new instance and loading its table, off
+ * the data path) and the pause (packets held: first publish to release),
+ * then stops the source and checks that every packet came out.
+ * Prints `BENCH placement <name> <value> <unit>`.
+ *
+ * Usage: bench_migrate [MOVES]   (default 10 per table size)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "mig.h"
+#include "router_int.h"
+
+static uint64_t rd(struct rt_router *r, const char *h)
+{
+	struct rt_buf b;
+	struct rt_err err;
+	rt_buf_init(&b);
+	rt_err_clear(&err);
+	rt_ctl_read(r, h, &b, &err);
+	uint64_t n = strtoull(b.p ? b.p : "0", NULL, 10);
+	rt_buf_free(&b);
+	return n;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* nroutes routes over 16 FIBs in a temporary file (plus a default each). */
+static void write_routes(const char *path, int nroutes)
+{
+	FILE *fp = fopen(path, "w");
+	srand(1);
+	for (int f = 0; f < 16; f++)
+		fprintf(fp, "fib %d 0.0.0.0/0 0\n", f);
+	for (int i = 0; i < nroutes; i++) {
+		int len = 16 + rand() % 9;
+		uint32_t a = (((uint32_t)rand() << 1) ^ (uint32_t)rand()) & (~0u << (32 - len));
+		fprintf(fp, "fib %d %u.%u.%u.%u/%d 0\n", i % 16, a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255, len);
+	}
+	fclose(fp);
+}
+
+int main(int argc, char **argv)
+{
+	int moves = argc > 1 ? atoi(argv[1]) : 10;
+	struct rt_err err;
+	rt_err_clear(&err);
+	const char *to = mig_available(MIG_OPENCL, &err) == 0 ? "opencl" : "cpu";
+	if (rt_eal_init(NULL, 1, &err) < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	static const int sizes[] = { 10000, 100000, 1000000 };
+	uint64_t loss = 0;
+	for (size_t si = 0; si < RT_ARRAY_SIZE(sizes); si++) {
+		char path[] = "/tmp/mbx_routesXXXXXX";
+		int fd = mkstemp(path);
+		close(fd);
+		write_routes(path, sizes[si]);
+		char cfg[512];
+		snprintf(cfg, sizeof(cfg),
+			 "src :: InfiniteSource(LENGTH 64, TIMESTAMP false) -> a :: Counter\n"
+			 "  -> f :: FIBLookup(FILE %s, FIBS 16, FIB_ANNO paint, BATCH 1024, LATENCY 50us) -> b :: Counter -> Discard;\n",
+			 path);
+		struct rt_router_opts o = { .nworkers = 1, .pin = true };
+		struct rt_router *r = rt_router_new(&o, &err);
+		uint64_t t0 = rt_now_ns();
+		if (!r || rt_router_load(r, cfg, "bench", NULL, &err) < 0 || rt_router_start(r, &err) < 0) {
+			fprintf(stderr, "%s\n", err.msg);
+			return 1;
+		}
+		double load_ms = (rt_now_ns() - t0) / 1e6;
+		usleep(100000);
+		uint64_t *pause = calloc((size_t)moves * 2, sizeof(uint64_t));
+		uint64_t *total = calloc((size_t)moves * 2, sizeof(uint64_t));
+		int n = 0;
+		for (int i = 0; i < moves * 2; i++) {
+			t0 = rt_now_ns();
+			if (rt_ctl_migrate(r, "f", i % 2 ? "cpu" : to, NULL, &err) < 0) {
+				fprintf(stderr, "migrate: %s\n", err.msg);
+				return 1;
+			}
+			total[n] = rt_now_ns() - t0;
+			pause[n++] = r->live_hold_ns;
+			usleep(20000);
+		}
+		rt_ctl_write(r, "src.active", "false", &err);
+		for (int i = 0; i < 1000 && rd(r, "a.count") != rd(r, "b.count"); i++)
+			usleep(1000);
+		loss += rd(r, "a.count") - rd(r, "b.count");
+		qsort(pause, (size_t)n, sizeof(uint64_t), cmp_u64);
+		qsort(total, (size_t)n, sizeof(uint64_t), cmp_u64);
+		const char *sz = si == 0 ? "10k" : si == 1 ? "100k" : "1m";
+		printf("BENCH placement migrate_%s_routes_load_ms %.1f ms\n", sz, load_ms);
+		printf("BENCH placement migrate_%s_routes_time_ms %.1f ms\n", sz, total[n / 2] / 1e6);
+		printf("BENCH placement migrate_%s_routes_pause_ms %.3f ms\n", sz, pause[n / 2] / 1e6);
+		printf("BENCH placement migrate_%s_routes_pause_max_ms %.3f ms\n", sz, pause[n - 1] / 1e6);
+		free(pause);
+		free(total);
+		rt_router_stop(r);
+		rt_router_join(r);
+		rt_router_free(r);
+		unlink(path);
+	}
+	printf("BENCH placement migrate_target %s placement\n", to);
+	printf("BENCH placement migrate_loss %llu packets\n", (unsigned long long)loss);
+	uv_run(uv_default_loop(), UV_RUN_NOWAIT);
+	rt_eal_cleanup();
+	return loss ? 1 : 0;
+}

@@ -1,0 +1,367 @@
+/*
+ * bench_placement.c - placements (issue 8).  Prints `BENCH placement <name>
+ * <value> <unit>` lines; scripts/bench.sh placement runs it from a Release
+ * build.
+ *
+ * The multi-FIB lookup (migrate/mig_fib.h): 1, 4 and 16 IPv4 FIBs of N
+ * prefixes each (default 100000) that overlap by 90 % (90 % of each FIB's
+ * prefixes are in every FIB, 10 % are its own), with a BGP-like prefix
+ * length distribution; the trie's bytes against those of one rte_lpm per
+ * FIB holding the same routes (measured on DPDK's heap, each table sized to
+ * need: max_rules = its routes, one tbl8 per /24 with longer routes), build
+ * and update times, and lookups/s of both on the same (fib, address)
+ * queries, whose answers must agree.
+ *
+ * Usage: bench_placement [ROUTES_PER_FIB]
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <rte_lpm.h>
+#include <rte_malloc.h>
+
+#include "router.h"
+#include "migrate/mig_fib.h"
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static void bench(const char *name, double v, const char *unit)
+{
+	printf("BENCH placement %s %.3f %s\n", name, v, unit);
+	fflush(stdout);
+}
+
+/* ---- route generator ---------------------------------------------------------- */
+
+/* Prefix lengths roughly as in a full IPv4 BGP table: mostly /24, most of
+ * the rest /16-/23, a few shorter, a few longer than /24. */
+static int bgp_len(void)
+{
+	static const struct {
+		int permille, len;
+	} dist[] = {{600, 24}, {80, 23}, {100, 22}, {50, 21}, {45, 20}, {30, 19}, {20, 18}, {15, 17}, {15, 16}};
+	int x = (int)(rnd() % 1000);
+	for (size_t i = 0; i < RT_ARRAY_SIZE(dist); i++)
+		if ((x -= dist[i].permille) < 0)
+			return dist[i].len;
+	return x < 15 ? 8 + (int)(rnd() % 8) : 25 + (int)(rnd() % 8);   /* 1.5 % each */
+}
+
+struct pfx {
+	uint32_t addr;
+	uint8_t len;
+};
+
+/* Distinct prefixes: a hash set over (addr, len). */
+struct pset {
+	uint64_t *slot;
+	uint32_t mask;
+};
+
+static bool pset_add(struct pset *s, uint32_t addr, int len)
+{
+	uint64_t k = (uint64_t)addr << 8 | (uint64_t)len | 1ull << 40;
+	uint32_t i = (uint32_t)((k * 0x9e3779b97f4a7c15ull) >> 40) & s->mask;
+	for (; s->slot[i]; i = (i + 1) & s->mask)
+		if (s->slot[i] == k)
+			return false;
+	s->slot[i] = k;
+	return true;
+}
+
+static struct pfx gen_pfx(struct pset *s)
+{
+	for (;;) {
+		int len = bgp_len();
+		/* unicast space 1.0.0.0 - 223.255.255.255 */
+		uint32_t a = (uint32_t)(0x01000000u + rnd() % (0xe0000000u - 0x01000000u));
+		a &= len ? ~0u << (32 - len) : 0;
+		if (pset_add(s, a, len))
+			return (struct pfx){a, (uint8_t)len};
+	}
+}
+
+/* nfib FIBs of n routes: shared prefixes in every FIB, each FIB's own.
+ * same_nh: a shared prefix has the same next hop in every FIB (tenants
+ * importing one Internet table); otherwise each FIB picks its own. */
+struct fibset {
+	uint32_t nfib, n;
+	struct mig_fib_route *r;   /* nfib * n, FIB by FIB */
+};
+
+static struct fibset gen_fibs(uint32_t nfib, uint32_t n, bool same_nh)
+{
+	struct fibset fs = {nfib, n, calloc((size_t)nfib * n, sizeof(struct mig_fib_route))};
+	struct pset s = {0};
+	uint32_t size = 1;
+	while (size < 4 * nfib * n)
+		size *= 2;
+	s.slot = calloc(size, sizeof(uint64_t));
+	s.mask = size - 1;
+	uint32_t nshared = n * 9 / 10;
+	for (uint32_t i = 0; i < nshared; i++) {
+		struct pfx p = gen_pfx(&s);
+		uint32_t nh = (uint32_t)(rnd() % 65536);
+		for (uint32_t f = 0; f < nfib; f++)
+			fs.r[(size_t)f * n + i] = mig_fib_route4(f, p.addr, p.len, same_nh ? nh : (uint32_t)(rnd() % 65536));
+	}
+	for (uint32_t f = 0; f < nfib; f++)
+		for (uint32_t i = nshared; i < n; i++) {
+			struct pfx p = gen_pfx(&s);
+			fs.r[(size_t)f * n + i] = mig_fib_route4(f, p.addr, p.len, (uint32_t)(rnd() % 65536));
+		}
+	free(s.slot);
+	return fs;
+}
+
+static uint32_t raddr(const struct mig_fib_route *r)
+{
+	return (uint32_t)r->addr[0] << 24 | r->addr[1] << 16 | r->addr[2] << 8 | r->addr[3];
+}
+
+/* ---- rte_lpm, one per FIB -------------------------------------------------------- */
+
+static size_t heap_bytes(void)
+{
+	struct rte_malloc_socket_stats st;
+	size_t sum = 0;
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats(s, &st) == 0)
+			sum += st.heap_allocsz_bytes;
+	return sum;
+}
+
+static int lpm_build(const struct fibset *fs, struct rte_lpm **lpm, size_t *bytes)
+{
+	size_t before = heap_bytes();
+	for (uint32_t f = 0; f < fs->nfib; f++) {
+		const struct mig_fib_route *r = fs->r + (size_t)f * fs->n;
+		/* one tbl8 per /24 holding longer routes: count distinct /24s */
+		uint32_t size = 1, tbl8 = 0;
+		while (size < 4 * fs->n)
+			size *= 2;
+		struct pset s = {calloc(size, sizeof(uint64_t)), size - 1};
+		for (uint32_t i = 0; i < fs->n; i++)
+			if (r[i].len > 24)
+				tbl8 += pset_add(&s, raddr(&r[i]) >> 8, 24);
+		free(s.slot);
+		struct rte_lpm_config c = {.max_rules = fs->n, .number_tbl8s = tbl8 + 1};
+		char name[32];
+		snprintf(name, sizeof(name), "bp%u_%u", fs->nfib, f);
+		lpm[f] = rte_lpm_create(name, SOCKET_ID_ANY, &c);
+		if (!lpm[f]) {
+			fprintf(stderr, "bench_placement: rte_lpm_create %s: out of DPDK memory\n", name);
+			return -1;
+		}
+		for (uint32_t i = 0; i < fs->n; i++)
+			if (rte_lpm_add(lpm[f], raddr(&r[i]), r[i].len, r[i].nh) < 0) {
+				fprintf(stderr, "bench_placement: rte_lpm_add failed\n");
+				return -1;
+			}
+	}
+	*bytes = heap_bytes() - before;
+	return 0;
+}
+
+/* ---- the multi-FIB lookup ---------------------------------------------------------- */
+
+#define NQ (1u << 20)
+
+/* Queries: a FIB at random, an address inside one of its routes 9 times
+ * in 10, anywhere the 10th. */
+static void gen_queries(const struct fibset *fs, uint32_t *fib, uint32_t *addr)
+{
+	for (uint32_t i = 0; i < NQ; i++) {
+		fib[i] = (uint32_t)(rnd() % fs->nfib);
+		if (rnd() % 10 == 0) {
+			addr[i] = (uint32_t)rnd();
+			continue;
+		}
+		const struct mig_fib_route *r = &fs->r[(size_t)fib[i] * fs->n + rnd() % fs->n];
+		uint32_t host = r->len == 32 ? 0 : (uint32_t)rnd() & (~0u >> r->len);
+		addr[i] = raddr(r) | host;
+	}
+}
+
+static double mlookups_trie(const struct mig_fib_trie *t, const uint32_t *fib, const uint32_t *addr, uint32_t *out,
+			    int passes)
+{
+	uint64_t t0 = rt_now_ns();
+	for (int p = 0; p < passes; p++)
+		for (uint32_t i = 0; i < NQ; i += 64)
+			mig_fib_lookup4_batch(t, fib + i, addr + i, out + i, 64);
+	return (double)NQ * passes / (double)(rt_now_ns() - t0) * 1e3;
+}
+
+static double mlookups_lpm(struct rte_lpm **lpm, const uint32_t *fib, const uint32_t *addr, uint32_t *out, int passes)
+{
+	uint64_t t0 = rt_now_ns();
+	for (int p = 0; p < passes; p++)
+		for (uint32_t i = 0; i < NQ; i++)
+			if (rte_lpm_lookup(lpm[fib[i]], addr[i], &out[i]) < 0)
+				out[i] = MIG_FIB_NONE;
+	return (double)NQ * passes / (double)(rt_now_ns() - t0) * 1e3;
+}
+
+static struct mig_fib *load(const struct fibset *fs)
+{
+	struct mig_fib *f;
+	struct rt_err err;
+	rt_err_clear(&err);
+	if (mig_fib_new(fs->nfib, &f, &err) < 0)
+		return NULL;
+	for (size_t i = 0; i < (size_t)fs->nfib * fs->n; i++)
+		if (mig_fib_add(f, &fs->r[i], &err) < 0) {
+			fprintf(stderr, "bench_placement: %s\n", err.msg);
+			exit(1);
+		}
+	return f;
+}
+
+static struct mig_fib_trie *build(const struct mig_fib *f, unsigned headroom, double *ms)
+{
+	struct mig_fib_trie *t;
+	struct rt_err err;
+	rt_err_clear(&err);
+	uint64_t t0 = rt_now_ns();
+	if (mig_fib_trie_build(f, headroom, &t, &err) < 0) {
+		fprintf(stderr, "bench_placement: %s\n", err.msg);
+		exit(1);
+	}
+	*ms = (double)(rt_now_ns() - t0) / 1e6;
+	return t;
+}
+
+/* In-place updates: remove and re-add `n` routes, one apply each. */
+static double update_us(struct mig_fib *f, struct mig_fib_trie *t, const struct fibset *fs, int n)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	uint64_t t0 = rt_now_ns();
+	for (int i = 0; i < n; i++) {
+		const struct mig_fib_route *r = &fs->r[rnd() % ((size_t)fs->nfib * fs->n)];
+		if (mig_fib_remove(f, r, &err) < 0 || mig_fib_trie_apply(t, f, r, &err) < 0 ||
+		    mig_fib_add(f, r, &err) < 0 || mig_fib_trie_apply(t, f, r, &err) < 0) {
+			fprintf(stderr, "bench_placement: update: %s\n", err.msg);
+			exit(1);
+		}
+		mig_fib_trie_reclaim(t);
+	}
+	return (double)(rt_now_ns() - t0) / 1e3 / (2.0 * n);
+}
+
+static int bench_fib(uint32_t n)
+{
+	static const uint32_t nfibs[] = {1, 4, 16};
+	char name[64];
+	uint32_t *fib = malloc(NQ * 4), *addr = malloc(NQ * 4), *o1 = malloc(NQ * 4), *o2 = malloc(NQ * 4);
+	for (size_t k = 0; k < RT_ARRAY_SIZE(nfibs); k++) {
+		uint32_t nfib = nfibs[k];
+		struct fibset fs = gen_fibs(nfib, n, true);
+		struct mig_fib *f = load(&fs);
+		double ms;
+		struct mig_fib_trie *t = build(f, 10, &ms);
+		size_t lpm_bytes;
+		struct rte_lpm *lpm[16];
+		if (lpm_build(&fs, lpm, &lpm_bytes) < 0)
+			return 1;
+		snprintf(name, sizeof(name), "fib%u_build_ms", nfib);
+		bench(name, ms, "ms");
+		snprintf(name, sizeof(name), "fib%u_trie_mb", nfib);
+		bench(name, (double)mig_fib_trie_bytes(t) / 1048576.0, "MiB");
+		snprintf(name, sizeof(name), "fib%u_rte_lpm_mb", nfib);
+		bench(name, (double)lpm_bytes / 1048576.0, "MiB");
+		snprintf(name, sizeof(name), "fib%u_memory_vs_rte_lpm", nfib);
+		bench(name, (double)mig_fib_trie_bytes(t) / (double)lpm_bytes, "ratio");
+
+		gen_queries(&fs, fib, addr);
+		double a = mlookups_trie(t, fib, addr, o1, 4);
+		double b = mlookups_lpm(lpm, fib, addr, o2, 4);
+		size_t bad = 0;
+		for (uint32_t i = 0; i < NQ; i++)
+			bad += o1[i] != o2[i];
+		if (bad) {
+			fprintf(stderr, "bench_placement: %zu of %u lookups differ from rte_lpm's\n", bad, NQ);
+			return 1;
+		}
+		snprintf(name, sizeof(name), "fib%u_cpu_mlookups", nfib);
+		bench(name, a, "Mlookups/s");
+		snprintf(name, sizeof(name), "fib%u_rte_lpm_mlookups", nfib);
+		bench(name, b, "Mlookups/s");
+		if (nfib == 16) {
+			bench("fib16_update_us", update_us(f, t, &fs, 2000), "us");
+			/* after the updates the trie still agrees with rte_lpm */
+			mlookups_trie(t, fib, addr, o1, 1);
+			for (uint32_t i = 0; i < NQ; i++)
+				bad += o1[i] != o2[i];
+			if (bad) {
+				fprintf(stderr, "bench_placement: after updates %zu lookups differ\n", bad);
+				return 1;
+			}
+		}
+		for (uint32_t i = 0; i < nfib; i++)
+			rte_lpm_free(lpm[i]);
+		mig_fib_trie_free(t);
+		mig_fib_free(f);
+		if (nfib == 16) {
+			/* The same prefixes, but every FIB has its own next hop for
+			 * each shared prefix: fewer vectors are shared (the rte_lpm
+			 * tables would be the same size). */
+			for (uint32_t x = 0; x < nfib; x++)
+				for (uint32_t i = 0; i < n * 9 / 10; i++)
+					fs.r[(size_t)x * n + i].nh = (uint32_t)(rnd() % 65536);
+			f = load(&fs);
+			t = build(f, 0, &ms);
+			bench("fib16_own_nh_memory_vs_rte_lpm", (double)mig_fib_trie_bytes(t) / (double)lpm_bytes, "ratio");
+			mig_fib_trie_free(t);
+			mig_fib_free(f);
+		}
+		free(fs.r);
+	}
+	free(fib);
+	free(addr);
+	free(o1);
+	free(o2);
+	return 0;
+}
+
+/* Free hugepage memory in MiB (/proc/meminfo), 0 when unknown. */
+static long hugepages_free_mb(void)
+{
+	FILE *fp = fopen("/proc/meminfo", "r");
+	char line[128];
+	long free_pages = 0, kb = 0;
+	while (fp && fgets(line, sizeof(line), fp)) {
+		sscanf(line, "HugePages_Free: %ld", &free_pages);
+		sscanf(line, "Hugepagesize: %ld kB", &kb);
+	}
+	if (fp)
+		fclose(fp);
+	return free_pages * kb / 1024;
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t n = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 100000;
+	struct rt_err err;
+	rt_err_clear(&err);
+	/* 16 rte_lpm tables take over 1 GiB: without hugepages, ask for it. */
+	char eal[256];
+	snprintf(eal, sizeof(eal),
+		 "-l 0 --no-huge -m 3072 --no-pci --no-shconf --no-telemetry --file-prefix=mbxbp%d --log-level=error",
+		 (int)getpid());
+	if (rt_eal_init(hugepages_free_mb() >= 3072 ? NULL : eal, 1, &err) < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	return bench_fib(n);
+}
