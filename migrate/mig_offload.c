@@ -263,6 +263,7 @@ static uint32_t slot_complete(struct mig_off *o, struct el_node *n, struct off_w
 		s->job.t_done = rte_rdtsc();
 	}
 	w->h.busy_cycles += s->job.t_done - s->job.t_submit;
+	w->h.kernel_ns += s->job.kernel_ns;
 	uint64_t waited = now - s->t_first;
 	w->h.wait_cycles += waited;
 	if (waited > w->h.max_wait_cycles)
@@ -436,6 +437,7 @@ void off_hist_now(const struct mig_off *o, struct off_hist *h)
 		h->busy_cycles += __atomic_load_n(&wh->busy_cycles, __ATOMIC_RELAXED);
 		h->wait_cycles += __atomic_load_n(&wh->wait_cycles, __ATOMIC_RELAXED);
 		h->core_cycles += __atomic_load_n(&wh->core_cycles, __ATOMIC_RELAXED);
+		h->kernel_ns += __atomic_load_n(&wh->kernel_ns, __ATOMIC_RELAXED);
 		uint64_t mw = __atomic_load_n(&wh->max_wait_cycles, __ATOMIC_RELAXED);
 		if (mw > h->max_wait_cycles)
 			h->max_wait_cycles = mw;
@@ -495,6 +497,12 @@ void mig_off_counters(const struct mig_off *o, struct rt_buf *out)
 		      o->cfg.batch, (unsigned long long)o->cfg.latency_ns, (unsigned long long)mig_off_held(o),
 		      (unsigned long long)fb);
 	hist_line(out, &h);
+	/* device time: the kernel's own, and the rest of submit -> done
+	 * (copies in and out, queueing behind the other batch) */
+	uint64_t busy_ns = (uint64_t)(h.busy_cycles * 1e9 / (double)rte_get_tsc_hz());
+	if (o->dev)
+		rt_buf_printf(out, " kernel_us %.1f transfer_us %.1f", h.kernel_ns / 1e3,
+			      busy_ns > h.kernel_ns ? (busy_ns - h.kernel_ns) / 1e3 : 0.0);
 	rt_buf_puts(out, "\n");
 }
 

@@ -15,6 +15,7 @@ struct off_hist {
 	uint64_t wait_cycles;     /* sum over batches of (done - first packet) */
 	uint64_t max_wait_cycles;
 	uint64_t core_cycles;     /* worker cycles spent in the element (not downstream) */
+	uint64_t kernel_ns;       /* device kernel time (the rest of busy is transfers and queueing) */
 };
 
 struct off_slot {

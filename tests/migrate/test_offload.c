@@ -191,8 +191,14 @@ static void test_cpu_and_opencl_agree(void **s)
 			got[c][i] = rt_anno(m)->dst_ip;
 		}
 		const char *p = tu_read(r, "t.offload");
-		if (c == 1)
+		if (c == 1) {
 			assert_non_null(strstr(p, "placement opencl batch 100"));
+			/* the device's own kernel time, and the copies */
+			const char *k = strstr(p, "kernel_us ");
+			assert_non_null(k);
+			assert_true(atof(k + 10) > 0);
+			assert_non_null(strstr(p, "transfer_us "));
+		}
 		tu_router_free(r);
 	}
 	assert_memory_equal(got[0], got[1], sizeof(got[0]));
