@@ -19,6 +19,7 @@
 #define MB_FLOW_H
 
 #include <rte_hash_crc.h>
+#include <rte_ip.h>
 #include <rte_lpm.h>
 
 #include "runtime/el.h"
@@ -65,13 +66,13 @@ struct rte_lpm *flow_asmap_load(const char *path, const char *name, struct rt_er
 struct flow_fcb {
 	struct flow_key key;
 	uint64_t expire;        /* ns: the flow ends when the clock passes it */
-	uint32_t idx;           /* own index in the table */
+	uint64_t queued;        /* ns: when it joined its timeout list */
 	uint32_t hash;
+	uint32_t prev, next;    /* timeout list links (FCB indices) */
 	uint8_t tcp;            /* FLOW_TCP_* bits */
 	uint8_t live;           /* 1 while in the table */
 	uint8_t swapped0;       /* the first packet's key was swapped */
-	uint8_t pad[5];
-	uint64_t pkts;          /* packets seen (the manager counts them) */
+	uint8_t cls;            /* timeout class (FLOW_TO_*), FLOW_TO_NONE before the first touch */
 };
 #define FLOW_FCB_HDR 48
 _Static_assert(sizeof(struct flow_fcb) <= FLOW_FCB_HDR, "FCB header grew");
@@ -87,10 +88,19 @@ enum {
 
 enum flow_full { FLOW_FULL_DROP, FLOW_FULL_BYPASS };
 
-/* Per-protocol idle timeouts, ns. */
+/* Timeout classes: each has one idle timeout and one list of its flows
+ * in the order they joined it. */
+enum { FLOW_TO_TCP, FLOW_TO_SYN, FLOW_TO_CLOSED, FLOW_TO_UDP, FLOW_TO_OTHER, FLOW_NCLASS, FLOW_TO_NONE = 0xff };
+
+/* Per-protocol idle timeouts, ns, by class. */
 struct flow_timeouts {
-	uint64_t tcp, tcp_syn, tcp_closed, udp, other;
+	uint64_t t[FLOW_NCLASS];
 };
+
+struct flow_tlist {
+	uint32_t head, tail;    /* FLOW_NIL when empty */
+};
+#define FLOW_NIL UINT32_MAX
 
 /* Per-worker counters (written by the table's worker only). */
 struct flow_stats {
@@ -111,7 +121,8 @@ struct flow_table {
 	uint32_t bmask;         /* buckets - 1 */
 	uint32_t stride;        /* bytes per FCB */
 	uint32_t nfree;
-	uint32_t sweep;         /* next FCB index the incremental sweep looks at */
+	struct flow_timeouts to;
+	struct flow_tlist lists[FLOW_NCLASS];
 	uint32_t nclosing;
 	uint32_t closing[RT_BATCH_MAX];  /* RST flows: released before the next batch */
 	struct flow_bucket *b;
@@ -121,8 +132,8 @@ struct flow_table {
 };
 
 /* A table for `cap` flows with `data` bytes of element slots per FCB, on
- * NUMA socket `socket`.  NULL when out of memory. */
-struct flow_table *flow_table_new(uint32_t cap, uint32_t data, int socket);
+ * NUMA socket `socket`, with idle timeouts `to`.  NULL when out of memory. */
+struct flow_table *flow_table_new(uint32_t cap, uint32_t data, const struct flow_timeouts *to, int socket);
 /* Free it; fn (if set) sees each live flow first. */
 void flow_table_free(struct flow_table *t, flow_release_fn fn, void *ctx);
 /* Bytes the table takes per flow of capacity (buckets and FCB). */
@@ -141,9 +152,22 @@ static inline struct flow_fcb *flow_table_fcb(const struct flow_table *t, uint32
 void flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys, const uint32_t *hash, uint32_t n,
 			    uint64_t now, struct flow_fcb **fcb, bool *is_new, flow_release_fn fn, void *ctx);
 
-/* Release flows closed by RST and look at `budget` more FCBs for idle ones
- * (incremental sweep).  Returns flows released. */
+/* Release flows closed by RST, then look at up to `budget` flows at the
+ * heads of the timeout lists whose time in the list has passed their
+ * class's timeout: idle ones end, others go back to the tail.  A flow thus
+ * ends between its timeout and twice it after its last packet (sooner if
+ * a lookup or an insert meets it).  Returns flows released. */
 uint32_t flow_table_expire(struct flow_table *t, uint64_t now, uint32_t budget, flow_release_fn fn, void *ctx);
+
+/* A packet of f at `now`, in timeout class cls: it expires at now +
+ * timeout; it changes list only when its class changes (rare). */
+void flow_table_reclass(struct flow_table *t, struct flow_fcb *f, uint8_t cls, uint64_t now);
+static inline void flow_table_touch(struct flow_table *t, struct flow_fcb *f, uint8_t cls, uint64_t now)
+{
+	if (unlikely(f->cls != cls))
+		flow_table_reclass(t, f, cls, now);
+	f->expire = now + t->to.t[cls];
+}
 /* Queue a flow for release before the next batch (RST). */
 void flow_table_close(struct flow_table *t, struct flow_fcb *f);
 /* Remove one flow now (fn sees it first). */
@@ -224,6 +248,36 @@ static inline struct flow_fcb *flow_of(struct rte_mbuf *m) { return rt_anno(m)->
 
 /* Does m go against its flow's first packet (a reply)? */
 static inline bool flow_is_reply(struct rte_mbuf *m) { return (rt_anno(m)->flags & RT_AF_FLOW_REPLY) != 0; }
+
+/* The packet's IPv4 header (network-header annotation, else after an
+ * Ethernet header) with the whole header and *l4len bytes after it in the
+ * data; NULL when there is none. */
+static inline struct rte_ipv4_hdr *flow_ip(struct rte_mbuf *m, uint32_t *l4len)
+{
+	uint32_t len = rt_len(m), off = 14;
+	uint8_t *d = rt_data(m);
+	if (rt_has_nh(m)) {
+		int o = rt_nh_offset(m);
+		if (o < 0)
+			return NULL;
+		off = (uint32_t)o;
+	} else if (len < 14 || d[12] != 0x08 || d[13] != 0x00) {
+		return NULL;
+	}
+	if (off + 20 > len)
+		return NULL;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + off);
+	uint32_t hl = (uint32_t)(ip->version_ihl & 0x0f) << 2;
+	if (hl < 20 || off + hl > len)
+		return NULL;
+	*l4len = len - off - hl;
+	return ip;
+}
+
+/* Recompute the IPv4 header checksum and the TCP/UDP checksum after a
+ * rewrite (a UDP checksum of 0, "none", stays 0).  The transport length
+ * comes from the IP total length, checked against the data. */
+void flow_fix_csums(struct rte_ipv4_hdr *ip, uint32_t l4len);
 
 /* The hold model: an element's per-packet verdict. */
 enum {

@@ -8,9 +8,11 @@
  * full table.  FCBs are preallocated in one array with a free stack: an
  * insert never allocates.  Lookups go a batch at a time: hash every key,
  * prefetch both buckets, then compare signatures and prefetch the FCB,
- * then compare keys.  Expiry is lazy (probed buckets on insert, found
- * flows on lookup) plus an incremental sweep of a bounded number of FCBs
- * per batch, so no call does unbounded work.
+ * then compare keys.  Expiry: a packet only writes its flow's deadline;
+ * each timeout class keeps its flows in a list in joining order, and a
+ * bounded number of list heads is looked at per batch (idle: released;
+ * busy: back to the tail), plus lazy expiry where a lookup or an insert
+ * meets an idle flow.  No call does unbounded work.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -132,7 +134,7 @@ fail:
 
 /* ---- the table ------------------------------------------------------------- */
 
-struct flow_table *flow_table_new(uint32_t cap, uint32_t data, int socket)
+struct flow_table *flow_table_new(uint32_t cap, uint32_t data, const struct flow_timeouts *to, int socket)
 {
 	if (cap == 0)
 		return NULL;
@@ -153,6 +155,9 @@ struct flow_table *flow_table_new(uint32_t cap, uint32_t data, int socket)
 	for (uint32_t i = 0; i < cap; i++)
 		t->free[i] = cap - 1 - i;  /* pop order 0, 1, 2 ...: FCBs used in address order */
 	t->nfree = cap;
+	t->to = *to;
+	for (int c = 0; c < FLOW_NCLASS; c++)
+		t->lists[c].head = t->lists[c].tail = FLOW_NIL;
 	return t;
 }
 
@@ -191,23 +196,68 @@ static inline bool key_eq(const struct flow_key *x, const struct flow_key *y)
 	return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
 }
 
-/* Take flow f out of its bucket and put its FCB back (fn sees it first). */
+static inline uint32_t idx_of(const struct flow_table *t, const struct flow_fcb *f)
+{
+	return (uint32_t)(((const uint8_t *)f - t->fcbs) / t->stride);
+}
+
+static void list_del(struct flow_table *t, struct flow_fcb *f)
+{
+	if (f->cls == FLOW_TO_NONE)
+		return;
+	struct flow_tlist *l = &t->lists[f->cls];
+	if (f->prev == FLOW_NIL)
+		l->head = f->next;
+	else
+		flow_table_fcb(t, f->prev)->next = f->next;
+	if (f->next == FLOW_NIL)
+		l->tail = f->prev;
+	else
+		flow_table_fcb(t, f->next)->prev = f->prev;
+	f->cls = FLOW_TO_NONE;
+}
+
+static void list_add(struct flow_table *t, struct flow_fcb *f, uint8_t cls, uint64_t now)
+{
+	struct flow_tlist *l = &t->lists[cls];
+	uint32_t i = idx_of(t, f);
+	f->cls = cls;
+	f->queued = now;
+	f->next = FLOW_NIL;
+	f->prev = l->tail;
+	if (l->tail == FLOW_NIL)
+		l->head = i;
+	else
+		flow_table_fcb(t, l->tail)->next = i;
+	l->tail = i;
+}
+
+void flow_table_reclass(struct flow_table *t, struct flow_fcb *f, uint8_t cls, uint64_t now)
+{
+	list_del(t, f);
+	list_add(t, f, cls, now);
+}
+
+/* Take flow f out of its bucket and list and put its FCB back (fn sees it
+ * first). */
 static void unlink_fcb(struct flow_table *t, struct flow_fcb *f, flow_release_fn fn, void *ctx)
 {
 	if (fn)
 		fn(ctx, t, f);
+	uint32_t idx = idx_of(t, f);
+	list_del(t, f);
 	uint32_t bs[2] = {f->hash & t->bmask, bucket2(f->hash, t->bmask)};
 	for (int j = 0; j < 2; j++) {
 		struct flow_bucket *b = &t->b[bs[j]];
 		for (int s = 0; s < 8; s++)
-			if (b->sig[s] == f->hash && b->idx[s] == f->idx) {
+			if (b->sig[s] == f->hash && b->idx[s] == idx) {
 				b->sig[s] = 0;
 				goto found;
 			}
 	}
 found:
 	f->live = 0;
-	t->free[t->nfree++] = f->idx;
+	t->free[t->nfree++] = idx;
 	t->count--;
 }
 
@@ -223,9 +273,9 @@ void flow_table_close(struct flow_table *t, struct flow_fcb *f)
 		return;  /* already queued */
 	f->tcp |= FLOW_TCP_RST;
 	if (t->nclosing < RT_BATCH_MAX)
-		t->closing[t->nclosing++] = f->idx;
+		t->closing[t->nclosing++] = idx_of(t, f);
 	else
-		f->expire = 0;  /* the sweep or the next lookup ends it */
+		f->expire = 0;  /* the next lookup, or its list's turn, ends it */
 }
 
 uint32_t flow_table_expire(struct flow_table *t, uint64_t now, uint32_t budget, flow_release_fn fn, void *ctx)
@@ -240,16 +290,22 @@ uint32_t flow_table_expire(struct flow_table *t, uint64_t now, uint32_t budget, 
 		}
 	}
 	t->nclosing = 0;
-	if (!t->count)
-		return n;
-	for (uint32_t k = 0; k < budget; k++) {
-		struct flow_fcb *f = flow_table_fcb(t, t->sweep);
-		if (++t->sweep == t->cap)
-			t->sweep = 0;
-		if (f->live && f->expire <= now) {
-			unlink_fcb(t, f, fn, ctx);
-			t->st.expired++;
-			n++;
+	for (int c = 0; c < FLOW_NCLASS && budget; c++) {
+		struct flow_tlist *l = &t->lists[c];
+		uint64_t to = t->to.t[c];
+		while (budget && l->head != FLOW_NIL) {
+			struct flow_fcb *f = flow_table_fcb(t, l->head);
+			if (f->queued + to > now)
+				break;  /* the list is in joining order: the rest joined later */
+			budget--;
+			if (f->expire <= now) {
+				unlink_fcb(t, f, fn, ctx);
+				t->st.expired++;
+				n++;
+			} else {
+				list_del(t, f);  /* busy since it joined: to the tail */
+				list_add(t, f, (uint8_t)c, now);
+			}
 		}
 	}
 	return n;
@@ -299,8 +355,8 @@ static struct flow_fcb *insert(struct flow_table *t, const struct flow_key *k, u
 	memset(f, 0, t->stride);
 	f->key = *k;
 	f->hash = h;
-	f->idx = i;
 	f->live = 1;
+	f->cls = FLOW_TO_NONE;
 	f->expire = UINT64_MAX;  /* the manager sets it once the batch is classified */
 	where->sig[ws] = h;
 	where->idx[ws] = i;

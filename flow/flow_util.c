@@ -62,3 +62,25 @@ int flow_el_list(const struct el *e, flow_format_fn fn, struct rt_buf *out)
 	free(c.lines);
 	return (int)c.n;
 }
+
+void flow_fix_csums(struct rte_ipv4_hdr *ip, uint32_t l4len)
+{
+	uint32_t hl = (uint32_t)(ip->version_ihl & 0x0f) << 2, tl = rte_be_to_cpu_16(ip->total_length);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	if (tl < hl || tl - hl > l4len || (rte_be_to_cpu_16(ip->fragment_offset) & 0x3fff))
+		return;
+	uint8_t *l4 = (uint8_t *)ip + hl;
+	uint16_t *sum;
+	if (ip->next_proto_id == IPPROTO_TCP && tl - hl >= 20)
+		sum = (uint16_t *)(l4 + 16);
+	else if (ip->next_proto_id == IPPROTO_UDP && tl - hl >= 8)
+		sum = (uint16_t *)(l4 + 6);
+	else
+		return;
+	if (ip->next_proto_id == IPPROTO_UDP && *sum == 0)
+		return;
+	*sum = 0;
+	uint16_t c = rte_ipv4_udptcp_cksum(ip, l4);
+	*sum = (ip->next_proto_id == IPPROTO_UDP && c == 0) ? 0xffff : c;
+}

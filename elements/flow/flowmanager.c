@@ -40,14 +40,14 @@ static inline uint64_t fm_clock(struct fm *s, struct fm_pw *pw, struct rt_batch 
 	return pw->now;
 }
 
-static inline uint64_t fm_timeout(const struct fm *s, const struct flow_fcb *f)
+static inline uint8_t fm_tclass(const struct flow_fcb *f)
 {
 	if (f->key.proto == IPPROTO_TCP) {
 		if ((f->tcp & (FLOW_TCP_FIN_FWD | FLOW_TCP_FIN_REV)) == (FLOW_TCP_FIN_FWD | FLOW_TCP_FIN_REV))
-			return s->to.tcp_closed;
-		return (f->tcp & FLOW_TCP_EST) ? s->to.tcp : s->to.tcp_syn;
+			return FLOW_TO_CLOSED;
+		return (f->tcp & FLOW_TCP_EST) ? FLOW_TO_TCP : FLOW_TO_SYN;
 	}
-	return f->key.proto == IPPROTO_UDP ? s->to.udp : s->to.other;
+	return f->key.proto == IPPROTO_UDP ? FLOW_TO_UDP : FLOW_TO_OTHER;
 }
 
 static void fm_push(struct el_node *n, int port, struct rt_batch *b)
@@ -115,8 +115,7 @@ static void fm_push(struct el_node *n, int port, struct rt_batch *b)
 			if ((tf & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) != RTE_TCP_SYN_FLAG)
 				f->tcp |= FLOW_TCP_EST;
 		}
-		f->pkts++;
-		f->expire = now + fm_timeout(s, f);
+		flow_table_touch(t, f, fm_tclass(f), now);
 		b->pkts[out++] = m;
 	}
 	b->n = out;
@@ -127,13 +126,13 @@ static const struct el_arg args[] = {
 	{"DEF", EL_T_WORD, offsetof(struct fm, def), "5TUPLE", EL_ARG_POS,
 	 "flow definition: 5TUPLE, IPPAIR or ASPAIR (source and destination AS, with ASMAP)"},
 	{"CAPACITY", EL_T_UINT, offsetof(struct fm, capacity), "65536", 0, "flows per worker"},
-	{"TIMEOUT_TCP", EL_T_TIME, offsetof(struct fm, to.tcp), "300s", 0, "idle timeout of established TCP flows"},
-	{"TIMEOUT_SYN", EL_T_TIME, offsetof(struct fm, to.tcp_syn), "10s", 0,
+	{"TIMEOUT_TCP", EL_T_TIME, offsetof(struct fm, to.t[FLOW_TO_TCP]), "300s", 0, "idle timeout of established TCP flows"},
+	{"TIMEOUT_SYN", EL_T_TIME, offsetof(struct fm, to.t[FLOW_TO_SYN]), "10s", 0,
 	 "idle timeout of TCP flows that have seen only SYNs (half-open)"},
-	{"TIMEOUT_CLOSED", EL_T_TIME, offsetof(struct fm, to.tcp_closed), "2s", 0,
+	{"TIMEOUT_CLOSED", EL_T_TIME, offsetof(struct fm, to.t[FLOW_TO_CLOSED]), "2s", 0,
 	 "idle timeout of TCP flows after FIN in both directions (RST ends a flow at once)"},
-	{"TIMEOUT_UDP", EL_T_TIME, offsetof(struct fm, to.udp), "30s", 0, "idle timeout of UDP flows"},
-	{"TIMEOUT_OTHER", EL_T_TIME, offsetof(struct fm, to.other), "30s", 0,
+	{"TIMEOUT_UDP", EL_T_TIME, offsetof(struct fm, to.t[FLOW_TO_UDP]), "30s", 0, "idle timeout of UDP flows"},
+	{"TIMEOUT_OTHER", EL_T_TIME, offsetof(struct fm, to.t[FLOW_TO_OTHER]), "30s", 0,
 	 "idle timeout of other flows (ICMP, and every flow of IPPAIR and ASPAIR)"},
 	{"FULL", EL_T_WORD, offsetof(struct fm, full), "DROP", 0,
 	 "when the table is full: DROP the packet, or BYPASS (it continues without a flow)"},
@@ -143,7 +142,8 @@ static const struct el_arg args[] = {
 	 "both directions of a connection are one flow"},
 	{"ASMAP", EL_T_STRING, offsetof(struct fm, asmap_path), NULL, 0,
 	 "file of 'PREFIX AS' lines for DEF ASPAIR"},
-	{"SWEEP", EL_T_UINT, offsetof(struct fm, sweep), "32", 0, "FCBs the idle sweep looks at per batch"},
+	{"SWEEP", EL_T_UINT, offsetof(struct fm, sweep), "16", 0,
+	 "flows at the heads of the timeout lists looked at per batch (bounds expiry work)"},
 	{"CLOCK", EL_T_WORD, offsetof(struct fm, clock), "AUTO", 0,
 	 "time for timeouts: PACKET (timestamp annotations), SYSTEM, or AUTO (timestamps when set)"},
 	EL_ARGS_END,
@@ -222,7 +222,7 @@ static int fm_init(struct el *e, struct rt_err *err)
 		}
 	}
 	for (int w = 0; w < s->nworkers; w++)
-		if (!(s->m.tab[w] = flow_table_new((uint32_t)s->capacity, (uint32_t)s->m.reserve, SOCKET_ID_ANY))) {
+		if (!(s->m.tab[w] = flow_table_new((uint32_t)s->capacity, (uint32_t)s->m.reserve, &s->to, SOCKET_ID_ANY))) {
 			fm_cleanup(e);
 			return rt_errf(err, &e->loc, -ENOMEM, "%s: no memory for %llu flows", e->name,
 				       (unsigned long long)s->capacity);
