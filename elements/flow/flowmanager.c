@@ -50,12 +50,30 @@ static inline uint8_t fm_tclass(const struct flow_fcb *f)
 	return f->key.proto == IPPROTO_UDP ? FLOW_TO_UDP : FLOW_TO_OTHER;
 }
 
+/* With packet time, a batch is classified at its first packet's time
+ * while the others are within this of it. */
+#define FM_TIME_STEP 100000000ull  /* 100 ms */
+
 static void fm_push(struct el_node *n, int port, struct rt_batch *b)
 {
-	(void)port;
 	struct fm *s = n->state;
 	struct flow_table *t = s->m.tab[rt_wid];
 	const struct flow_layout *L = n->flow_aux;
+	uint64_t t0 = rt_anno(b->pkts[0])->timestamp;
+	if (s->clock_mode != 2 && (t0 || s->clock_mode == 1)) {
+		/* packet time: a batch replayed from a capture may span minutes;
+		 * cut it where time steps on, so expiry sees each part's time */
+		for (uint32_t i = 1; i < b->n; i++)
+			if (unlikely(rt_anno(b->pkts[i])->timestamp > t0 + FM_TIME_STEP)) {
+				struct rt_batch rest;
+				rest.n = b->n - i;
+				memcpy(rest.pkts, &b->pkts[i], sizeof(rest.pkts[0]) * rest.n);
+				b->n = i;
+				fm_push(n, port, b);
+				fm_push(n, port, &rest);
+				return;
+			}
+	}
 	uint64_t now = fm_clock(s, el_pw(n->e), b);
 	flow_table_expire(t, now, (uint32_t)s->sweep, flow_layout_release, (void *)L);
 
@@ -90,6 +108,21 @@ static void fm_push(struct el_node *n, int port, struct rt_batch *b)
 		}
 		uint32_t k = slot[i];
 		struct flow_fcb *f = fcb[k];
+		if (unlikely(f && (f->tcp & FLOW_TCP_RST))) {
+			/* an RST earlier in this batch ended this flow: send what
+			 * came before, let the flow go, and classify the rest
+			 * again (rare: an RST followed by more of its flow) */
+			struct rt_batch rest;
+			rest.n = b->n - i;
+			memcpy(rest.pkts, &b->pkts[i], sizeof(rest.pkts[0]) * rest.n);
+			for (uint32_t j = i; j < b->n; j++)
+				t->st.nokey -= slot[j] == 0xff;
+			t->st.pkts -= rest.n;
+			b->n = out;
+			el_output(n, 0, b);
+			fm_push(n, 0, &rest);
+			return;
+		}
 		if (unlikely(!f)) {
 			if (s->on_full == FLOW_FULL_DROP) {
 				rte_pktmbuf_free(m);

@@ -294,6 +294,18 @@ static void test_manager_timeouts_and_tcp(void **st)
 	push(r, "fm", udp(r, "10.0.0.3", "10.0.0.4", 1, 2, 10, 52 * SEC));
 	assert_int_equal(tu_read_int(r, "fm.expired"), 3);
 	assert_int_equal(tu_read_int(r, "fm.flows"), 2);
+	/* SYN, RST, SYN of one 5-tuple in one batch: the second SYN opens a new flow */
+	long long ins = tu_read_int(r, "fm.inserted");
+	struct rte_mbuf *v[3] = {tcp(r, "10.0.0.1", "10.0.0.6", 7, 80, SYN, 53 * SEC),
+				 tcp(r, "10.0.0.6", "10.0.0.1", 80, 7, RST | ACK, 53 * SEC),
+				 tcp(r, "10.0.0.1", "10.0.0.6", 7, 80, SYN, 53 * SEC)};
+	tu_sink_clear(r, "s");
+	tu_push(r, "fm", 0, v, 3);
+	assert_int_equal(tu_sink_count(r, "s"), 3);
+	assert_int_equal(tu_read_int(r, "fm.inserted"), ins + 2);
+	assert_int_equal(tu_read_int(r, "fm.closed"), 2);
+	/* ended: UDP 2, half-open 1, reset 3, FINs 4, SYN+RST 2 */
+	assert_int_equal(tu_read_int(r, "c.ended_packets"), 2 + 1 + 3 + 4 + 2);
 	tu_router_free(r);
 }
 
