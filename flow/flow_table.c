@@ -24,8 +24,15 @@
 #include <rte_udp.h>
 #include <rte_icmp.h>
 #include <rte_ether.h>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 
 #include "flow.h"
+
+#if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
+#error "flow_key_extract assembles keys in little-endian order"
+#endif
 
 /* ---- keys ---------------------------------------------------------------- */
 
@@ -50,40 +57,46 @@ bool flow_key_extract(const struct flow_keydef *kd, struct rte_mbuf *m, struct f
 	uint32_t hl = (uint32_t)(ip->version_ihl & 0x0f) << 2;
 	if ((ip->version_ihl >> 4) != 4 || hl < 20 || off + hl > len)
 		return false;
-	memset(k, 0, sizeof(*k));
+	/* the key is built in registers and stored as two words (little-endian
+	 * layout of struct flow_key): flow_hash
+	 * reads it back as two words, and narrower stores would stall that
+	 * load (no store forwarding from several small stores) */
+	uint32_t a = ip->src_addr, b = ip->dst_addr;
+	uint16_t pa = 0, pb = 0;
+	uint8_t proto = 0;
 	*tcpf = 0;
-	k->a = ip->src_addr;
-	k->b = ip->dst_addr;
 	if (kd->def == FLOW_DEF_5TUPLE) {
-		k->proto = ip->next_proto_id;
+		proto = ip->next_proto_id;
 		bool frag = (rte_be_to_cpu_16(ip->fragment_offset) & 0x3fff) != 0;
 		const uint8_t *l4 = d + off + hl;
 		uint32_t l4len = len - off - hl;
-		if (!frag && (k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP) && l4len >= 4) {
-			memcpy(&k->pa, l4, 2);
-			memcpy(&k->pb, l4 + 2, 2);
-			if (k->proto == IPPROTO_TCP && l4len >= 14)
+		if (!frag && (proto == IPPROTO_TCP || proto == IPPROTO_UDP) && l4len >= 4) {
+			memcpy(&pa, l4, 2);
+			memcpy(&pb, l4 + 2, 2);
+			if (proto == IPPROTO_TCP && l4len >= 14)
 				*tcpf = l4[13];
-		} else if (!frag && k->proto == IPPROTO_ICMP && l4len >= 8 && (l4[0] == 8 || l4[0] == 0)) {
+		} else if (!frag && proto == IPPROTO_ICMP && l4len >= 8 && (l4[0] == 8 || l4[0] == 0)) {
 			/* echo request and reply: one flow per identifier */
-			memcpy(&k->pa, l4 + 4, 2);
-			k->pb = k->pa;
+			memcpy(&pa, l4 + 4, 2);
+			pb = pa;
 		}
 	} else if (kd->def == FLOW_DEF_ASPAIR) {
 		uint32_t as;
-		k->a = rte_lpm_lookup(kd->asmap, rte_be_to_cpu_32(ip->src_addr), &as) == 0 ? as : 0;
-		k->b = rte_lpm_lookup(kd->asmap, rte_be_to_cpu_32(ip->dst_addr), &as) == 0 ? as : 0;
+		a = rte_lpm_lookup(kd->asmap, rte_be_to_cpu_32(ip->src_addr), &as) == 0 ? as : 0;
+		b = rte_lpm_lookup(kd->asmap, rte_be_to_cpu_32(ip->dst_addr), &as) == 0 ? as : 0;
 	}
 	*swapped = false;
-	if (kd->symmetric && (k->a > k->b || (k->a == k->b && k->pa > k->pb))) {
-		uint32_t t = k->a;
-		k->a = k->b;
-		k->b = t;
-		uint16_t p = k->pa;
-		k->pa = k->pb;
-		k->pb = p;
+	if (kd->symmetric && (a > b || (a == b && pa > pb))) {
+		uint32_t t = a;
+		a = b;
+		b = t;
+		uint16_t p = pa;
+		pa = pb;
+		pb = p;
 		*swapped = true;
 	}
+	uint64_t w[2] = {(uint64_t)a | (uint64_t)b << 32, (uint64_t)pa | (uint64_t)pb << 16 | (uint64_t)proto << 32};
+	memcpy(k, w, sizeof(w));
 	return true;
 }
 
@@ -186,6 +199,21 @@ static inline uint32_t bucket2(uint32_t h, uint32_t mask)
 	uint32_t b1 = h & mask, alt = rte_hash_crc_4byte(h, 0x2f5a3c1b);
 	uint32_t b2 = alt & mask;
 	return b2 == b1 ? (b1 ^ 1) & mask : b2;
+}
+
+/* Bit s set where bucket b's signature s equals h (8 lanes at once with
+ * AVX2). */
+static inline uint32_t sig_match(const struct flow_bucket *b, uint32_t h)
+{
+#ifdef __AVX2__
+	__m256i v = _mm256_load_si256((const __m256i *)b->sig);
+	return (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(v, _mm256_set1_epi32((int)h))));
+#else
+	uint32_t m = 0;
+	for (int s = 0; s < 8; s++)
+		m |= (uint32_t)(b->sig[s] == h) << s;
+	return m;
+#endif
 }
 
 static inline bool key_eq(const struct flow_key *x, const struct flow_key *y)
@@ -317,12 +345,11 @@ static struct flow_fcb *find(struct flow_table *t, const struct flow_key *k, uin
 	uint32_t bs[2] = {h & t->bmask, bucket2(h, t->bmask)};
 	for (int j = 0; j < 2; j++) {
 		const struct flow_bucket *b = &t->b[bs[j]];
-		for (int s = 0; s < 8; s++)
-			if (b->sig[s] == h) {
-				struct flow_fcb *f = flow_table_fcb(t, b->idx[s]);
-				if (key_eq(&f->key, k))
-					return f;
-			}
+		for (uint32_t m = sig_match(b, h); m; m &= m - 1) {
+			struct flow_fcb *f = flow_table_fcb(t, b->idx[__builtin_ctz(m)]);
+			if (key_eq(&f->key, k))
+				return f;
+		}
 	}
 	return NULL;
 }
@@ -380,14 +407,15 @@ void flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys, c
 	for (uint32_t i = 0; i < n; i++) {
 		fcb[i] = NULL;
 		uint32_t h = hash[i];
-		for (int j = 0; j < 2 && !fcb[i]; j++) {
-			const struct flow_bucket *b = &t->b[j ? b2[i] : b1[i]];
-			for (int s = 0; s < 8; s++)
-				if (b->sig[s] == h) {
-					fcb[i] = flow_table_fcb(t, b->idx[s]);
-					rte_prefetch0(fcb[i]);
-					break;
-				}
+		const struct flow_bucket *b = &t->b[b1[i]];
+		uint32_t m = sig_match(b, h);
+		if (!m) {
+			b = &t->b[b2[i]];
+			m = sig_match(b, h);
+		}
+		if (m) {
+			fcb[i] = flow_table_fcb(t, b->idx[__builtin_ctz(m)]);
+			rte_prefetch0(fcb[i]);
 		}
 	}
 	/* 3: keys, in packet order (a flow inserted for packet i is found

@@ -83,9 +83,11 @@ static void fm_push(struct el_node *n, int port, struct rt_batch *b)
 	bool swapped[RT_BATCH_MAX], is_new[RT_BATCH_MAX];
 	struct flow_fcb *fcb[RT_BATCH_MAX];
 	for (uint32_t i = 0; i < b->n; i++) {
+		rte_prefetch0(rt_data(b->pkts[i]) + 14);
+		rte_prefetch0(rt_anno(b->pkts[i]));
+	}
+	for (uint32_t i = 0; i < b->n; i++) {
 		struct rte_mbuf *m = b->pkts[i];
-		if (i + 2 < b->n)
-			rte_prefetch0(rt_data(b->pkts[i + 2]));
 		rt_anno(m)->flow = NULL;
 		rt_anno(m)->flags &= (uint8_t)~RT_AF_FLOW_REPLY;
 		if (likely(flow_key_extract(&s->kd, m, &keys[nk], &swapped[nk], &tcpf[nk]))) {
