@@ -33,8 +33,9 @@ static uint32_t slot_size(const struct el_class *c)
 }
 
 /* Mark in seen[] the elements reachable from element `from` (not itself
- * unless on a cycle), not passing through flow managers. */
-static void reach(const struct rt_graph *g, int from, bool *seen, int *stack)
+ * unless on a cycle), not passing through flow managers, nor through
+ * tasks (queues) when stop_at_tasks. */
+static void reach(const struct rt_graph *g, int from, bool *seen, int *stack, bool stop_at_tasks)
 {
 	int sp = 0;
 	stack[sp++] = from;
@@ -45,7 +46,7 @@ static void reach(const struct rt_graph *g, int from, bool *seen, int *stack)
 			if (g->conns[k].from != i || seen[j])
 				continue;
 			seen[j] = true;
-			if (!is_mgr(g->els[j]))
+			if (!is_mgr(g->els[j]) && !(stop_at_tasks && g->els[j]->cls->run))
 				stack[sp++] = j;
 		}
 	}
@@ -86,13 +87,20 @@ int flow_plan_compile(const struct rt_graph *g, struct el_node **nodes, struct r
 	for (int m = 0; m < n && !rc; m++) {
 		if (!is_mgr(g->els[m]))
 			continue;
-		bool *seen = calloc((size_t)n, sizeof(bool));
-		reach(g, m, seen, stack);
+		bool *seen = calloc((size_t)n, sizeof(bool)), *direct = calloc((size_t)n, sizeof(bool));
+		reach(g, m, seen, stack, false);
+		reach(g, m, direct, stack, true);
 		for (int i = 0; i < n && !rc; i++) {
 			if (!seen[i] || !is_aware(g->els[i]) || is_mgr(g->els[i]))
 				continue;
 			struct el *e = g->els[i];
-			if (owner[i] >= 0)
+			if (!direct[i])
+				/* a packet waiting in a queue may outlive its flow's FCB */
+				rc = rt_errf(err, &e->loc, -EINVAL,
+					     "'%s' is behind a queue from flow manager '%s': flows may end while packets "
+					     "wait there (put the manager after the queue)",
+					     e->name, g->els[m]->name);
+			else if (owner[i] >= 0)
 				rc = rt_errf(err, &e->loc, -EINVAL, "'%s' is downstream of two flow managers, '%s' and '%s'",
 					     e->name, g->els[owner[i]]->name, g->els[m]->name);
 			else if (e->flow_mgr && e->flow_mgr != g->els[m] && in_graph(g, e->flow_mgr))
@@ -103,11 +111,12 @@ int flow_plan_compile(const struct rt_graph *g, struct el_node **nodes, struct r
 			kept[i] = e->flow_mgr == g->els[m];
 		}
 		free(seen);
+		free(direct);
 	}
 	for (int i = 0; i < n && !rc; i++)
 		if (owner[i] >= 0) {
 			bool *row = &conf[(size_t)i * (size_t)n];
-			reach(g, i, row, stack);
+			reach(g, i, row, stack, false);
 		}
 	/* kept slots stay; check they still do not overlap */
 	for (int i = 0; i < n && !rc; i++) {

@@ -213,6 +213,9 @@ static void test_layout_errors(void **st)
 			"test.click:2:5: 'b' needs 16 bytes of flow state at offset 16, but 'fm' reserves 24 (RESERVE)");
 	tu_expect_error("Idle -> f1 :: FlowManager -> a :: FlowCounter -> Discard;\nIdle -> f2 :: FlowManager -> [0]a;",
 			"test.click:1:30: 'a' is downstream of two flow managers, 'f1' and 'f2'");
+	tu_expect_error("Idle -> fm :: FlowManager -> Queue -> Unqueue -> a :: FlowCounter -> Discard;",
+			"test.click:1:50: 'a' is behind a queue from flow manager 'fm': flows may end while packets wait "
+			"there (put the manager after the queue)");
 	tu_expect_error("Idle -> FlowManager(DEF QUINTUPLE) -> Discard;",
 			"test.click:1:9: FlowManager@2: DEF: expected 5TUPLE, IPPAIR or ASPAIR, not 'QUINTUPLE'");
 	tu_expect_error("Idle -> FlowManager(FULL MAYBE) -> Discard;",
