@@ -207,6 +207,7 @@ struct flow_layout {
 
 struct flow_mgr {
 	uint64_t reserve;       /* FCB data bytes (RESERVE) */
+	enum flow_def def;      /* for listing keys */
 	uint32_t used;          /* high-water mark of assigned bytes: never reused while flows live */
 	bool compiled;          /* a plan with this manager has been built */
 	int nholds;
@@ -226,8 +227,9 @@ void flow_layout_release(void *ctx, struct flow_table *t, struct flow_fcb *f);
 
 /* ---- control plane ---------------------------------------------------------- */
 
-/* "TCP 10.0.0.1:1234 10.0.0.2:80" (address pairs show ports 0). */
-void flow_key_format(const struct flow_key *k, struct rt_buf *out);
+/* "TCP 10.0.0.1:1234 10.0.0.2:80" (address pairs show ports 0; AS pairs
+ * "AS65001 AS65002"). */
+void flow_key_format(enum flow_def def, const struct flow_key *k, struct rt_buf *out);
 typedef void (*flow_format_fn)(const struct el *e, const void *slot, struct rt_buf *out);
 /* List the flows of the manager upstream of e, sorted, one line each: the
  * key, then what fn adds from e's slot.  Control thread, router not

@@ -9,8 +9,12 @@
 
 #include "flow.h"
 
-void flow_key_format(const struct flow_key *k, struct rt_buf *out)
+void flow_key_format(enum flow_def def, const struct flow_key *k, struct rt_buf *out)
 {
+	if (def == FLOW_DEF_ASPAIR) {
+		rt_buf_printf(out, "AS%u AS%u", k->a, k->b);
+		return;
+	}
 	const uint8_t *a = (const uint8_t *)&k->a, *b = (const uint8_t *)&k->b;
 	const char *p = k->proto == IPPROTO_TCP ? "TCP" : k->proto == IPPROTO_UDP ? "UDP" : k->proto == IPPROTO_ICMP ? "ICMP" : NULL;
 	if (p)
@@ -23,6 +27,7 @@ void flow_key_format(const struct flow_key *k, struct rt_buf *out)
 
 struct list_ctx {
 	const struct el *e;
+	enum flow_def def;
 	flow_format_fn fn;
 	char **lines;
 	size_t n, cap;
@@ -33,7 +38,7 @@ static void list_one(void *ctx, struct flow_fcb *f)
 	struct list_ctx *c = ctx;
 	struct rt_buf b;
 	rt_buf_init(&b);
-	flow_key_format(&f->key, &b);
+	flow_key_format(c->def, &f->key, &b);
 	if (c->fn)
 		c->fn(c->e, (uint8_t *)f + FLOW_FCB_HDR + c->e->flow_off, &b);
 	if (c->n == c->cap) {
@@ -50,7 +55,7 @@ int flow_el_list(const struct el *e, flow_format_fn fn, struct rt_buf *out)
 	if (!e->flow_mgr)
 		return 0;
 	struct flow_mgr *M = e->flow_mgr->state;
-	struct list_ctx c = {e, fn, NULL, 0, 0};
+	struct list_ctx c = {e, M->def, fn, NULL, 0, 0};
 	for (int w = 0; w < RT_MAX_WORKERS; w++)
 		if (M->tab[w])
 			flow_table_foreach(M->tab[w], list_one, &c);

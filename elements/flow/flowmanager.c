@@ -219,6 +219,7 @@ static int fm_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 	if (s->m.reserve > 65536)
 		return rt_errf(err, &e->loc, -ERANGE, "%s: RESERVE must be at most 64k", e->name);
 	s->kd.symmetric = s->symmetric;
+	s->m.def = s->kd.def;
 	return 0;
 }
 

@@ -5,6 +5,8 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <rte_ip.h>
 
@@ -174,6 +176,41 @@ static void test_keys_symmetric_and_pairs(void **st)
 	tu_router_free(r);
 }
 
+static void test_aspair_user_key(void **st)
+{
+	(void)st;
+	char path[] = "/tmp/mbx_asmapXXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char map[] = "# prefix AS\n10.0.0.0/8 65001\n10.1.0.0/16 65002   # more specific\n192.168.0.0/16 65003\n";
+	assert_int_equal(write(fd, map, sizeof(map) - 1), (ssize_t)sizeof(map) - 1);
+	close(fd);
+	char cfg[300];
+	snprintf(cfg, sizeof(cfg), "Idle -> fm :: FlowManager(ASPAIR, ASMAP %s) -> c :: FlowCounter -> s :: TestSink;", path);
+	struct rt_router *r = tu_router(cfg, NULL);
+	push(r, "fm", udp(r, "10.0.0.1", "192.168.1.1", 1, 2, 10, SEC));
+	push(r, "fm", tcp(r, "10.9.9.9", "192.168.200.1", 3, 4, SYN, SEC));  /* same AS pair: same flow */
+	push(r, "fm", udp(r, "10.1.2.3", "192.168.1.1", 1, 2, 10, SEC));     /* 10.1/16 is AS 65002 */
+	push(r, "fm", udp(r, "172.16.0.1", "192.168.1.1", 1, 2, 10, SEC));   /* no AS: 0 */
+	assert_string_equal(tu_read(r, "c.flows"), "AS0 AS65003 1 52\nAS65001 AS65003 2 106\nAS65002 AS65003 1 52\n");
+	tu_router_free(r);
+	/* a bad line is an error with the file's line, at the element */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_int_equal(write(fd, "10.0.0.0/8 65001\n10.0.0.0/33 7\n", 31), 31);
+	close(fd);
+	struct rt_err err;
+	assert_null(tu_router(cfg, &err));
+	char want[200];
+	snprintf(want, sizeof(want), "fm: %s:2: expected 'A.B.C.D/LEN AS' (AS > 0)", path);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(err.loc.line, 1);
+	unlink(path);
+	assert_null(tu_router("Idle -> fm :: FlowManager(ASPAIR, ASMAP /nonexistent/map) -> Discard;", &err));
+	assert_string_equal(err.msg, "fm: cannot open AS map '/nonexistent/map': No such file or directory");
+	tu_expect_error("Idle -> FlowManager(ASPAIR) -> Discard;",
+			"test.click:1:9: FlowManager@2: ASMAP goes with DEF ASPAIR, and only with it");
+}
+
 /* ---- layout ------------------------------------------------------------------- */
 
 static void test_layout_chain_and_branches(void **st)
@@ -333,6 +370,34 @@ static void full_table(const char *mode, int want_sink, int want_drops, int want
 
 static void test_manager_full_drop(void **st) { (void)st; full_table("DROP", 4, 6, 0); }
 static void test_manager_full_bypass(void **st) { (void)st; full_table("BYPASS", 10, 0, 6); }
+
+/* Push m into element `name` as worker w (as if RSS had steered it there). */
+static void push_as(struct rt_router *r, const char *name, unsigned w, struct rte_mbuf *m)
+{
+	struct el_node *nd = r->plan->nodes[rt_router_find(r, name)->index];
+	struct rt_batch b = {.n = 1, .pkts = {m}};
+	rt_wid = w;
+	nd->e->cls->push(nd, 0, &b);
+	rt_wid = 0;
+}
+
+static void test_per_worker_tables(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router_j("Idle -> fm :: FlowManager(CAPACITY 10) -> [0]nat :: FlowNAPT(192.0.2.1 5000-5003 - -);"
+					  "Idle -> [1]nat; nat[0] -> out :: TestSink; nat[1] -> in :: TestSink;",
+					  2, NULL);
+	assert_int_equal(tu_read_int(r, "fm.capacity"), 20);
+	push_as(r, "fm", 0, udp(r, "10.0.0.1", "8.8.8.8", 1, 53, 10, SEC));
+	push_as(r, "fm", 1, udp(r, "10.0.0.2", "8.8.8.8", 1, 53, 10, SEC));
+	push_as(r, "fm", 1, udp(r, "10.0.0.1", "8.8.8.8", 1, 53, 10, SEC));  /* a worker knows only its own flows */
+	assert_int_equal(tu_read_int(r, "fm.flows"), 3);
+	/* each worker allocates from its own half of the port range */
+	const uint16_t want[3] = {5000, 5002, 5003};
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(ntohs(*(const uint16_t *)((const uint8_t *)ip_of(tu_sink_pkt(r, "out", i)) + 20)), want[i]);
+	tu_router_free(r);
+}
 
 /* ---- the hold model ------------------------------------------------------------ */
 
@@ -542,12 +607,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_batch_insert_find_full),
 		cmocka_unit_test(test_keys_symmetric_and_pairs),
+		cmocka_unit_test(test_aspair_user_key),
 		cmocka_unit_test(test_layout_chain_and_branches),
 		cmocka_unit_test(test_layout_errors),
 		cmocka_unit_test(test_layout_live_keeps_offsets),
 		cmocka_unit_test(test_manager_timeouts_and_tcp),
 		cmocka_unit_test(test_manager_full_drop),
 		cmocka_unit_test(test_manager_full_bypass),
+		cmocka_unit_test(test_per_worker_tables),
 		cmocka_unit_test(test_hold_releases_in_order),
 		cmocka_unit_test(test_hold_freed_at_cleanup),
 		cmocka_unit_test(test_firewall),
