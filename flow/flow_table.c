@@ -7,7 +7,7 @@
  * key whose two buckets are both full is rare and counted as "full" like a
  * full table.  FCBs are preallocated in one array with a free stack: an
  * insert never allocates.  Lookups go a batch at a time: hash every key,
- * prefetch both buckets, then compare signatures and prefetch the FCB,
+ * prefetch the primary buckets, then compare signatures and prefetch the FCB,
  * then compare keys.  Expiry: a packet only writes its flow's deadline;
  * each timeout class keeps its flows in a list in joining order, and a
  * bounded number of list heads is looked at per batch (idle: released;
@@ -395,13 +395,13 @@ static struct flow_fcb *insert(struct flow_table *t, const struct flow_key *k, u
 void flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys, const uint32_t *hash, uint32_t n,
 			    uint64_t now, struct flow_fcb **fcb, bool *is_new, flow_release_fn fn, void *ctx)
 {
-	uint32_t b1[RT_BATCH_MAX], b2[RT_BATCH_MAX];
-	/* 1: both buckets of every key */
+	uint32_t b1[RT_BATCH_MAX];
+	/* 1: the primary bucket of every key (inserts fill primaries first,
+	 * and at <= 50% load nearly every key is there: prefetching the
+	 * secondary too would cost a memory access per packet for nothing) */
 	for (uint32_t i = 0; i < n; i++) {
 		b1[i] = hash[i] & t->bmask;
-		b2[i] = bucket2(hash[i], t->bmask);
 		rte_prefetch0(&t->b[b1[i]]);
-		rte_prefetch0(&t->b[b2[i]]);
 	}
 	/* 2: signatures; prefetch the candidate FCB */
 	for (uint32_t i = 0; i < n; i++) {
@@ -410,7 +410,7 @@ void flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys, c
 		const struct flow_bucket *b = &t->b[b1[i]];
 		uint32_t m = sig_match(b, h);
 		if (!m) {
-			b = &t->b[b2[i]];
+			b = &t->b[bucket2(h, t->bmask)];
 			m = sig_match(b, h);
 		}
 		if (m) {
