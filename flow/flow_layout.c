@@ -171,8 +171,11 @@ int flow_plan_compile(const struct rt_graph *g, struct el_node **nodes, struct r
 	/* commit: element offsets, managers' high-water marks and hold lists */
 	for (int i = 0; i < n; i++) {
 		struct el *e = g->els[i];
-		if (owner[i] < 0)
+		if (owner[i] < 0) {
+			if (e->flow_mgr && !in_graph(g, e->flow_mgr))
+				e->flow_mgr = NULL;  /* its manager goes with the old graph */
 			continue;
+		}
 		struct flow_mgr *M = g->els[owner[i]]->state;
 		if (!kept[i]) {
 			e->flow_mgr = g->els[owner[i]];

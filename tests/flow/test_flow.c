@@ -290,6 +290,14 @@ static void test_layout_live_keeps_offsets(void **st)
 	push(r, "fm", udp(r, "10.0.0.1", "10.0.0.2", 1, 2, 10, 0));
 	assert_string_equal(tu_read(r, "a.flows"), "UDP 10.0.0.1:1 10.0.0.2:2 3 156\n");
 	assert_int_equal(tu_sink_count(r, "s"), 3);
+	/* the manager goes: a and b stay, without flows (and list none) */
+	rt_err_clear(&err);
+	assert_int_equal(rt_ctl_hotconfig(r, "Idle -> b :: FlowCounter -> a :: FlowCounter -> s :: TestSink;", "hot.click",
+					  NULL, &err), 0);
+	assert_null(rt_router_find(r, "a")->flow_mgr);
+	assert_string_equal(tu_read(r, "a.flows"), "");
+	push(r, "b", udp(r, "10.0.0.1", "10.0.0.2", 1, 2, 10, 0));
+	assert_int_equal(tu_read_int(r, "a.noflow"), 1);
 	tu_router_free(r);
 }
 
