@@ -155,11 +155,21 @@ struct el_class {
 
 	const struct el_handler *handlers;
 	unsigned flags;		/* EL_C_* */
+
+	/* Flows (flow/flow.h, docs/flows.md).  flow_size: bytes of per-flow
+	 * state the element keeps in the flow control block (FCB) of the flow
+	 * manager upstream (0 with flow_hold 0: not flow aware); the compiler
+	 * gives it an offset there.  flow_hold: packets per flow it may hold.
+	 * flow_release: called on the worker when a flow ends, with its slot. */
+	uint32_t flow_size;
+	uint16_t flow_hold;
+	void (*flow_release)(struct el *e, void *slot);
 	struct el_class *next;	/* registry link */
 };
 
 enum {
 	EL_C_NOARGS = 1,   /* takes no arguments at all */
+	EL_C_FLOW_MANAGER = 2, /* a flow manager: its state begins with struct flow_mgr */
 };
 
 void el_class_register(struct el_class *c);
@@ -193,6 +203,8 @@ struct el {
 	uint64_t args_given;    /* bit i: table row i was given by the user */
 	int uid;                /* unique id (never reused) */
 	const void *graph;      /* the graph it belongs to (graph.c), for el_input_peer */
+	struct el *flow_mgr;    /* flow manager holding its FCB slot (flow/), NULL if none */
+	uint32_t flow_off;      /* its slot's offset in that manager's FCB data */
 };
 
 /* The element connected to input `port` of e (the first one, if several),
@@ -267,6 +279,8 @@ struct el_node {
 	void *state;            /* == e->state, one load less on the data path */
 	struct rt_prof_el *prof; /* cycle accounting (runtime/prof.c); NULL unless profiling */
 	int nout;
+	uint32_t flow_off;      /* flow elements: slot offset from the FCB start */
+	void *flow_aux;         /* flow managers: this plan's FCB layout (flow/) */
 	struct el_hop hops[];   /* one per output port */
 };
 

@@ -11,6 +11,7 @@
 #include <rte_malloc.h>
 
 #include "router_int.h"
+#include "flow/flow.h"
 
 void rt_graph_free(struct rt_graph *g)
 {
@@ -257,6 +258,7 @@ void rt_plan_free(struct rt_plan *p)
 	if (!p)
 		return;
 	rt_prof_plan_free(p);
+	flow_plan_free(p->nodes, p->nnodes);
 	for (int i = 0; i < p->nnodes; i++)
 		rte_free(p->nodes[i]);
 	rte_free(p->drop);
@@ -284,6 +286,11 @@ struct rt_plan *rt_plan_compile(struct rt_router *r, const struct rt_graph *g, s
 		const struct rt_conn *c = &g->conns[k];
 		struct el_node *to = p->nodes[c->to];
 		p->nodes[c->from]->hops[c->from_port] = (struct el_hop){to->e->cls->push, to, c->to_port};
+	}
+	/* flow control block layout: slots for flow elements (flow/flow_layout.c) */
+	if (flow_plan_compile(g, p->nodes, err) < 0) {
+		rt_plan_free(p);
+		return NULL;
 	}
 	/* tasks: pinned ones where asked, others round-robin */
 	int nw = r->o.nworkers, next = 0;

@@ -53,6 +53,7 @@ struct rt_anno {
 #define RT_AF_BAD 0x01       /* marked bad by a checker */
 #define RT_AF_FIXIPSRC 0x02  /* FixIPSrc should rewrite the source (set by ICMPError) */
 #define RT_AF_LINK_BCAST 0x04 /* arrived as a link-level broadcast/multicast (sources set it) */
+#define RT_AF_FLOW_REPLY 0x08 /* flow manager: packet goes against its flow's first packet */
 
 
 #define RT_ANNO_SIZE RTE_ALIGN_CEIL(sizeof(struct rt_anno), RTE_MBUF_PRIV_ALIGN)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run a benchmark area from a Release build and print its figures as
 #   BENCH <area> <name> <value> <unit>
-# Usage: scripts/bench.sh AREA [ARGS...]     AREA: core, live, dataplane, placement
+# Usage: scripts/bench.sh AREA [ARGS...]     AREA: core, live, dataplane, flow, placement
 set -e
 cd "$(dirname "$0")/.."
 area=${1:-core}
@@ -15,6 +15,11 @@ core)
 live)
 	cmake --build build-release -j "$(nproc)" --target bench_live >/dev/null
 	build-release/bench_live "$@" ;;
+flow)
+	# shared flow manager vs a hash table per element; the flow table vs
+	# rte_hash (Mpps per CPU-second of the one thread; ARGS: seconds per figure)
+	cmake --build build-release -j "$(nproc)" --target bench_flow >/dev/null
+	build-release/bench_flow "$@" ;;
 dataplane)
 	# mboxsh on virtual devices against dpdk-testpmd on the same devices,
 	# in this run, with the same memory (hugepages or not, as rt_eal_init
@@ -76,6 +81,6 @@ placement)
 	build-release/bench_migrate
 	build-release/mig_gpucheck | grep '^BENCH' || true ;;
 *)
-	echo "bench.sh: unknown area '$area' (known: core, live, dataplane, placement)" >&2
+	echo "bench.sh: unknown area '$area' (known: core, live, dataplane, flow, placement)" >&2
 	exit 2 ;;
 esac

@@ -1,0 +1,371 @@
+/*
+ * flow.h - flows (ARCHITECTURE.md, decision 9): flow keys, the per-worker
+ * flow table, the flow control block (FCB) and what flow elements use on
+ * the data path (flow_slot, the hold model).
+ *
+ * A flow manager (elements/flow/flowmanager.c) classifies each packet once:
+ * it extracts a key by its flow definition, looks the key up in its
+ * worker's table (a batch at a time) and sets the packet's flow annotation
+ * to the flow's FCB.  Elements downstream that declare per-flow state
+ * (el_class.flow_size) get a slot at a fixed offset in that FCB, assigned
+ * when the graph is compiled (flow_layout.c): flow_slot(node, m) is one add.
+ *
+ * Thread-safety: a table belongs to one worker and is only touched by it
+ * (lookups, inserts, expiry, release callbacks).  The control thread builds
+ * and frees tables, reads the counters (relaxed), and lists flows only when
+ * the router is not running (flow_table_foreach).
+ */
+#ifndef MB_FLOW_H
+#define MB_FLOW_H
+
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+#include <rte_lpm.h>
+
+#include "runtime/el.h"
+
+struct rt_graph;
+
+/* ---- keys ------------------------------------------------------------------ */
+
+enum flow_def {
+	FLOW_DEF_5TUPLE,  /* protocol, addresses, ports (ICMP echo: identifier) */
+	FLOW_DEF_IPPAIR,  /* source and destination addresses */
+	FLOW_DEF_ASPAIR,  /* user-defined: source and destination AS from a prefix table */
+};
+
+/* 16 bytes, compared and hashed as two words.  Addresses and ports are
+ * network order; a symmetric definition orders (a, pa) <= (b, pb). */
+struct flow_key {
+	uint32_t a, b;
+	uint16_t pa, pb;
+	uint8_t proto;
+	uint8_t pad[3];
+};
+
+/* Key extraction parameters (one flow manager's definition). */
+struct flow_keydef {
+	enum flow_def def;
+	bool symmetric;
+	struct rte_lpm *asmap;  /* FLOW_DEF_ASPAIR: prefix -> AS number */
+};
+
+/* Extract the key of packet m (IPv4 at the network-header annotation, else
+ * after an Ethernet header).  Returns false when m has no IPv4 header.
+ * *reply is set when the key was swapped (symmetric definitions); *tcpf
+ * gets the TCP flags (0 for other protocols). */
+bool flow_key_extract(const struct flow_keydef *kd, struct rte_mbuf *m, struct flow_key *k, bool *swapped,
+		      uint8_t *tcpf);
+
+/* Load "PREFIX AS" lines ('#' comments) into a new LPM table. */
+struct rte_lpm *flow_asmap_load(const char *path, const char *name, struct rt_err *err);
+
+/* ---- the flow control block ---------------------------------------------- */
+
+/* The FCB header; element slots follow at FLOW_FCB_HDR. */
+struct flow_fcb {
+	struct flow_key key;
+	uint64_t expire;        /* ns: the flow ends when the clock passes it */
+	uint64_t queued;        /* ns: when it joined its timeout list */
+	uint32_t hash;
+	uint32_t prev, next;    /* timeout list links (FCB indices) */
+	uint8_t tcp;            /* FLOW_TCP_* bits */
+	uint8_t live;           /* 1 while in the table */
+	uint8_t swapped0;       /* the first packet's key was swapped */
+	uint8_t cls;            /* timeout class (FLOW_TO_*), FLOW_TO_NONE before the first touch */
+};
+#define FLOW_FCB_HDR 48
+_Static_assert(sizeof(struct flow_fcb) <= FLOW_FCB_HDR, "FCB header grew");
+
+enum {
+	FLOW_TCP_EST = 1,       /* more than SYNs seen */
+	FLOW_TCP_FIN_FWD = 2,
+	FLOW_TCP_FIN_REV = 4,
+	FLOW_TCP_RST = 8,
+};
+
+/* ---- the table -------------------------------------------------------------- */
+
+enum flow_full { FLOW_FULL_DROP, FLOW_FULL_BYPASS };
+
+/* Timeout classes: each has one idle timeout and one list of its flows
+ * in the order they joined it. */
+enum { FLOW_TO_TCP, FLOW_TO_SYN, FLOW_TO_CLOSED, FLOW_TO_UDP, FLOW_TO_OTHER, FLOW_NCLASS, FLOW_TO_NONE = 0xff };
+
+/* Per-protocol idle timeouts, ns, by class. */
+struct flow_timeouts {
+	uint64_t t[FLOW_NCLASS];
+};
+
+struct flow_tlist {
+	uint32_t head, tail;    /* FLOW_NIL when empty */
+};
+#define FLOW_NIL UINT32_MAX
+
+/* Per-worker counters (written by the table's worker only). */
+struct flow_stats {
+	uint64_t pkts, inserted, expired, closed, full, bypassed, nokey, held_freed;
+};
+
+struct flow_bucket {
+	uint32_t sig[8];        /* 0: empty */
+	uint32_t idx[8];
+} __rte_cache_aligned;
+
+/* What the table calls when a flow ends (the plan's FCB layout). */
+struct flow_table;
+typedef void (*flow_release_fn)(void *ctx, struct flow_table *t, struct flow_fcb *f);
+
+struct flow_table {
+	uint32_t cap, count;
+	uint32_t bmask;         /* buckets - 1 */
+	uint32_t stride;        /* bytes per FCB */
+	uint32_t nfree;
+	struct flow_timeouts to;
+	struct flow_tlist lists[FLOW_NCLASS];
+	uint32_t nclosing;
+	uint32_t closing[RT_BATCH_MAX];  /* RST flows: released before the next batch */
+	struct flow_bucket *b;
+	uint8_t *fcbs;
+	uint32_t *free;         /* stack of free FCB indices */
+	struct flow_stats st;
+};
+
+/* A table for `cap` flows with `data` bytes of element slots per FCB, on
+ * NUMA socket `socket`, with idle timeouts `to`.  NULL when out of memory. */
+struct flow_table *flow_table_new(uint32_t cap, uint32_t data, const struct flow_timeouts *to, int socket);
+/* Free it; fn (if set) sees each live flow first. */
+void flow_table_free(struct flow_table *t, flow_release_fn fn, void *ctx);
+/* Bytes the table takes per flow of capacity (buckets and FCB). */
+size_t flow_table_bytes_per_flow(const struct flow_table *t);
+
+static inline struct flow_fcb *flow_table_fcb(const struct flow_table *t, uint32_t i)
+{
+	return (struct flow_fcb *)(t->fcbs + (size_t)i * t->stride);
+}
+
+/* Look up a batch of n keys (with their hashes from flow_hash), inserting
+ * missing ones: fcb[i] gets the flow, or NULL when the table is full
+ * (counted in st.full).  is_new[i] is set for inserted flows (zeroed FCB
+ * data).  Before inserting, flows idle past `now` in the probed buckets
+ * are released through fn. */
+void flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys, const uint32_t *hash, uint32_t n,
+			    uint64_t now, struct flow_fcb **fcb, bool *is_new, flow_release_fn fn, void *ctx);
+
+/* Release flows closed by RST, then look at up to `budget` flows at the
+ * heads of the timeout lists whose time in the list has passed their
+ * class's timeout: idle ones end, others go back to the tail.  A flow thus
+ * ends between its timeout and twice it after its last packet (sooner if
+ * a lookup or an insert meets it).  Returns flows released. */
+uint32_t flow_table_expire(struct flow_table *t, uint64_t now, uint32_t budget, flow_release_fn fn, void *ctx);
+
+/* A packet of f at `now`, in timeout class cls: it expires at now +
+ * timeout; it changes list only when its class changes (rare). */
+void flow_table_reclass(struct flow_table *t, struct flow_fcb *f, uint8_t cls, uint64_t now);
+static inline void flow_table_touch(struct flow_table *t, struct flow_fcb *f, uint8_t cls, uint64_t now)
+{
+	if (unlikely(f->cls != cls))
+		flow_table_reclass(t, f, cls, now);
+	f->expire = now + t->to.t[cls];
+}
+/* Queue a flow for release before the next batch (RST). */
+void flow_table_close(struct flow_table *t, struct flow_fcb *f);
+/* Remove one flow now (fn sees it first). */
+void flow_table_remove(struct flow_table *t, struct flow_fcb *f, flow_release_fn fn, void *ctx);
+
+/* Control thread, router stopped: call fn for each live flow. */
+void flow_table_foreach(struct flow_table *t, void (*fn)(void *ctx, struct flow_fcb *f), void *ctx);
+
+static inline uint32_t flow_hash(const struct flow_key *k)
+{
+	uint64_t w[2];
+	memcpy(w, k, sizeof(w));
+	uint32_t h = rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0x9747b28c));
+	return h ? h : 1;
+}
+
+/* ---- the flow manager's shared part (its element state begins with it) ---- */
+
+#define FLOW_MAX_SLOTS 64
+
+struct flow_layout_slot {
+	struct el *e;
+	uint32_t off, size;     /* from the FCB data start */
+	uint16_t hold;          /* packets it may hold per flow; the hold area follows its state */
+	uint32_t hold_off;
+	void (*release)(struct el *e, void *slot);
+};
+
+/* One plan's FCB layout of one manager (el_node.flow_aux). */
+struct flow_layout {
+	int nslots;
+	struct flow_layout_slot slots[FLOW_MAX_SLOTS];
+	int nholds;             /* hold areas ever assigned (removed elements' too) */
+	uint32_t hold_off[FLOW_MAX_SLOTS];
+	uint16_t hold_n[FLOW_MAX_SLOTS];
+};
+
+struct flow_mgr {
+	uint64_t reserve;       /* FCB data bytes (RESERVE) */
+	enum flow_def def;      /* for listing keys */
+	uint32_t used;          /* high-water mark of assigned bytes: never reused while flows live */
+	bool compiled;          /* a plan with this manager has been built */
+	int nholds;
+	uint32_t hold_off[FLOW_MAX_SLOTS];
+	uint16_t hold_n[FLOW_MAX_SLOTS];
+	struct flow_table *tab[RT_MAX_WORKERS];
+};
+
+/* graph.c hooks: lay out every manager's FCB for plan nodes (refusing what
+ * does not fit or would move a live slot), and free those layouts. */
+int flow_plan_compile(const struct rt_graph *g, struct el_node **nodes, struct rt_err *err);
+void flow_plan_free(struct el_node **nodes, int n);
+
+/* Release one flow: free the packets its elements hold (counted) and call
+ * their release callbacks.  ctx is the plan's struct flow_layout. */
+void flow_layout_release(void *ctx, struct flow_table *t, struct flow_fcb *f);
+
+/* ---- control plane ---------------------------------------------------------- */
+
+/* "TCP 10.0.0.1:1234 10.0.0.2:80" (address pairs show ports 0; AS pairs
+ * "AS65001 AS65002"). */
+void flow_key_format(enum flow_def def, const struct flow_key *k, struct rt_buf *out);
+typedef void (*flow_format_fn)(const struct el *e, const void *slot, struct rt_buf *out);
+/* List the flows of the manager upstream of e, sorted, one line each: the
+ * key, then what fn adds from e's slot.  Control thread, router not
+ * running (tables are the workers' own).  Returns the number of flows. */
+int flow_el_list(const struct el *e, flow_format_fn fn, struct rt_buf *out);
+
+/* ---- flow elements: the data path -------------------------------------- */
+
+/* The element's slot in the packet's FCB, or NULL when the packet has no
+ * flow (bypassed, not IP, or not behind a flow manager). */
+static inline void *flow_slot(const struct el_node *n, struct rte_mbuf *m)
+{
+	uint8_t *f = rt_anno(m)->flow;
+	return f ? f + n->flow_off : NULL;
+}
+
+static inline struct flow_fcb *flow_of(struct rte_mbuf *m) { return rt_anno(m)->flow; }
+
+/* Does m go against its flow's first packet (a reply)? */
+static inline bool flow_is_reply(struct rte_mbuf *m) { return (rt_anno(m)->flags & RT_AF_FLOW_REPLY) != 0; }
+
+/* The packet's IPv4 header (network-header annotation, else after an
+ * Ethernet header) with the whole header and *l4len bytes after it in the
+ * data; NULL when there is none. */
+static inline struct rte_ipv4_hdr *flow_ip(struct rte_mbuf *m, uint32_t *l4len)
+{
+	uint32_t len = rt_len(m), off = 14;
+	uint8_t *d = rt_data(m);
+	if (rt_has_nh(m)) {
+		int o = rt_nh_offset(m);
+		if (o < 0)
+			return NULL;
+		off = (uint32_t)o;
+	} else if (len < 14 || d[12] != 0x08 || d[13] != 0x00) {
+		return NULL;
+	}
+	if (off + 20 > len)
+		return NULL;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + off);
+	uint32_t hl = (uint32_t)(ip->version_ihl & 0x0f) << 2;
+	if (hl < 20 || off + hl > len)
+		return NULL;
+	*l4len = len - off - hl;
+	return ip;
+}
+
+/* Recompute the IPv4 header checksum and the TCP/UDP checksum after a
+ * rewrite (a UDP checksum of 0, "none", stays 0).  The transport length
+ * comes from the IP total length, checked against the data. */
+void flow_fix_csums(struct rte_ipv4_hdr *ip, uint32_t l4len);
+
+/* The hold model: an element's per-packet verdict. */
+enum {
+	FLOW_HOLD = -1,         /* keep the packet in the flow's hold buffer */
+	FLOW_DROP = -2,         /* free it (and whatever the flow holds for this element) */
+	/* >= 0: output port; held packets go out first, in order */
+};
+
+/* Hold area of an element in an FCB: a count and `flow_hold` packets. */
+struct flow_held {
+	uint32_t n;
+	uint32_t pad;
+	struct rte_mbuf *pkts[];
+};
+
+static inline struct flow_held *flow_held_of(const struct el_node *n, void *slot)
+{
+	return (struct flow_held *)((uint8_t *)slot + RTE_ALIGN_CEIL(n->e->cls->flow_size, 8));
+}
+
+/* Counters a holding element keeps per worker. */
+struct flow_hold_stats {
+	uint64_t held, overflow, dropped;
+};
+
+/* Add m to out, sending out first when it is full. */
+static inline void flow_out_add(struct el_node *n, int port, struct rt_batch *out, struct rte_mbuf *m)
+{
+	if (out->n == RT_BATCH_MAX) {
+		el_output(n, port, out);
+		out->n = 0;
+	}
+	out->pkts[out->n++] = m;
+}
+
+typedef int (*flow_verdict_fn)(struct el_node *n, struct rte_mbuf *m, void *slot);
+
+/* Run a batch through an element's per-packet verdict function, applying
+ * the hold model: FLOW_HOLD keeps the packet in the flow's buffer (when it
+ * is full the packet is dropped and counted in overflow); a port verdict
+ * sends the flow's held packets, then this one, out of that port; FLOW_DROP
+ * frees both.  Packets without a flow get verdict fn(n, m, NULL). */
+static inline void flow_el_push(struct el_node *n, struct rt_batch *b, flow_verdict_fn fn,
+				struct flow_hold_stats *hs)
+{
+	struct rt_batch out[4];
+	int nports = RT_MIN(n->nout, 4);
+	uint16_t hmax = n->e->cls->flow_hold;
+	for (int p = 0; p < nports; p++)
+		out[p].n = 0;
+	for (uint32_t i = 0; i < b->n; i++) {
+		struct rte_mbuf *m = b->pkts[i];
+		void *slot = flow_slot(n, m);
+		int v = fn(n, m, slot);
+		struct flow_held *h = slot && hmax ? flow_held_of(n, slot) : NULL;
+		if (v == FLOW_HOLD) {
+			if (h && h->n < hmax) {
+				h->pkts[h->n++] = m;
+				hs->held++;
+			} else {
+				hs->overflow++;
+				rte_pktmbuf_free(m);
+			}
+			continue;
+		}
+		if (v < 0 || v >= nports) {
+			if (h && h->n) {
+				hs->dropped += h->n;
+				rte_pktmbuf_free_bulk(h->pkts, h->n);
+				h->n = 0;
+			}
+			hs->dropped++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		struct rt_batch *o = &out[v];
+		if (h && h->n) {
+			for (uint32_t k = 0; k < h->n; k++)
+				flow_out_add(n, v, o, h->pkts[k]);
+			h->n = 0;
+		}
+		flow_out_add(n, v, o, m);
+	}
+	b->n = 0;
+	for (int p = 0; p < nports; p++)
+		el_output(n, p, &out[p]);
+}
+
+#endif
