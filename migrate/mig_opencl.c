@@ -92,7 +92,7 @@ static int ocl_dev_open(struct mig_dev *d, struct rt_err *err)
 	clGetDeviceInfo(o->dev, CL_DEVICE_NAME, sizeof(name) - 1, name, NULL);
 	clGetPlatformInfo(o->plat, CL_PLATFORM_NAME, sizeof(pname) - 1, pname, NULL);
 	clGetDeviceInfo(o->dev, CL_DEVICE_VERSION, sizeof(ver) - 1, ver, NULL);
-	snprintf(d->desc, sizeof(d->desc), "%s: %s (%s)", pname, name, ver);
+	snprintf(d->desc, sizeof(d->desc), "%.40s: %.60s (%.40s)", pname, name, ver);
 	d->priv = o;
 	return 0;
 fail_ctx:
