@@ -94,6 +94,23 @@ void mig_ac_scan_batch(const struct mig_ac_dfa *d, uint32_t n, const uint8_t *co
 	}
 }
 
+void mig_ac_scan_records(const struct mig_ac_dfa *d, const uint32_t *in, const uint8_t *blob, struct mig_ac_res *out,
+			 uint32_t n)
+{
+	const uint8_t *p[64];
+	uint32_t len[64], state[64];
+	for (uint32_t i = 0; i < n; i += 64) {
+		uint32_t m = RT_MIN(n - i, 64u);
+		for (uint32_t j = 0; j < m; j++) {
+			const uint32_t *r = in + 4 * (size_t)(i + j);
+			p[j] = blob + r[0];
+			len[j] = r[1];
+			state[j] = r[2];
+		}
+		mig_ac_scan_batch(d, m, p, len, state, out + i);
+	}
+}
+
 uint32_t mig_ac_each_match(const struct mig_ac_dfa *d, uint32_t state, const void *p, size_t len,
 			   void (*cb)(void *ctx, uint64_t end, uint32_t id), void *ctx)
 {

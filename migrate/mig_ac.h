@@ -102,6 +102,15 @@ static inline struct mig_ac_res mig_ac_scan1(const struct mig_ac_dfa *d, uint32_
 	return mig_ac_scan(d->words, state, (const uint8_t *)p, len);
 }
 
+/* The offload engine's form (mig_offload.h): n input records of
+ * MIG_AC_REC_IN bytes (4 words: byte offset into blob, length, start state,
+ * 0; as kernels/ac.h's mig_ac_item reads them) give n struct mig_ac_res.
+ * The cpu placement's kernel and the fallback of an offloaded one. */
+#define MIG_AC_REC_IN 16
+#define MIG_AC_REC_OUT 16
+void mig_ac_scan_records(const struct mig_ac_dfa *d, const uint32_t *in, const uint8_t *blob, struct mig_ac_res *out,
+			 uint32_t n);
+
 /* Every match, in text order (end offset, then id ascending): cb(end, id)
  * for each; end is one past the match's last byte.  Returns the end state.
  * Control plane and tests (alerts that list every signature). */

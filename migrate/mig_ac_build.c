@@ -270,7 +270,7 @@ static int64_t state_of(struct bld *b, const uint32_t *s, uint32_t n)
 	for (; b->stab[i]; i = (i + 1) & (b->stcap - 1)) {
 		uint32_t st = b->stab[i] - 1;
 		if (b->shash.v[st] == h && b->slen.v[st] == n &&
-		    !memcmp(b->pool.v + b->soff.v[st], s, n * sizeof(uint32_t)))
+		    (!n || !memcmp(b->pool.v + b->soff.v[st], s, n * sizeof(uint32_t))))
 			return st;
 	}
 	if (b->nstates >= b->max_states)
@@ -280,7 +280,8 @@ static int64_t state_of(struct bld *b, const uint32_t *s, uint32_t n)
 	    vec_reserve(&b->deep, 1) || vec_reserve(&b->done, 1))
 		return -ENOMEM;
 	uint32_t st = b->nstates++;
-	memcpy(b->pool.v + b->pool.n, s, n * sizeof(uint32_t));
+	if (n)
+		memcpy(b->pool.v + b->pool.n, s, n * sizeof(uint32_t));
 	b->soff.v[st] = (uint32_t)b->pool.n;
 	b->pool.n += n;
 	b->slen.v[st] = n;

@@ -324,6 +324,11 @@ static void test_batch(void **st)
 	assert_int_equal(r[0].first_id, 7);
 	assert_int_equal(r[0].first_end, 9);
 	assert_int_equal(r[1].nmatch, 0);
+	/* the offload engine's records: the same results */
+	uint32_t rec[3 * 4] = { 0, 9, 0, 0, 9, 2, 0, 0, 11, 3, 0, 0 };
+	struct mig_ac_res rr[3];
+	mig_ac_scan_records(&d, rec, (const uint8_t *)"an attacktack!", rr, 3);
+	assert_memory_equal(rr, r, sizeof(r));
 	/* the third buffer continues the second: "ta" + "ck" = "tack" */
 	uint32_t state[3] = { 0, 0, r[1].state };
 	mig_ac_scan_batch(&d, 3, p, len, state, r);
