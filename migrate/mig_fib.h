@@ -36,8 +36,8 @@
  * replaced by single aligned 32-bit stores after what they point to is
  * written, `tab` and `nh` never move (an update that would need more room
  * than the trie was built with fails with -ENOSPC: rebuild and swap), and
- * the nodes and vectors an update unlinks are only reused after the caller says a grace
- * period has passed (mig_fib_trie_reclaim).
+ * the nodes and vectors an update unlinks are only reused after the caller
+ * says a grace period has passed (mig_fib_trie_reclaim).
  */
 #ifndef MB_MIG_FIB_H
 #define MB_MIG_FIB_H

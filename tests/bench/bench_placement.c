@@ -10,7 +10,9 @@
  * FIB holding the same routes (measured on DPDK's heap, each table sized to
  * need: max_rules = its routes, one tbl8 per /24 with longer routes), build
  * and update times, and lookups/s of both on the same (fib, address)
- * queries, whose answers must agree.  Then the same 16-FIB lookups on the
+ * queries, whose answers must agree.  The same for 16 IPv6 FIBs against
+ * rte_lpm6 (lengths as in an IPv6 BGP table, mostly /48, /32-/44, under a
+ * few thousand /32 allocations).  Then the same 16-FIB lookups on the
  * offloaded placements that answer (opencl, cuda) by offload batch size,
  * four jobs in flight, counting the copies in and out and the gather into
  * pinned host memory; their answers must be the cpu's.
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include <rte_lpm.h>
+#include <rte_lpm6.h>
 #include <rte_malloc.h>
 
 #include "router.h"
@@ -261,6 +264,196 @@ static double update_us(struct mig_fib *f, struct mig_fib_trie *t, const struct 
 		mig_fib_trie_reclaim(t);
 	}
 	return (double)(rt_now_ns() - t0) / 1e3 / (2.0 * n);
+}
+
+/* ---- IPv6 ---------------------------------------------------------------------------- */
+
+static int bgp6_len(void)
+{
+	static const struct {
+		int permille, len;
+	} dist[] = {{500, 48}, {120, 32}, {80, 44}, {60, 40}, {30, 36}, {30, 29}, {60, 46}, {50, 34}, {30, 42}};
+	int x = (int)(rnd() % 1000);
+	for (size_t i = 0; i < RT_ARRAY_SIZE(dist); i++)
+		if ((x -= dist[i].permille) < 0)
+			return dist[i].len;
+	return 49 + (int)(rnd() % 16);   /* 4 %: /49-/64 */
+}
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 31;
+	x *= 0x7fb5d329728ea185ull;
+	return x ^ (x >> 27);
+}
+
+/* A distinct IPv6 prefix under one of 4096 /32 allocations in 2000::/3. */
+static struct mig_fib_route gen_pfx6(struct pset *s)
+{
+	static uint32_t alloc[4096];
+	if (!alloc[0])
+		for (int i = 0; i < 4096; i++)
+			alloc[i] = 0x20000000u | ((uint32_t)rnd() & 0x1fffffffu);
+	for (;;) {
+		struct mig_fib_route r = {.af = 6, .len = (uint8_t)bgp6_len()};
+		uint32_t a = alloc[rnd() % 4096];
+		for (int k = 0; k < 4; k++)
+			r.addr[k] = (uint8_t)(a >> (24 - 8 * k));
+		for (int k = 4; k < 16; k++)
+			r.addr[k] = (uint8_t)rnd();
+		for (unsigned b = r.len; b < 128; b++)
+			r.addr[b >> 3] &= (uint8_t)~(0x80 >> (b & 7));
+		uint64_t hi = 0, lo = 0;
+		for (int k = 0; k < 8; k++)
+			hi = hi << 8 | r.addr[k], lo = lo << 8 | r.addr[8 + k];
+		uint64_t key = mix(hi ^ mix(lo + r.len)) | 1;
+		uint32_t i = (uint32_t)(key >> 20) & s->mask;
+		bool dup = false;
+		for (; s->slot[i]; i = (i + 1) & s->mask)
+			if (s->slot[i] == key)
+				dup = true;
+		if (dup)
+			continue;
+		s->slot[i] = key;
+		return r;
+	}
+}
+
+static struct fibset gen_fibs6(uint32_t nfib, uint32_t n)
+{
+	struct fibset fs = {nfib, n, calloc((size_t)nfib * n, sizeof(struct mig_fib_route))};
+	uint32_t size = 1;
+	while (size < 4 * nfib * n)
+		size *= 2;
+	struct pset s = {calloc(size, sizeof(uint64_t)), size - 1};
+	uint32_t nshared = n * 9 / 10;
+	for (uint32_t i = 0; i < nshared; i++) {
+		struct mig_fib_route r = gen_pfx6(&s);
+		r.nh = (uint32_t)(rnd() % 65536);
+		for (uint32_t f = 0; f < nfib; f++) {
+			r.fib = f;
+			fs.r[(size_t)f * n + i] = r;
+		}
+	}
+	for (uint32_t f = 0; f < nfib; f++)
+		for (uint32_t i = nshared; i < n; i++) {
+			struct mig_fib_route r = gen_pfx6(&s);
+			r.fib = f;
+			r.nh = (uint32_t)(rnd() % 65536);
+			fs.r[(size_t)f * n + i] = r;
+		}
+	free(s.slot);
+	return fs;
+}
+
+/* rte_lpm6 needs a tbl8 group per distinct 24 + 8 j bit prefix that a
+ * longer route extends: count them (a hash set of truncated prefixes). */
+static uint32_t lpm6_tbl8s(const struct mig_fib_route *r, uint32_t n)
+{
+	uint32_t size = 1, count = 0;
+	while (size < 16 * n)
+		size *= 2;
+	struct pset s = {calloc(size, sizeof(uint64_t)), size - 1};
+	for (uint32_t i = 0; i < n; i++)
+		for (unsigned d = 24; d < r[i].len; d += 8) {
+			uint64_t hi = 0, lo = 0;
+			for (unsigned k = 0; k < 16; k++) {
+				uint8_t b = k < d / 8 ? r[i].addr[k] : 0;
+				if (k < 8)
+					hi = hi << 8 | b;
+				else
+					lo = lo << 8 | b;
+			}
+			uint64_t key = mix(hi ^ mix(lo + d)) | 1;
+			uint32_t j = (uint32_t)(key >> 20) & s.mask;
+			bool dup = false;
+			for (; s.slot[j]; j = (j + 1) & s.mask)
+				if (s.slot[j] == key)
+					dup = true;
+			if (!dup) {
+				s.slot[j] = key;
+				count++;
+			}
+		}
+	free(s.slot);
+	return count;
+}
+
+static int bench_fib6(uint32_t n)
+{
+	struct fibset fs = gen_fibs6(16, n);
+	struct mig_fib *f = load(&fs);
+	double ms;
+	struct mig_fib_trie *t = build(f, 0, &ms);
+	struct rte_lpm6 *lpm[16];
+	size_t before = heap_bytes();
+	for (uint32_t x = 0; x < 16; x++) {
+		const struct mig_fib_route *r = fs.r + (size_t)x * n;
+		struct rte_lpm6_config c = {.max_rules = n, .number_tbl8s = lpm6_tbl8s(r, n) + 16};
+		char name[32];
+		snprintf(name, sizeof(name), "bp6_%u", x);
+		if (!(lpm[x] = rte_lpm6_create(name, SOCKET_ID_ANY, &c))) {
+			fprintf(stderr, "bench_placement: rte_lpm6_create: out of DPDK memory\n");
+			return 1;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			if (rte_lpm6_add(lpm[x], r[i].addr, r[i].len, r[i].nh) < 0) {
+				fprintf(stderr, "bench_placement: rte_lpm6_add failed\n");
+				return 1;
+			}
+	}
+	size_t lpm_bytes = heap_bytes() - before;
+	bench("fib16_v6_build_ms", ms, "ms");
+	bench("fib16_v6_trie_mb", (double)mig_fib_trie_bytes(t) / 1048576.0, "MiB");
+	bench("fib16_v6_rte_lpm6_mb", (double)lpm_bytes / 1048576.0, "MiB");
+	bench("fib16_v6_memory_vs_rte_lpm6", (double)mig_fib_trie_bytes(t) / (double)lpm_bytes, "ratio");
+	/* lookups: inside a route 9 times in 10 */
+	const uint32_t nq = NQ / 4;
+	uint32_t *fib = malloc(nq * 4), *w = malloc(nq * 16), *o1 = malloc(nq * 4), *o2 = malloc(nq * 4);
+	uint8_t(*a)[16] = malloc(nq * 16);
+	for (uint32_t i = 0; i < nq; i++) {
+		fib[i] = (uint32_t)(rnd() % 16);
+		const struct mig_fib_route *r = &fs.r[(size_t)fib[i] * n + rnd() % n];
+		for (int k = 0; k < 16; k++)
+			a[i][k] = (uint8_t)rnd();
+		if (rnd() % 10)
+			for (unsigned b = 0; b < r->len; b++)
+				a[i][b >> 3] = (uint8_t)((a[i][b >> 3] & ~(0x80 >> (b & 7))) | (r->addr[b >> 3] & (0x80 >> (b & 7))));
+		for (int k = 0; k < 4; k++)
+			w[4 * i + k] = (uint32_t)a[i][4 * k] << 24 | a[i][4 * k + 1] << 16 | a[i][4 * k + 2] << 8 |
+				       a[i][4 * k + 3];
+	}
+	uint64_t t0 = rt_now_ns();
+	for (int p = 0; p < 4; p++)
+		for (uint32_t i = 0; i < nq; i += 64)
+			mig_fib_lookup6_batch(t, fib + i, w + 4 * i, o1 + i, RT_MIN(64u, nq - i));
+	double m1 = (double)nq * 4 / (double)(rt_now_ns() - t0) * 1e3;
+	t0 = rt_now_ns();
+	for (int p = 0; p < 4; p++)
+		for (uint32_t i = 0; i < nq; i++)
+			if (rte_lpm6_lookup(lpm[fib[i]], a[i], &o2[i]) < 0)
+				o2[i] = MIG_FIB_NONE;
+	double m2 = (double)nq * 4 / (double)(rt_now_ns() - t0) * 1e3;
+	size_t bad = 0;
+	for (uint32_t i = 0; i < nq; i++)
+		bad += o1[i] != o2[i];
+	if (bad) {
+		fprintf(stderr, "bench_placement: IPv6: %zu of %u lookups differ from rte_lpm6's\n", bad, nq);
+		return 1;
+	}
+	bench("fib16_v6_cpu_mlookups", m1, "Mlookups/s");
+	bench("fib16_v6_rte_lpm6_mlookups", m2, "Mlookups/s");
+	for (uint32_t x = 0; x < 16; x++)
+		rte_lpm6_free(lpm[x]);
+	mig_fib_trie_free(t);
+	mig_fib_free(f);
+	free(fs.r);
+	free(fib);
+	free(w);
+	free(o1);
+	free(o2);
+	free(a);
+	return 0;
 }
 
 /* ---- the same lookups on an offloaded placement ------------------------------------ */
@@ -509,14 +702,15 @@ int main(int argc, char **argv)
 	uint32_t n = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 100000;
 	struct rt_err err;
 	rt_err_clear(&err);
-	/* 16 rte_lpm tables take over 1 GiB: without hugepages, ask for it. */
+	/* 16 rte_lpm6 tables of 100 K routes take several GiB: without
+	 * hugepages, ask for it (touched only as used). */
 	char eal[256];
 	snprintf(eal, sizeof(eal),
-		 "-l 0 --no-huge -m 3072 --no-pci --no-shconf --no-telemetry --file-prefix=mbxbp%d --log-level=error",
+		 "-l 0 --no-huge -m 8192 --no-pci --no-shconf --no-telemetry --file-prefix=mbxbp%d --log-level=error",
 		 (int)getpid());
-	if (rt_eal_init(hugepages_free_mb() >= 3072 ? NULL : eal, 1, &err) < 0) {
+	if (rt_eal_init(hugepages_free_mb() >= 8192 ? NULL : eal, 1, &err) < 0) {
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;
 	}
-	return bench_fib(n);
+	return bench_fib(n) || bench_fib6(n);
 }

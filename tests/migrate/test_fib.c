@@ -6,6 +6,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -407,6 +409,94 @@ static void test_no_headroom(void **st)
 	mig_fib_free(f);
 }
 
+/* In-place updates while another thread looks up: every answer is the
+ * route's old or new next hop, never anything else, even as nodes and
+ * vectors are freed (after a grace period) and reused.  It catches an
+ * update that links a node before filling it (most runs, by thousands of
+ * answers); windows of a store or two are too short to be seen here. */
+#define NTOG 48
+struct race {
+	const struct mig_fib_trie *t;
+	uint32_t fib[2 * NTOG], addr[2 * NTOG], without[2 * NTOG], with[2 * NTOG];
+	uint64_t passes, bad;
+	int stop;
+};
+
+static void *race_reader(void *arg)
+{
+	struct race *rc = arg;
+	uint32_t out[2 * NTOG];
+	while (!__atomic_load_n(&rc->stop, __ATOMIC_ACQUIRE)) {
+		mig_fib_lookup4_batch(rc->t, rc->fib, rc->addr, out, 2 * NTOG);
+		for (int i = 0; i < 2 * NTOG; i++)
+			if (out[i] != rc->without[i] && out[i] != rc->with[i])
+				__atomic_fetch_add(&rc->bad, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&rc->passes, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void test_concurrent_updates(void **st)
+{
+	(void)st;
+	struct rt_err err;
+	rt_err_clear(&err);
+	struct mig_fib *f;
+	struct shadow s = {0};
+	assert_int_equal(mig_fib_new(4, &f, NULL), 0);
+	random_fibs(f, &s, 4, 4, 300, 100);
+	/* Toggled routes, one per /8 from 16.0.0.0 so they never nest, of
+	 * lengths that land in every level (leaf to node and back). */
+	struct mig_fib_route tog[NTOG];
+	static struct race rc;
+	memset(&rc, 0, sizeof(rc));
+	for (int i = 0; i < NTOG; i++) {
+		int len = 8 + (i * 7) % 25;
+		uint32_t a = (uint32_t)(16 + i) << 24 | ((uint32_t)rnd() & 0xffffff);
+		a &= ~0u << (32 - len);
+		tog[i] = mig_fib_route4((uint32_t)(i % 4), a, len, 5000 + (uint32_t)i);
+		uint32_t host = len == 32 ? 0 : (uint32_t)rnd() & (~0u >> len);
+		uint8_t b[2][16] = {{0}};
+		rc.addr[2 * i] = a;
+		rc.addr[2 * i + 1] = a | host;
+		for (int k = 0; k < 2; k++) {
+			rc.fib[2 * i + k] = tog[i].fib;
+			rc.with[2 * i + k] = tog[i].nh;
+			uint32_t x = rc.addr[2 * i + k];
+			b[k][0] = x >> 24, b[k][1] = x >> 16, b[k][2] = x >> 8, b[k][3] = x;
+			rc.without[2 * i + k] = brute(&s, tog[i].fib, 4, b[k]);
+		}
+	}
+	struct mig_fib_trie *t = build(f, 100);
+	rc.t = t;
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, race_reader, &rc), 0);
+	bool on[NTOG] = {false};
+	for (int op = 0; op < 6000; op++) {
+		int i = (int)(rnd() % NTOG);
+		if (on[i])
+			assert_int_equal(mig_fib_remove(f, &tog[i], &err), 0);
+		else
+			assert_int_equal(mig_fib_add(f, &tog[i], &err), 0);
+		on[i] = !on[i];
+		assert_int_equal(mig_fib_trie_apply(t, f, &tog[i], &err), 0);
+		if (op % 16 == 15) {
+			/* grace period: the reader finished a whole pass since */
+			uint64_t p0 = __atomic_load_n(&rc.passes, __ATOMIC_ACQUIRE);
+			while (__atomic_load_n(&rc.passes, __ATOMIC_ACQUIRE) < p0 + 2)
+				sched_yield();
+			mig_fib_trie_reclaim(t);
+		}
+	}
+	__atomic_store_n(&rc.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	assert_true(rc.passes > 0);
+	assert_int_equal(rc.bad, 0);
+	mig_fib_trie_free(t);
+	mig_fib_free(f);
+	free(s.r);
+}
+
 /* ---- canonical form ------------------------------------------------------------- */
 
 static void test_serialise(void **st)
@@ -721,7 +811,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_v4), cmocka_unit_test(test_random_v6),   cmocka_unit_test(test_edges),
-		cmocka_unit_test(test_updates),   cmocka_unit_test(test_no_headroom), cmocka_unit_test(test_serialise),
+		cmocka_unit_test(test_updates),   cmocka_unit_test(test_no_headroom),
+		cmocka_unit_test(test_concurrent_updates), cmocka_unit_test(test_serialise),
 		cmocka_unit_test(test_bad_input), cmocka_unit_test(test_opencl),      cmocka_unit_test(test_cuda),
 	};
 	return cmocka_run_group_tests_name("fib", tests, NULL, NULL);
