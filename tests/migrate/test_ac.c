@@ -625,6 +625,69 @@ static void test_element(void **st)
 	tu_router_free(r);
 }
 
+/* Patterns added and removed while the element runs. */
+static void test_element_live(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("pm :: PatternMatch(\"evil\", \"worm\");"
+					"Idle -> pm; pm[0] -> ok :: TestSink; pm[1] -> bad :: TestSink;", NULL);
+	assert_string_equal(tu_read(r, "pm.list"), "0 \"\\<65 76 69 6C>\"\n1 \"\\<77 6F 72 6D>\"\n");
+	tu_push1(r, "pm", 0, tcp_pkt(r, "a trojan here"));
+	assert_int_equal(tu_sink_count(r, "bad"), 0);
+	struct rt_err err;
+	rt_err_clear(&err);
+	assert_int_equal(tu_write(r, "pm.add", "trojan", &err), 0);
+	assert_int_equal(tu_read_int(r, "pm.patterns"), 3);
+	tu_push1(r, "pm", 0, tcp_pkt(r, "a trojan here"));
+	assert_int_equal(tu_sink_count(r, "bad"), 1);
+	assert_int_equal(tu_write(r, "pm.remove", "0", &err), 0);
+	tu_push1(r, "pm", 0, tcp_pkt(r, "evil"));
+	tu_push1(r, "pm", 0, tcp_pkt(r, "a worm and a trojan"));
+	assert_int_equal(tu_sink_count(r, "ok"), 2);
+	assert_int_equal(tu_sink_count(r, "bad"), 2);
+	assert_string_equal(tu_read(r, "pm.list"), "1 \"\\<77 6F 72 6D>\"\n2 \"\\<74 72 6F 6A 61 6E>\"\n");
+	/* bad input: refused with the reason, the running set unchanged */
+	rt_err_clear(&err);
+	assert_true(tu_write(r, "pm.remove", "0", &err) < 0);
+	assert_string_equal(err.msg, "pm: no pattern 0");
+	rt_err_clear(&err);
+	assert_true(tu_write(r, "pm.add", "\"\"", &err) < 0);
+	assert_string_equal(err.msg, "pm: add: empty pattern");
+	rt_err_clear(&err);
+	assert_true(tu_write(r, "pm.add", "\"\\<4>\"", &err) < 0);
+	assert_string_equal(err.msg, "pm: add: odd number of hex digits in data");
+	assert_int_equal(tu_write(r, "pm.remove", "1", &err), 0);
+	rt_err_clear(&err);
+	assert_true(tu_write(r, "pm.remove", "2", &err) < 0);
+	assert_string_equal(err.msg, "pm: cannot remove the last pattern");
+	assert_int_equal(tu_read_int(r, "pm.patterns"), 1);
+	tu_push1(r, "pm", 0, tcp_pkt(r, "trojan"));
+	assert_int_equal(tu_sink_count(r, "bad"), 3);
+	/* the next id is never reused */
+	assert_int_equal(tu_write(r, "pm.add", "evil", &err), 0);
+	assert_string_equal(tu_read(r, "pm.list"), "2 \"\\<74 72 6F 6A 61 6E>\"\n3 \"\\<65 76 69 6C>\"\n");
+	tu_router_free(r);
+}
+
+/* The same while two workers scan at full speed: every packet comes out
+ * once, and the automata replaced under them are freed only after a grace
+ * period (the sanitizer build would see a use after free). */
+static void test_element_live_traffic(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router_j(
+		"src :: InfiniteSource(DATA \"GET /trojan HTTP/1.0\", LIMIT 400000, STOP true) -> pm :: PatternMatch(zzz);"
+		"pm[0] -> c0 :: Counter -> Discard; pm[1] -> c1 :: Counter -> Discard;"
+		"Script(set i 1, label l, write pm.add trojan, wait 200us, write pm.remove $i, set i $(add $i 1),"
+		"       wait 200us, goto l);",
+		2, NULL);
+	assert_int_equal(tu_run(r, 60000), 0);
+	assert_int_equal(tu_read_int(r, "c0.count") + tu_read_int(r, "c1.count"), 400000);
+	assert_true(tu_read_int(r, "c1.count") > 0);
+	assert_true(tu_read_int(r, "c0.count") > 0);
+	tu_router_free(r);
+}
+
 static void test_element_file(void **st)
 {
 	(void)st;
@@ -683,6 +746,7 @@ int main(void)
 		cmocka_unit_test(test_serialize),             cmocka_unit_test(test_opencl),
 		cmocka_unit_test(test_cuda),                  cmocka_unit_test(test_device_faults),
 		cmocka_unit_test(test_element),
+		cmocka_unit_test(test_element_live),          cmocka_unit_test(test_element_live_traffic),
 		cmocka_unit_test(test_element_file),          cmocka_unit_test(test_element_errors),
 	};
 	return cmocka_run_group_tests_name("migrate/ac", tests, NULL, NULL);
