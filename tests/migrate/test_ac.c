@@ -398,6 +398,20 @@ static void test_set_errors(void **st)
 	assert_int_equal(mig_ac_set_add(&s, 1, "y", 1, 0, &err), -EEXIST);
 	assert_string_equal(err.msg, "pattern id 1 given twice");
 	assert_int_equal(s.n, 1);
+	/* removal: unknown ids refused, the id free again afterwards */
+	add_ok(&s, 2, "zz", 2, 0);
+	uint32_t gen = s.gen;
+	rt_err_clear(&err);
+	assert_int_equal(mig_ac_set_remove(&s, 7, &err), -ENOENT);
+	assert_string_equal(err.msg, "no pattern 7");
+	assert_int_equal(mig_ac_set_remove(&s, 1, &err), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.total_len, 2);
+	assert_true(s.gen != gen);
+	assert_int_equal(s.pats[0].id, 2);
+	add_ok(&s, 1, "y", 1, 0);
+	rt_err_clear(&err);
+	assert_int_equal(mig_ac_set_add(&s, 2, "q", 1, 0, &err), -EEXIST);
 	mig_ac_set_free(&s);
 
 	struct mig_ac_dfa d;
