@@ -73,19 +73,21 @@ static inline void pm_payload(struct rte_mbuf *m, bool skip, const uint8_t **pp,
 	*plen = (uint32_t)(end - p);
 }
 
-/* Scan a batch's payloads from the initial state.  The placement engine's
- * entry point: fills res[i] for packet i. */
-void pm_scan_batch(const struct mig_ac_dfa *dfa, bool skip, struct rte_mbuf **pkts, uint32_t n,
-		   struct mig_ac_res *res);
-void pm_scan_batch(const struct mig_ac_dfa *dfa, bool skip, struct rte_mbuf **pkts, uint32_t n,
+/* Scan the payloads of n packets from the initial state: res[i] for packet
+ * i.  The cpu placement's whole kernel (a flow-aware caller passes its
+ * flows' states to mig_ac_scan_batch instead of NULL). */
+static void pm_scan_batch(const struct mig_ac_dfa *dfa, bool skip, struct rte_mbuf **pkts, uint32_t n,
 		   struct mig_ac_res *res)
 {
 	const uint8_t *p[RT_BATCH_MAX];
 	uint32_t len[RT_BATCH_MAX];
 	for (uint32_t i = 0; i < n; i += RT_BATCH_MAX) {
 		uint32_t k = RT_MIN(n - i, RT_BATCH_MAX);
-		for (uint32_t j = 0; j < k; j++)
+		for (uint32_t j = 0; j < k; j++) {
+			if (j + 1 < k)
+				rte_prefetch0(rt_data(pkts[i + j + 1]));
 			pm_payload(pkts[i + j], skip, &p[j], &len[j]);
+		}
 		mig_ac_scan_batch(dfa, k, p, len, NULL, res + i);
 	}
 }
