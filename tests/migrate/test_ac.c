@@ -199,6 +199,17 @@ static void test_random_binary(void **st)
 		run_random(seed, 50 + (int)(seed % 200), NULL, 12, seed % 2, 15);
 }
 
+static void test_random_large_set(void **st)
+{
+	(void)st;
+	/* thousands of patterns over printable bytes: a hundred classes,
+	 * tens of thousands of states */
+	static char printable[96];
+	for (int i = 0; i < 95; i++)
+		printable[i] = (char)(32 + i);
+	run_random(300, 3000, printable, 12, true, 6);
+}
+
 static void test_overlaps_and_nesting(void **st)
 {
 	(void)st;
@@ -630,10 +641,28 @@ static void test_element(void **st)
 	assert_int_equal(tu_read_int(r, "pm.patterns"), 3);
 	assert_true(tu_read_int(r, "pm.states") >= 8);
 	assert_true(tu_read_int(r, "pm.bytes") > 256);
+	/* IPv6: the payload starts after the fixed header and the UDP header */
+	uint8_t v6[14 + 40 + 8 + 8] = { 0 };
+	v6[12] = 0x86, v6[13] = 0xdd;
+	v6[14] = 0x60;
+	v6[14 + 5] = 16;  /* payload length: UDP header + 8 bytes */
+	v6[14 + 6] = 17;  /* next header: UDP */
+	memcpy(v6 + 14 + 8, "evil....", 8);  /* the source address spells it: not scanned */
+	memcpy(v6 + 14 + 40 + 8, "..EVIL..", 8);
+	struct rte_mbuf *m6 = tu_pkt(r, v6, sizeof(v6));
+	rt_set_nh(m6, 14);
+	tu_push1(r, "pm", 0, m6);
+	assert_int_equal(tu_sink_count(r, "bad"), 3);
+	assert_int_equal(tu_read_int(r, "pm.matches"), 5); /* EVIL and its vil */
+	memcpy(v6 + 14 + 40 + 8, "........", 8);
+	m6 = tu_pkt(r, v6, sizeof(v6));
+	rt_set_nh(m6, 14);
+	tu_push1(r, "pm", 0, m6);
+	assert_int_equal(tu_sink_count(r, "ok"), 3);
 	/* without the header annotation, the whole frame is scanned */
 	struct rte_mbuf *w = tu_pkt(r, buf, (uint32_t)len);
 	tu_push1(r, "pm", 0, w);
-	assert_int_equal(tu_sink_count(r, "bad"), 3);
+	assert_int_equal(tu_sink_count(r, "bad"), 4);
 	assert_int_equal(tu_write(r, "pm.reset", "", NULL), 0);
 	assert_int_equal(tu_read_int(r, "pm.count"), 0);
 	tu_router_free(r);
@@ -753,7 +782,8 @@ int main(void)
 	tu_eal();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_small_alphabet), cmocka_unit_test(test_random_mixed_case),
-		cmocka_unit_test(test_random_binary),         cmocka_unit_test(test_overlaps_and_nesting),
+		cmocka_unit_test(test_random_binary),         cmocka_unit_test(test_random_large_set),
+		cmocka_unit_test(test_overlaps_and_nesting),
 		cmocka_unit_test(test_byte_classes),          cmocka_unit_test(test_split_buffers),
 		cmocka_unit_test(test_batch),                 cmocka_unit_test(test_batch_interleaved),
 		cmocka_unit_test(test_set_errors),
