@@ -174,16 +174,17 @@ static int mb_migrate(lua_State *L)
 	return lmb_done(L, &warn, rt_ctl_migrate(m->r, name, where, &warn, &err), &err);
 }
 
-/* mb.placements([name]) -> text: rt_ctl_placements. */
+/* mb.placements([name [, json]]) -> text: rt_ctl_placements. */
 static int mb_placements(lua_State *L)
 {
 	const char *name = luaL_optstring(L, 1, NULL);
+	bool json = lua_toboolean(L, 2);
 	struct lmb *m = lmb_of(L);
 	struct rt_err err;
 	struct rt_buf out;
 	rt_err_clear(&err);
 	rt_buf_init(&out);
-	if (rt_ctl_placements(m->r, name, &out, &err) < 0) {
+	if (rt_ctl_placements(m->r, name, json, &out, &err) < 0) {
 		rt_buf_free(&out);
 		return lmb_raise(L, &err);
 	}

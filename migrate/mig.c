@@ -271,6 +271,7 @@ int mig_job_submit(struct mig_queue *q, struct mig_job *j)
 		return -EINVAL;
 	j->t_submit = rte_rdtsc();
 	j->t_done = 0;
+	j->kernel_ns = 0;
 	return q->dev->be->job_submit(q, j);
 }
 

@@ -121,6 +121,8 @@ struct mig_job {
 	/* filled by the backend */
 	void *ev;             /* backend completion handle */
 	uint64_t t_submit, t_done;  /* TSC at submit and when seen done */
+	uint64_t kernel_ns;   /* the kernel's own run time, measured by the device (0: unknown) */
+	void *kev[2];         /* backend's kernel timing handles */
 };
 /* 0, or <0: the job was not queued (device lost, bad arguments). */
 int mig_job_submit(struct mig_queue *q, struct mig_job *j);

@@ -17,14 +17,9 @@
 
 #include "ctl.h"
 #include "mig.h"
+#include "mig_offload.h"
 
-static bool has_placement(const struct el_class *c)
-{
-	for (const struct el_arg *a = c->args; a && a->kw; a++)
-		if (!strcmp(a->kw, "PLACEMENT"))
-			return true;
-	return false;
-}
+static bool has_placement(struct el *e) { return mig_off_of(e) != NULL; }
 
 int rt_ctl_migrate(struct rt_router *r, const char *name, const char *where, struct rt_buf *warn,
 		   struct rt_err *err)
@@ -43,7 +38,7 @@ int rt_ctl_migrate(struct rt_router *r, const char *name, const char *where, str
 	int rc = mig_kind_parse(where, &k, err);
 	if (rc < 0)
 		return rc;
-	if (!has_placement(e->cls))
+	if (!has_placement(e))
 		return rt_errf(err, NULL, -EINVAL, "%s (%s) runs on the cpu only: it has no kernel to move", name,
 			       e->cls->name);
 	if ((rc = mig_available(k, err)) < 0) {
@@ -70,35 +65,43 @@ int rt_ctl_migrate(struct rt_router *r, const char *name, const char *where, str
 	return rc;
 }
 
-int rt_ctl_placements(struct rt_router *r, const char *name, struct rt_buf *out, struct rt_err *err)
+int rt_ctl_placements(struct rt_router *r, const char *name, bool json, struct rt_buf *out, struct rt_err *err)
 {
 	int n = rt_router_nelements(r), shown = 0;
+	if (json)
+		rt_buf_puts(out, "[");
 	for (int i = 0; i < n; i++) {
 		struct el *e = rt_router_element(r, i);
 		if (name && *name && strcmp(e->name, name))
 			continue;
-		if (!has_placement(e->cls)) {
+		struct mig_off *o = mig_off_of(e);
+		if (!o) {
 			if (name && *name)
 				return rt_errf(err, NULL, -EINVAL, "%s (%s) runs on the cpu only", e->name, e->cls->name);
 			continue;
 		}
-		struct rt_buf v;
-		rt_buf_init(&v);
-		int rc = el_handler_read(e, "placements", &v, err);
-		if (rc < 0) {
+		if (json) {
+			rt_buf_printf(out, "%s{\"element\": \"%s\", \"class\": \"%s\", \"placements\": ", shown ? ", " : "",
+				      e->name, e->cls->name);
+			mig_off_placements_json(o, out); /* the array, then "auto" when on */
+			rt_buf_puts(out, "}");
+		} else {
+			struct rt_buf v;
+			rt_buf_init(&v);
+			mig_off_placements(o, &v);
+			rt_buf_printf(out, "%s (%s)\n", e->name, e->cls->name);
+			for (char *line = v.p, *nl; line && *line; line = nl) {
+				nl = strchr(line, '\n');
+				if (nl)
+					*nl++ = 0;
+				rt_buf_printf(out, "  %s\n", line);
+			}
 			rt_buf_free(&v);
-			return rc;
 		}
-		rt_buf_printf(out, "%s (%s)\n", e->name, e->cls->name);
-		for (char *line = v.p, *nl; line && *line; line = nl) {
-			nl = strchr(line, '\n');
-			if (nl)
-				*nl++ = 0;
-			rt_buf_printf(out, "  %s\n", line);
-		}
-		rt_buf_free(&v);
 		shown++;
 	}
+	if (json)
+		rt_buf_puts(out, "]\n");
 	if (name && *name && !shown)
 		return rt_errf(err, NULL, -ENOENT, "no element '%s'", name);
 	return shown;

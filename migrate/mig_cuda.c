@@ -53,6 +53,7 @@ static struct {
 	CUresult (*EventQuery)(CUevent);
 	CUresult (*EventSynchronize)(CUevent);
 	CUresult (*EventDestroy)(CUevent);
+	CUresult (*EventElapsedTime)(float *, CUevent, CUevent);
 	CUresult (*GetErrorString)(CUresult, const char **);
 } cu;
 static int cu_state;           /* 0 not tried, 1 ready, <0 failed */
@@ -123,6 +124,9 @@ static int cu_load(void)
 	SYM(EventQuery, "cuEventQuery");
 	SYM(EventSynchronize, "cuEventSynchronize");
 	SYM(EventDestroy, "cuEventDestroy_v2");
+	*(void **)&cu.EventElapsedTime = dlsym(cu.lib, "cuEventElapsedTime_v2");
+	if (!cu.EventElapsedTime)
+		SYM(EventElapsedTime, "cuEventElapsedTime");
 	SYM(GetErrorString, "cuGetErrorString");
 	CUresult r = cu.Init(0);
 	if (r != CUDA_SUCCESS) {
@@ -314,11 +318,27 @@ static int cuda_job_submit(struct mig_queue *q, struct mig_job *j)
 			params[i] = a->t == MIG_A_U32 ? (void *)&a->u32 : (void *)&a->u64;
 		}
 	}
+	j->kev[0] = j->kev[1] = NULL;
 	if (j->n) {
 		unsigned grid = (j->n + CUDA_BLOCK - 1) / CUDA_BLOCK;
+		CUevent k0 = NULL, k1 = NULL;
+		/* timing events around the kernel alone */
+		if (cu.EventCreate(&k0, CU_EVENT_DEFAULT) == CUDA_SUCCESS && cu.EventCreate(&k1, CU_EVENT_DEFAULT) == CUDA_SUCCESS)
+			cu.EventRecord(k0, s);
 		if (cu.LaunchKernel((CUfunction)j->k->priv, grid, 1, 1, CUDA_BLOCK, 1, 1, 0, s, params, NULL) !=
-		    CUDA_SUCCESS)
+		    CUDA_SUCCESS) {
+			if (k0)
+				cu.EventDestroy(k0);
+			if (k1)
+				cu.EventDestroy(k1);
 			return -EIO;
+		}
+		if (k1) {
+			cu.EventRecord(k1, s);
+			j->kev[0] = k0, j->kev[1] = k1;
+		} else if (k0) {
+			cu.EventDestroy(k0);
+		}
 	}
 	for (int i = 0; i < j->nout; i++)
 		if (j->out[i].len && cu.MemcpyDtoHAsync(j->out[i].host,
@@ -336,6 +356,19 @@ static int cuda_job_submit(struct mig_queue *q, struct mig_job *j)
 	return 0;
 }
 
+/* The kernel's run time between its two events, once the job is done. */
+static void kernel_time(struct mig_job *j)
+{
+	if (!j->kev[0])
+		return;
+	float ms = 0;
+	if (cu.EventElapsedTime(&ms, (CUevent)j->kev[0], (CUevent)j->kev[1]) == CUDA_SUCCESS && ms >= 0)
+		j->kernel_ns = (uint64_t)(ms * 1e6);
+	cu.EventDestroy((CUevent)j->kev[0]);
+	cu.EventDestroy((CUevent)j->kev[1]);
+	j->kev[0] = j->kev[1] = NULL;
+}
+
 static int cuda_job_poll(struct mig_queue *q, struct mig_job *j)
 {
 	if (!j->ev)
@@ -346,6 +379,7 @@ static int cuda_job_poll(struct mig_queue *q, struct mig_job *j)
 		return 0;
 	cu.EventDestroy((CUevent)j->ev);
 	j->ev = NULL;
+	kernel_time(j);
 	return r == CUDA_SUCCESS ? 1 : -EIO;
 }
 
@@ -357,6 +391,7 @@ static int cuda_job_wait(struct mig_queue *q, struct mig_job *j)
 	CUresult r = cu.EventSynchronize((CUevent)j->ev);
 	cu.EventDestroy((CUevent)j->ev);
 	j->ev = NULL;
+	kernel_time(j);
 	return r == CUDA_SUCCESS ? 1 : -EIO;
 }
 

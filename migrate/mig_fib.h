@@ -36,7 +36,7 @@
  * replaced by single aligned 32-bit stores after what they point to is
  * written, `tab` and `nh` never move (an update that would need more room
  * than the trie was built with fails with -ENOSPC: rebuild and swap), and
- * the nodes an update unlinks are only reused after the caller says a grace
+ * the nodes and vectors an update unlinks are only reused after the caller says a grace
  * period has passed (mig_fib_trie_reclaim).
  */
 #ifndef MB_MIG_FIB_H
@@ -52,7 +52,8 @@
 #define MIG_FIB_MAXFIBS 65536u
 
 /* One route.  addr is the prefix in network byte order (IPv4 in addr[0..3]);
- * bits past len must be zero.  nh is any value but MIG_FIB_NONE. */
+ * bits past len must be zero.  nh, the next-hop id, is any uint32 but
+ * MIG_FIB_NONE (an element may keep 16-bit ids: they fit). */
 struct mig_fib_route {
 	uint32_t fib;
 	uint32_t nh;
@@ -146,16 +147,21 @@ size_t mig_fib_trie_bytes(const struct mig_fib_trie *t);
 size_t mig_fib_trie_bytes_alloc(const struct mig_fib_trie *t);
 
 /* After mig_fib_add/mig_fib_remove of r on f (the form this trie was built
- * from), bring the trie up to date in place: only the entries under r's
- * prefix are rewritten.  -ENOSPC: out of headroom (the trie still answers
- * as before this call for r's prefix; rebuild it).  Nodes the update
- * unlinked wait for mig_fib_trie_reclaim.  Control thread. */
+ * from), bring the trie up to date in place: only entries under r's prefix
+ * are rewritten (those already right are not written), nodes are reused in
+ * place, and new nodes or vectors are only taken where a leaf must become a
+ * node or a new combination of next hops appears.  Work: the entries under
+ * r's prefix (one for most routes; 2^(16-len) root entries and their
+ * subtrees for a route shorter than /16).  -ENOSPC: out of headroom; the
+ * entries under r's prefix may then answer partly old, partly new: rebuild
+ * and swap.  Unlinked nodes and vectors no leaf uses any more wait for
+ * mig_fib_trie_reclaim.  Control thread. */
 int mig_fib_trie_apply(struct mig_fib_trie *t, const struct mig_fib *f, const struct mig_fib_route *r,
 		       struct rt_err *err);
 /* No lookup started before the last apply is still running (a grace period
  * has passed): unlinked nodes may be reused.  Control thread. */
 void mig_fib_trie_reclaim(struct mig_fib_trie *t);
-/* Vectors no leaf uses any more (they stay until the next rebuild). */
+/* Vectors no leaf uses any more, not yet reclaimed. */
 uint32_t mig_fib_trie_garbage(const struct mig_fib_trie *t);
 static inline void mig_fib_trie_clean(struct mig_fib_trie *t)
 {

@@ -11,58 +11,9 @@
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 
-#include "mig_offload.h"
+#include "mig_offload_int.h"
 #include "ctl.h"
 #include "router.h"
-
-/* Measured on one placement: packets, cycles the kernel (or the device
- * round trip) took for them, and the latency packets saw. */
-struct off_hist {
-	uint64_t pkts, batches;
-	uint64_t busy_cycles;     /* cpu kernel time, or device submit -> done */
-	uint64_t wait_cycles;     /* sum over batches of (done - first packet) */
-	uint64_t max_wait_cycles;
-};
-
-struct off_slot {
-	struct mig_job job;
-	struct mig_mem *din, *dblob, *dout;
-	uint8_t *hin, *hblob, *hout;
-	struct rte_mbuf **pkts;
-	uint32_t n, blob_used;
-	uint64_t t_first;
-	bool busy;                /* submitted, not yet emitted */
-};
-
-struct off_w {
-	struct mig_queue *q;
-	struct off_slot s[MIG_OFF_SLOTS];
-	uint32_t head;            /* oldest busy slot */
-	uint32_t cur;             /* the filling slot */
-	bool cpu_only;            /* the device failed: this worker stays on the cpu */
-	/* packets a previous instance held, to go first (mig_off_take) */
-	struct rte_mbuf **carry;
-	uint32_t ncarry;          /* published with release */
-	struct off_hist h;        /* this instance's figures, this worker */
-	uint64_t fallbacks;
-} __rte_cache_aligned;
-
-struct mig_off {
-	struct el *e;
-	const struct mig_off_kernel *k;
-	void *ctx;
-	struct mig_off_cfg cfg;
-	uint64_t latency_cycles;
-	struct mig_dev *dev;
-	struct mig_prog *prog;
-	struct mig_kernel *kern;
-	struct mig_arg extra[MIG_JOB_MAXARGS - 4];
-	int nextra;
-	int nw;
-	struct off_w *w;          /* nw blocks */
-	int fail_code;            /* first device failure seen by a worker */
-	struct off_hist past[MIG_NKINDS]; /* what earlier instances measured */
-};
 
 /* ---- set-up ------------------------------------------------------------------------ */
 
@@ -78,6 +29,7 @@ int mig_off_args_cfg(const struct mig_off_args *a, struct mig_off_cfg *cfg, stru
 			       (unsigned long long)a->batch);
 	cfg->batch = (uint32_t)a->batch;
 	cfg->latency_ns = a->latency;
+	cfg->autoplace = a->autoplace;
 	return 0;
 }
 
@@ -144,6 +96,7 @@ int mig_off_new(struct el *e, const struct mig_off_kernel *k, void *ctx, const s
 	o->ctx = ctx;
 	o->cfg = *cfg;
 	o->latency_cycles = cfg->latency_ns * rte_get_tsc_hz() / 1000000000ull;
+	o->born_ns = rt_now_ns();
 	o->nw = e->router ? rt_router_nworkers(e->router) : 1;
 	/* every worker polls its own queue and time bound (and takes over
 	 * packets a previous instance held) */
@@ -176,6 +129,8 @@ int mig_off_new(struct el *e, const struct mig_off_kernel *k, void *ctx, const s
 			if ((rc = slot_alloc(o, w, &w->s[s], err)) < 0)
 				goto fail;
 	}
+	if (cfg->autoplace)
+		mig_auto_start(o);
 	*out = o;
 	return 0;
 fail:
@@ -189,6 +144,7 @@ void mig_off_free(struct mig_off *o)
 {
 	if (!o)
 		return;
+	mig_auto_stop(o);
 	for (int i = 0; o->w && i < o->nw; i++) {
 		struct off_w *w = &o->w[i];
 		for (int s = 0; s < MIG_OFF_SLOTS; s++) {
@@ -215,9 +171,11 @@ enum mig_kind mig_off_kind(const struct mig_off *o) { return o->cfg.kind; }
 
 /* ---- data path ------------------------------------------------------------------------ */
 
-/* Send n packets out by their output records. */
+/* Send n packets out by their output records.  The time spent
+ * downstream is subtracted from this element's core cycles. */
 static void emit(struct mig_off *o, struct el_node *n, struct rte_mbuf **pkts, const uint8_t *out, uint32_t cnt)
 {
+	struct off_w *w = &o->w[rt_wid < (unsigned)o->nw ? rt_wid : 0];
 	const struct mig_off_kernel *k = o->k;
 	for (uint32_t i = 0; i < cnt;) {
 		struct rt_batch b;
@@ -227,7 +185,9 @@ static void emit(struct mig_off *o, struct el_node *n, struct rte_mbuf **pkts, c
 			b.pkts[j] = pkts[i + j];
 			port[j] = (int16_t)k->apply(o->ctx, pkts[i + j], out + (size_t)(i + j) * k->out_size);
 		}
+		uint64_t t0 = rte_rdtsc();
 		el_output_by_port(n, &b, port);
+		w->h.core_cycles -= rte_rdtsc() - t0;
 		i += RT_MIN(cnt - i, (uint32_t)RT_BATCH_MAX);
 	}
 }
@@ -303,6 +263,7 @@ static uint32_t slot_complete(struct mig_off *o, struct el_node *n, struct off_w
 		s->job.t_done = rte_rdtsc();
 	}
 	w->h.busy_cycles += s->job.t_done - s->job.t_submit;
+	w->h.kernel_ns += s->job.kernel_ns;
 	uint64_t waited = now - s->t_first;
 	w->h.wait_cycles += waited;
 	if (waited > w->h.max_wait_cycles)
@@ -355,6 +316,7 @@ static void take_carry(struct mig_off *o, struct el_node *n, struct off_w *w)
 void mig_off_push(struct mig_off *o, struct el_node *n, struct rt_batch *b)
 {
 	struct off_w *w = &o->w[rt_wid < (unsigned)o->nw ? rt_wid : 0];
+	uint64_t t0 = rte_rdtsc();
 	if (unlikely(w->ncarry))
 		take_carry(o, n, w);
 	if (!o->dev || (w->cpu_only && !w->s[w->head].busy && !w->s[w->cur].n)) {
@@ -365,11 +327,23 @@ void mig_off_push(struct mig_off *o, struct el_node *n, struct rt_batch *b)
 			;
 	}
 	b->n = 0;
+	w->h.core_cycles += rte_rdtsc() - t0;
 }
+
+static int off_run(struct mig_off *o, struct el_node *n, struct off_w *w);
 
 int mig_off_run(struct mig_off *o, struct el_node *n)
 {
 	struct off_w *w = &o->w[rt_wid < (unsigned)o->nw ? rt_wid : 0];
+	uint64_t t0 = rte_rdtsc();
+	int moved = off_run(o, n, w);
+	if (moved)
+		w->h.core_cycles += rte_rdtsc() - t0;
+	return moved;
+}
+
+static int off_run(struct mig_off *o, struct el_node *n, struct off_w *w)
+{
 	int moved = 0;
 	if (unlikely(w->ncarry)) {
 		moved += (int)w->ncarry;
@@ -403,6 +377,7 @@ void mig_off_take(struct mig_off *o, struct mig_off *old)
 		ph->batches += ow->h.batches;
 		ph->busy_cycles += ow->h.busy_cycles;
 		ph->wait_cycles += ow->h.wait_cycles;
+		ph->core_cycles += ow->h.core_cycles;
 		if (ow->h.max_wait_cycles > ph->max_wait_cycles)
 			ph->max_wait_cycles = ow->h.max_wait_cycles;
 		if (!total)
@@ -442,14 +417,17 @@ void mig_off_take(struct mig_off *o, struct mig_off *old)
 		ph->batches += oh->batches;
 		ph->busy_cycles += oh->busy_cycles;
 		ph->wait_cycles += oh->wait_cycles;
+		ph->core_cycles += oh->core_cycles;
 		if (oh->max_wait_cycles > ph->max_wait_cycles)
 			ph->max_wait_cycles = oh->max_wait_cycles;
+		o->per_core[kd] = old->per_core[kd];
 	}
+	memcpy(o->note, old->note, sizeof(o->note));
 }
 
 /* ---- reading ------------------------------------------------------------------------- */
 
-static void hist_now(const struct mig_off *o, struct off_hist *h)
+void off_hist_now(const struct mig_off *o, struct off_hist *h)
 {
 	memset(h, 0, sizeof(*h));
 	for (int i = 0; i < o->nw; i++) {
@@ -458,6 +436,8 @@ static void hist_now(const struct mig_off *o, struct off_hist *h)
 		h->batches += __atomic_load_n(&wh->batches, __ATOMIC_RELAXED);
 		h->busy_cycles += __atomic_load_n(&wh->busy_cycles, __ATOMIC_RELAXED);
 		h->wait_cycles += __atomic_load_n(&wh->wait_cycles, __ATOMIC_RELAXED);
+		h->core_cycles += __atomic_load_n(&wh->core_cycles, __ATOMIC_RELAXED);
+		h->kernel_ns += __atomic_load_n(&wh->kernel_ns, __ATOMIC_RELAXED);
 		uint64_t mw = __atomic_load_n(&wh->max_wait_cycles, __ATOMIC_RELAXED);
 		if (mw > h->max_wait_cycles)
 			h->max_wait_cycles = mw;
@@ -499,15 +479,17 @@ static void hist_line(struct rt_buf *out, const struct off_hist *h)
 	double hz = (double)rte_get_tsc_hz();
 	double mpps = h->busy_cycles ? h->pkts / (h->busy_cycles / hz) / 1e6 : 0;
 	double avg_us = h->batches ? h->wait_cycles / hz / h->batches * 1e6 : 0;
-	rt_buf_printf(out, "packets %llu batches %llu mpps_busy %.2f latency_avg_us %.1f latency_max_us %.1f",
-		      (unsigned long long)h->pkts, (unsigned long long)h->batches, mpps, avg_us,
+	double core = (int64_t)h->core_cycles > 0 ? h->pkts / (h->core_cycles / hz) / 1e6 : 0;
+	rt_buf_printf(out,
+		      "packets %llu batches %llu mpps_busy %.2f mpps_per_core %.2f latency_avg_us %.1f latency_max_us %.1f",
+		      (unsigned long long)h->pkts, (unsigned long long)h->batches, mpps, core, avg_us,
 		      h->max_wait_cycles / hz * 1e6);
 }
 
 void mig_off_counters(const struct mig_off *o, struct rt_buf *out)
 {
 	struct off_hist h;
-	hist_now(o, &h);
+	off_hist_now(o, &h);
 	uint64_t fb = 0;
 	for (int i = 0; i < o->nw; i++)
 		fb += o->w[i].fallbacks;
@@ -515,25 +497,40 @@ void mig_off_counters(const struct mig_off *o, struct rt_buf *out)
 		      o->cfg.batch, (unsigned long long)o->cfg.latency_ns, (unsigned long long)mig_off_held(o),
 		      (unsigned long long)fb);
 	hist_line(out, &h);
+	/* device time: the kernel's own, and the rest of submit -> done
+	 * (copies in and out, queueing behind the other batch) */
+	uint64_t busy_ns = (uint64_t)(h.busy_cycles * 1e9 / (double)rte_get_tsc_hz());
+	if (o->dev)
+		rt_buf_printf(out, " kernel_us %.1f transfer_us %.1f", h.kernel_ns / 1e3,
+			      busy_ns > h.kernel_ns ? (busy_ns - h.kernel_ns) / 1e3 : 0.0);
 	rt_buf_puts(out, "\n");
+}
+
+/* What placement k measured: earlier instances' history, plus this one's
+ * figures when it runs there. */
+static void place_hist(const struct mig_off *o, int k, struct off_hist *h)
+{
+	*h = o->past[k];
+	if (k != (int)o->cfg.kind)
+		return;
+	struct off_hist now;
+	off_hist_now(o, &now);
+	h->pkts += now.pkts;
+	h->batches += now.batches;
+	h->busy_cycles += now.busy_cycles;
+	h->wait_cycles += now.wait_cycles;
+	h->core_cycles += now.core_cycles;
+	if (now.max_wait_cycles > h->max_wait_cycles)
+		h->max_wait_cycles = now.max_wait_cycles;
 }
 
 void mig_off_placements(const struct mig_off *o, struct rt_buf *out)
 {
-	struct off_hist now;
-	hist_now(o, &now);
 	for (int k = 0; k < MIG_NKINDS; k++) {
 		struct rt_err err;
 		rt_err_clear(&err);
-		struct off_hist h = o->past[k];
-		if (k == (int)o->cfg.kind) {
-			h.pkts += now.pkts;
-			h.batches += now.batches;
-			h.busy_cycles += now.busy_cycles;
-			h.wait_cycles += now.wait_cycles;
-			if (now.max_wait_cycles > h.max_wait_cycles)
-				h.max_wait_cycles = now.max_wait_cycles;
-		}
+		struct off_hist h;
+		place_hist(o, k, &h);
 		bool avail = mig_available((enum mig_kind)k, &err) == 0;
 		rt_buf_printf(out, "%s%s %s ", mig_kind_name((enum mig_kind)k), k == (int)o->cfg.kind ? "*" : "",
 			      avail ? "available" : "unavailable");
@@ -544,6 +541,50 @@ void mig_off_placements(const struct mig_off *o, struct rt_buf *out)
 		else
 			rt_buf_puts(out, "not run yet");
 		rt_buf_puts(out, "\n");
+	}
+	if (o->cfg.autoplace)
+		rt_buf_printf(out, "auto: %s\n", o->note[0] ? o->note : "measuring");
+}
+
+static void json_str(struct rt_buf *out, const char *s)
+{
+	rt_buf_puts(out, "\"");
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			rt_buf_printf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			rt_buf_printf(out, "\\u%04x", *s);
+		else
+			rt_buf_add(out, s, 1);
+	}
+	rt_buf_puts(out, "\"");
+}
+
+void mig_off_placements_json(const struct mig_off *o, struct rt_buf *out)
+{
+	double hz = (double)rte_get_tsc_hz();
+	rt_buf_puts(out, "[");
+	for (int k = 0; k < MIG_NKINDS; k++) {
+		struct rt_err err;
+		rt_err_clear(&err);
+		struct off_hist h;
+		place_hist(o, k, &h);
+		bool avail = mig_available((enum mig_kind)k, &err) == 0;
+		rt_buf_printf(out, "%s{\"placement\": \"%s\", \"current\": %s, \"available\": %s, \"why\": ", k ? ", " : "",
+			      mig_kind_name((enum mig_kind)k), k == (int)o->cfg.kind ? "true" : "false",
+			      avail ? "true" : "false");
+		json_str(out, err.msg);
+		rt_buf_printf(out,
+			      ", \"packets\": %llu, \"batches\": %llu, \"mpps_busy\": %.3f, \"latency_avg_us\": %.1f, "
+			      "\"latency_max_us\": %.1f}",
+			      (unsigned long long)h.pkts, (unsigned long long)h.batches,
+			      h.busy_cycles ? h.pkts / (h.busy_cycles / hz) / 1e6 : 0.0,
+			      h.batches ? h.wait_cycles / hz / h.batches * 1e6 : 0.0, h.max_wait_cycles / hz * 1e6);
+	}
+	rt_buf_puts(out, "]");
+	if (o->cfg.autoplace) {
+		rt_buf_puts(out, ", \"auto\": ");
+		json_str(out, o->note);
 	}
 }
 
@@ -565,6 +606,14 @@ int mig_off_h_read(struct el *e, intptr_t arg, struct rt_buf *out)
 		mig_off_counters(o, out);
 	}
 	return 0;
+}
+
+struct mig_off *mig_off_of(struct el *e)
+{
+	const struct el_handler *h = el_handler_find(e, "placements");
+	if (!h || h->read != mig_off_h_read)
+		return NULL;
+	return *(struct mig_off **)((char *)e->state + h->arg / 4);
 }
 
 int mig_off_h_migrate(struct el *e, intptr_t arg, const char *value, struct rt_err *err)

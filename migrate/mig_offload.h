@@ -52,6 +52,7 @@ struct mig_off_cfg {
 	enum mig_kind kind;
 	uint32_t batch;          /* packets per offload batch */
 	uint64_t latency_ns;     /* longest a packet waits for its batch to fill */
+	bool autoplace;          /* the placement policy may move the element (AUTO) */
 };
 
 #define MIG_OFF_SLOTS 3
@@ -83,6 +84,26 @@ void mig_off_take(struct mig_off *o, struct mig_off *old);
 void mig_off_placement(const struct mig_off *o, struct rt_buf *out);
 void mig_off_counters(const struct mig_off *o, struct rt_buf *out);
 void mig_off_placements(const struct mig_off *o, struct rt_buf *out);
+/* The same as a JSON array of objects {placement, current, available,
+ * why, packets, batches, mpps_busy, latency_avg_us, latency_max_us}. */
+void mig_off_placements_json(const struct mig_off *o, struct rt_buf *out);
+/* The automatic placement policy (opt-in with AUTO true; mig_auto.c), one
+ * step for one element: measure packets per worker cycle on the current
+ * placement over the window since the last step; once the element has
+ * stayed `dwell_ns` where it is, try an available placement it never ran
+ * on, or move to the one measured best if it beats the current one by
+ * MIG_AUTO_MARGIN (hysteresis).  Returns 1 when it migrated the element
+ * (o is then freed), 0 when it stayed, <0 when a migration failed (the
+ * element stays; the reason is in the decision note).  Every AUTO
+ * element steps once a second on the control loop. */
+#define MIG_AUTO_MARGIN 0.2
+#define MIG_AUTO_DWELL_NS 2000000000ull
+int mig_auto_step(struct mig_off *o, uint64_t dwell_ns);
+/* The last decision, for `placements` ("" when none). */
+const char *mig_auto_note(const struct mig_off *o);
+
+/* The engine of an offloadable element (one with MIG_OFF_HANDLERS), or NULL. */
+struct mig_off *mig_off_of(struct el *e);
 /* Packets held by the engine right now (all workers). */
 uint64_t mig_off_held(const struct mig_off *o);
 
@@ -94,7 +115,9 @@ uint64_t mig_off_held(const struct mig_off *o);
 	{ "BATCH", EL_T_UINT, offsetof(type, field.batch), "4096", 0,                                        \
 	  "packets per offload batch (opencl, cuda)" },                                                     \
 	{ "LATENCY", EL_T_TIME, offsetof(type, field.latency), "100us", 0,                                   \
-	  "longest a packet waits for its offload batch to fill" }
+	  "longest a packet waits for its offload batch to fill" },                                         \
+	{ "AUTO", EL_T_BOOL, offsetof(type, field.autoplace), "false", 0,                                    \
+	  "let the placement policy move it to the placement that does most packets per worker cycle" }
 
 /* Handlers every offloadable element has: `placement` (read: where it runs,
  * and the fallback error if the device failed; write: migrate there),
@@ -117,6 +140,7 @@ struct mig_off_args {
 	char *placement;
 	uint64_t batch;
 	uint64_t latency;
+	bool autoplace;
 };
 /* Check the arguments and fill a cfg (errors name the argument). */
 int mig_off_args_cfg(const struct mig_off_args *a, struct mig_off_cfg *cfg, struct rt_err *err);

@@ -204,7 +204,7 @@ static int ocl_queue_open(struct mig_queue *q, struct rt_err *err)
 	if (!oq)
 		return rt_errf(err, NULL, -ENOMEM, "out of memory");
 	cl_int e;
-	oq->q = clCreateCommandQueue(o->ctx, o->dev, 0, &e);
+	oq->q = clCreateCommandQueue(o->ctx, o->dev, CL_QUEUE_PROFILING_ENABLE, &e);
 	if (!oq->q) {
 		free(oq);
 		return cl_fail(err, "clCreateCommandQueue", e);
@@ -260,7 +260,9 @@ static int ocl_job_submit(struct mig_queue *q, struct mig_job *j)
 			return -EINVAL;
 	}
 	size_t global = ((size_t)j->n + 63) / 64 * 64;
-	if (global && clEnqueueNDRangeKernel(oq->q, ck, 1, NULL, &global, NULL, 0, NULL, NULL) != CL_SUCCESS)
+	j->kev[0] = NULL;
+	if (global && clEnqueueNDRangeKernel(oq->q, ck, 1, NULL, &global, NULL, 0, NULL, (cl_event *)&j->kev[0]) !=
+			      CL_SUCCESS)
 		return -EIO;
 	cl_event ev = NULL;
 	for (int i = 0; i < j->nout; i++)
@@ -274,6 +276,20 @@ static int ocl_job_submit(struct mig_queue *q, struct mig_job *j)
 	return 0;
 }
 
+/* The kernel's run time from the queue's profiling, once it is done. */
+static void kernel_time(struct mig_job *j)
+{
+	cl_event kev = j->kev[0];
+	if (!kev)
+		return;
+	cl_ulong t0 = 0, t1 = 0;
+	if (clGetEventProfilingInfo(kev, CL_PROFILING_COMMAND_START, sizeof(t0), &t0, NULL) == CL_SUCCESS &&
+	    clGetEventProfilingInfo(kev, CL_PROFILING_COMMAND_END, sizeof(t1), &t1, NULL) == CL_SUCCESS && t1 >= t0)
+		j->kernel_ns = t1 - t0;
+	clReleaseEvent(kev);
+	j->kev[0] = NULL;
+}
+
 static int ocl_job_poll(struct mig_queue *q, struct mig_job *j)
 {
 	if (!j->ev)
@@ -285,6 +301,7 @@ static int ocl_job_poll(struct mig_queue *q, struct mig_job *j)
 		return 0;
 	clReleaseEvent((cl_event)j->ev);
 	j->ev = NULL;
+	kernel_time(j);
 	return st == CL_COMPLETE ? 1 : -EIO;
 }
 
@@ -295,6 +312,7 @@ static int ocl_job_wait(struct mig_queue *q, struct mig_job *j)
 	cl_int e = clWaitForEvents(1, (cl_event *)&j->ev);
 	clReleaseEvent((cl_event)j->ev);
 	j->ev = NULL;
+	kernel_time(j);
 	return e == CL_SUCCESS ? 1 : -EIO;
 }
 

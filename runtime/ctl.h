@@ -90,10 +90,11 @@ int rt_ctl_reconfigure(struct rt_router *r, const char *name, const char *args, 
  * packets, losing and reordering nothing (a reconfiguration with another
  * PLACEMENT); "core N" is refused until flows can move between workers.
  * List, per offloadable element (or just `name`), where it runs, where it
- * could run and what was measured on each placement; returns how many. */
+ * could run and what was measured on each placement, as text or as a
+ * JSON array of {element, class, placements: [...]}; returns how many. */
 int rt_ctl_migrate(struct rt_router *r, const char *name, const char *where, struct rt_buf *warn,
 		   struct rt_err *err);
-int rt_ctl_placements(struct rt_router *r, const char *name, struct rt_buf *out, struct rt_err *err);
+int rt_ctl_placements(struct rt_router *r, const char *name, bool json, struct rt_buf *out, struct rt_err *err);
 
 #define MBOXSH_VERSION "0.1.0"
 

@@ -25,79 +25,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl.h"
-#include "ctlsock.h"
-
-#define CS_VERSION "1.3"
-/* Bytes of input discarded after a reply that closes the connection, so
- * the reply is not lost to a TCP reset; past this the peer is cut off. */
-#define CS_LINGER_MAX (1u * 1024 * 1024)
-
-enum cs_code {
-	CS_OK = 200,
-	CS_SYNTAX = 500,
-	CS_UNIMPLEMENTED = 501,
-	CS_NO_ELEMENT = 510,
-	CS_NO_HANDLER = 511,
-	CS_HANDLER_ERROR = 520,
-	CS_DATA_TOO_BIG = 521,
-	CS_PERMISSION = 530,
-};
-
-union cs_stream {
-	uv_handle_t h;
-	uv_stream_t s;
-	uv_tcp_t tcp;
-	uv_pipe_t pipe;
-};
-
-enum cs_wait {
-	W_LINE,  /* a command line */
-	W_DATA,  /* `need` bytes for READDATA / WRITEDATA */
-	W_UNTIL, /* lines up to `until` for READUNTIL / WRITEUNTIL */
-	W_SKIP,  /* `need` bytes to discard (refused command) */
-};
-
-struct cs_client {
-	union cs_stream io; /* first: io.h.data points back here */
-	struct rt_ctlsock *s;
-	struct cs_client *prev, *next;
-	struct rt_buf in;   /* received, not yet consumed from in_off */
-	size_t in_off;
-	struct rt_buf out;  /* formatted replies not yet handed to libuv */
-	enum cs_wait wait;
-	bool wait_write;    /* the pending data command writes */
-	enum { D_HANDLER, D_SHELL, D_COMPLETE } wait_kind; /* what the pending data is for */
-	int cstart, cend;   /* D_COMPLETE: the word to complete */
-	bool until_overflow;
-	char *wait_handler; /* handler of the pending data command */
-	char *until;        /* READUNTIL/WRITEUNTIL terminator, trimmed */
-	uint64_t need;      /* W_DATA/W_SKIP: bytes still expected */
-	struct rt_buf data; /* W_DATA/W_UNTIL: collected */
-	bool read_closed;   /* EOF seen */
-	bool paused;        /* stopped reading: too much unsent output */
-	bool quitting;      /* last reply queued: shut down once written */
-	bool listed;        /* in s->clients */
-	bool skip_lf;       /* the last line ended with a CR that ended the input */
-	size_t lingered;
-	uv_shutdown_t sd;
-};
-
-struct rt_ctlsock {
-	union cs_stream lis;
-	struct rt_router *r;
-	bool tcp, closing, lis_closed;
-	int nclients, nhandles; /* clients listed / client handles not yet closed */
-	struct cs_client *clients;
-	const struct rt_ctlsock_shell *sh; /* SHELL, SHELLDATA, COMPLETE; NULL: none */
-	void *sh_arg;
-	char rbuf[64 * 1024]; /* read buffer shared by all clients: each read is consumed at once */
-};
+#include "ctlsock_int.h"
 
 /* ---- output ------------------------------------------------------------- */
 
 /* One reply line, made printable as Click does (^X for control bytes). */
-static void put_line(struct cs_client *c, int code, bool more, const char *msg, size_t n)
+void cs_put_line(struct cs_client *c, int code, bool more, const char *msg, size_t n)
 {
 	rt_buf_printf(&c->out, "%d%c", code, more ? '-' : ' ');
 	for (size_t i = 0; i < n; i++) {
@@ -113,7 +46,7 @@ static void put_line(struct cs_client *c, int code, bool more, const char *msg, 
 }
 
 /* A message of one or more lines: "code-line" for all but the last. */
-static void put_msg(struct cs_client *c, int code, bool more, const char *msg)
+void cs_put_msg(struct cs_client *c, int code, bool more, const char *msg)
 {
 	size_t len = strlen(msg);
 	while (len && msg[len - 1] == '\n')
@@ -121,16 +54,16 @@ static void put_msg(struct cs_client *c, int code, bool more, const char *msg)
 	for (;;) {
 		const char *nl = memchr(msg, '\n', len);
 		if (!nl) {
-			put_line(c, code, more, msg, len);
+			cs_put_line(c, code, more, msg, len);
 			return;
 		}
-		put_line(c, code, true, msg, (size_t)(nl - msg));
+		cs_put_line(c, code, true, msg, (size_t)(nl - msg));
 		len -= (size_t)(nl + 1 - msg);
 		msg = nl + 1;
 	}
 }
 
-static __attribute__((format(printf, 3, 4))) void reply(struct cs_client *c, int code, const char *fmt, ...)
+void cs_reply(struct cs_client *c, int code, const char *fmt, ...)
 {
 	struct rt_buf b;
 	rt_buf_init(&b);
@@ -138,12 +71,12 @@ static __attribute__((format(printf, 3, 4))) void reply(struct cs_client *c, int
 	va_start(ap, fmt);
 	rt_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	put_msg(c, code, false, b.p ? b.p : "");
+	cs_put_msg(c, code, false, b.p ? b.p : "");
 	rt_buf_free(&b);
 }
 
 /* The one mapping from control-API errors to reply codes. */
-static int err_code(const struct rt_err *err)
+int cs_err_code(const struct rt_err *err)
 {
 	if (err->code == -ENOENT && !strncmp(err->msg, "no element ", 11))
 		return CS_NO_ELEMENT;
@@ -156,19 +89,19 @@ static int err_code(const struct rt_err *err)
 
 /* Errors from a handler call: "520-Read handler 'x' error:" then the
  * message lines (Click's transfer_messages); other codes: the message. */
-static void reply_err(struct cs_client *c, const char *what, const char *hname, const struct rt_err *err)
+void cs_reply_err(struct cs_client *c, const char *what, const char *hname, const struct rt_err *err)
 {
-	int code = err_code(err);
+	int code = cs_err_code(err);
 	const char *msg = err->msg[0] ? err->msg : "failed";
 	if (code != CS_HANDLER_ERROR) {
-		put_msg(c, code, false, msg);
+		cs_put_msg(c, code, false, msg);
 		return;
 	}
 	struct rt_buf b;
 	rt_buf_init(&b);
 	rt_buf_printf(&b, "%s handler '%s' error:", what, hname);
-	put_msg(c, code, true, b.p);
-	put_msg(c, code, false, msg);
+	cs_put_msg(c, code, true, b.p);
+	cs_put_msg(c, code, false, msg);
 	rt_buf_free(&b);
 }
 
@@ -211,345 +144,6 @@ static void flush(struct cs_client *c)
 	}
 }
 
-/* ---- commands ------------------------------------------------------------ */
-
-/* A command line cut in place: the command word (upper-cased), the
- * handler, and the rest from the third word to the last one's end. */
-struct cs_words {
-	int n;
-	char *cmd, *h, *rest;
-};
-
-static void split_words(char *line, size_t n, struct cs_words *ws)
-{
-	char *w[2] = {NULL, NULL}, *end = line;
-	size_t i = 0;
-	memset(ws, 0, sizeof(*ws));
-	while (i < n) {
-		while (i < n && isspace((unsigned char)line[i]))
-			i++;
-		if (i == n)
-			break;
-		if (ws->n == 2)
-			ws->rest = line + i;
-		else if (ws->n < 2)
-			w[ws->n] = line + i;
-		while (i < n && !isspace((unsigned char)line[i]))
-			i++;
-		end = line + i;
-		if (ws->n++ < 2) { /* cut at the space, terminator or buffer NUL after it */
-			line[i] = 0;
-			i += i < n;
-		}
-	}
-	if (ws->rest)
-		*end = 0;
-	ws->cmd = w[0];
-	ws->h = w[1];
-	for (char *p = ws->cmd; p && *p; p++)
-		*p = (char)toupper((unsigned char)*p);
-}
-
-static void do_read(struct cs_client *c, const char *h, const char *param)
-{
-	struct rt_buf v;
-	struct rt_err err;
-	rt_buf_init(&v);
-	rt_err_clear(&err);
-	if (rt_ctl_read_param(c->s->r, h, param, &v, &err) < 0) {
-		reply_err(c, "Read", h, &err);
-	} else {
-		reply(c, CS_OK, "Read handler '%s' OK", h);
-		rt_buf_printf(&c->out, "DATA %zu\r\n", v.len);
-		rt_buf_add(&c->out, v.p ? v.p : "", v.len);
-	}
-	rt_buf_free(&v);
-}
-
-static void do_write(struct cs_client *c, const char *h, const char *value)
-{
-	struct rt_err err;
-	rt_err_clear(&err);
-	if (rt_ctl_write(c->s->r, h, value, &err) < 0)
-		reply_err(c, "Write", h, &err);
-	else
-		reply(c, CS_OK, "Write handler '%s' OK", h);
-}
-
-/* ---- mboxsh's shell commands ------------------------------------------------- */
-
-/* One shell command line (maybe several lines of text): "200" or "520"
- * with the error's text, then DATA with everything it printed. */
-static void do_shell(struct cs_client *c, const char *text)
-{
-	struct rt_buf out;
-	rt_buf_init(&out);
-	int rc = c->s->sh->exec(c->s->sh_arg, text, &out);
-	if (rc < 0) {
-		const char *e = out.p ? strstr(out.p, "error: ") : NULL;
-		size_t n = e ? strcspn(e + 7, "\n") : 0;
-		if (e)
-			put_line(c, CS_HANDLER_ERROR, false, e + 7, n);
-		else
-			reply(c, CS_HANDLER_ERROR, "Shell command failed");
-	} else {
-		reply(c, CS_OK, "Shell command OK");
-	}
-	rt_buf_printf(&c->out, "DATA %zu\r\n", out.len);
-	rt_buf_add(&c->out, out.p ? out.p : "", out.len);
-	rt_buf_free(&out);
-}
-
-/* Candidates for line[start, end): DATA "words\n" then one a line, or
- * "files\n" when file names are to be completed. */
-static void do_complete(struct cs_client *c, const char *line)
-{
-	int len = (int)strlen(line);
-	if (c->cstart < 0 || c->cend < c->cstart || c->cend > len) {
-		reply(c, CS_SYNTAX, "Completion range outside the line");
-		return;
-	}
-	char **v = c->s->sh->complete(c->s->sh_arg, line, c->cstart, c->cend);
-	struct rt_buf b;
-	rt_buf_init(&b);
-	rt_buf_puts(&b, v ? "words\n" : "files\n");
-	for (int i = 0; v && v[i]; i++)
-		rt_buf_printf(&b, "%s\n", v[i]);
-	c->s->sh->complete_free(v);
-	reply(c, CS_OK, "Completion OK");
-	rt_buf_printf(&c->out, "DATA %zu\r\n", b.len);
-	rt_buf_add(&c->out, b.p, b.len);
-	rt_buf_free(&b);
-}
-
-/* Run the READDATA/WRITEDATA/...UNTIL/SHELLDATA/COMPLETE whose data is
- * complete in c->data. */
-static void run_data_command(struct cs_client *c)
-{
-	const char *h = c->wait_handler, *data = c->data.p ? c->data.p : "";
-	if (c->wait_kind != D_HANDLER && memchr(data, 0, c->data.len))
-		reply(c, CS_SYNTAX, "Shell text cannot contain NUL bytes");
-	else if (c->wait_kind == D_SHELL)
-		do_shell(c, data);
-	else if (c->wait_kind == D_COMPLETE)
-		do_complete(c, data);
-	else if (c->until_overflow)
-		reply(c, CS_DATA_TOO_BIG, "Data too large for %s handler '%s'", c->wait_write ? "write" : "read", h);
-	else if (memchr(data, 0, c->data.len))
-		reply(c, CS_SYNTAX, "Handler data cannot contain NUL bytes");
-	else if (c->wait_write)
-		do_write(c, h, data);
-	else
-		do_read(c, h, data);
-	free(c->wait_handler);
-	free(c->until);
-	c->wait_handler = c->until = NULL;
-	rt_buf_free(&c->data);
-	c->until_overflow = false;
-	c->wait_kind = D_HANDLER;
-	c->wait = W_LINE;
-}
-
-/* A decimal byte count; false on anything else or overflow. */
-static bool parse_count(const char *s, uint64_t *v)
-{
-	*v = 0;
-	for (const char *p = s; *p; p++) {
-		if (!isdigit((unsigned char)*p) || *v > (UINT64_MAX - 9) / 10)
-			return false;
-		*v = *v * 10 + (uint64_t)(*p - '0');
-	}
-	return *s != 0;
-}
-
-static void cmd_read_write(struct cs_client *c, struct cs_words *ws)
-{
-	if (ws->cmd[0] == 'R' || ws->cmd[0] == 'G')
-		do_read(c, ws->h, ws->rest ? ws->rest : "");
-	else
-		do_write(c, ws->h, ws->rest ? ws->rest : "");
-}
-
-static void cmd_data(struct cs_client *c, struct cs_words *ws)
-{
-	if (!parse_count(ws->rest, &c->need)) {
-		reply(c, CS_SYNTAX, "Syntax error in '%s'", ws->cmd);
-		return;
-	}
-	c->wait_write = ws->cmd[0] != 'R';
-	if (c->need <= RT_CTLSOCK_MAX_DATA) {
-		c->wait = W_DATA;
-		c->wait_handler = strdup(ws->h);
-		return;
-	}
-	/* refuse now, then drop the data so that the next command is found */
-	reply(c, CS_DATA_TOO_BIG, "Data too large for %s handler '%s'", c->wait_write ? "write" : "read", ws->h);
-	c->wait = W_SKIP;
-}
-
-static void cmd_until(struct cs_client *c, struct cs_words *ws)
-{
-	c->wait = W_UNTIL;
-	c->wait_write = ws->cmd[0] == 'W';
-	c->wait_handler = strdup(ws->h);
-	c->until = strdup(ws->rest ? ws->rest : "");
-}
-
-static void cmd_check(struct cs_client *c, struct cs_words *ws)
-{
-	struct rt_err err;
-	bool write = ws->cmd[5] == 'W';
-	rt_err_clear(&err);
-	if (rt_ctl_check(c->s->r, ws->h, write, &err) < 0)
-		put_msg(c, err_code(&err), false, err.msg);
-	else
-		reply(c, CS_OK, "%s handler '%s' OK", write ? "Write" : "Read", ws->h);
-}
-
-/* No LLRPCs here: refuse it and drop its data, as Click does for an LLRPC
- * it cannot call remotely. */
-static void cmd_llrpc(struct cs_client *c, struct cs_words *ws)
-{
-	uint64_t len = 0;
-	if (ws->rest && !parse_count(ws->rest, &len)) {
-		reply(c, CS_SYNTAX, "Syntax error in 'llrpc'");
-		return;
-	}
-	reply(c, CS_UNIMPLEMENTED, "Cannot call LLRPC '%s' remotely", ws->h);
-	c->wait = len ? W_SKIP : W_LINE;
-	c->need = len;
-}
-
-static void cmd_quit(struct cs_client *c, struct cs_words *ws)
-{
-	if (ws->n != 1)
-		reply(c, CS_SYNTAX, "Bad command syntax");
-	reply(c, CS_OK, "Goodbye!");
-	c->quitting = true;
-}
-
-static bool has_shell(struct cs_client *c, const char *cmd)
-{
-	if (c->s->sh)
-		return true;
-	reply(c, CS_UNIMPLEMENTED, "Command '%s' unimplemented (no shell on this socket)", cmd);
-	return false;
-}
-
-/* SHELL line...: the rest of the line is one shell command line. */
-static void cmd_shell(struct cs_client *c, struct cs_words *ws)
-{
-	if (!has_shell(c, ws->cmd))
-		return;
-	if (ws->rest) /* undo the cut after the second word: the text runs on */
-		ws->h[strlen(ws->h)] = ' ';
-	do_shell(c, ws->h);
-}
-
-/* SHELLDATA n / COMPLETE start end n: n bytes of text follow. */
-static void cmd_shell_data(struct cs_client *c, struct cs_words *ws)
-{
-	bool complete = ws->cmd[0] == 'C';
-	char *count = complete ? NULL : ws->h, *p = ws->rest;
-	if (complete) {
-		char *e1, *e2;
-		long start = strtol(ws->h, &e1, 10), end = p ? strtol(p, &e2, 10) : -1;
-		if (*e1 || !p || !isspace((unsigned char)*e2) || start < 0 || end < 0 || start > INT_MAX || end > INT_MAX) {
-			reply(c, CS_SYNTAX, "Syntax error in 'COMPLETE'");
-			return;
-		}
-		c->cstart = (int)start, c->cend = (int)end;
-		count = e2 + strspn(e2, " \t");
-	}
-	uint64_t n;
-	if (!parse_count(count, &n)) {
-		reply(c, CS_SYNTAX, "Syntax error in '%s'", ws->cmd);
-		return;
-	}
-	if (n > RT_CTLSOCK_MAX_DATA) {
-		reply(c, CS_DATA_TOO_BIG, "Data too large for %s", ws->cmd);
-		c->wait = W_SKIP;
-		c->need = n;
-		return;
-	}
-	if (!has_shell(c, ws->cmd)) {
-		c->wait = n ? W_SKIP : W_LINE;
-		c->need = n;
-		return;
-	}
-	c->wait_kind = complete ? D_COMPLETE : D_SHELL;
-	c->need = n;
-	c->wait = W_DATA;
-	if (!n) /* nothing follows: run it now */
-		run_data_command(c);
-}
-
-static void cmd_help(struct cs_client *c, struct cs_words *ws);
-
-/* The commands: word counts (command included) and HELP line (none for
- * aliases). */
-static const struct cs_cmd {
-	const char *name;
-	int min, max;
-	void (*run)(struct cs_client *c, struct cs_words *ws);
-	const char *help;
-} commands[] = {
-	{"READ", 2, INT_MAX, cmd_read_write, "READ handler [arg...]   call read handler, return DATA"},
-	{"GET", 2, INT_MAX, cmd_read_write, NULL},
-	{"READDATA", 3, 3, cmd_data, "READDATA handler len    call read handler with len data bytes, return DATA"},
-	{"READUNTIL", 2, INT_MAX, cmd_until, "READUNTIL handler term  call read handler, take data until term, return DATA"},
-	{"WRITE", 2, INT_MAX, cmd_read_write, "WRITE handler [arg...]  call write handler"},
-	{"SET", 2, INT_MAX, cmd_read_write, NULL},
-	{"WRITEDATA", 3, 3, cmd_data, "WRITEDATA handler len   call write handler, pass len data bytes"},
-	{"SETDATA", 3, 3, cmd_data, NULL},
-	{"WRITEUNTIL", 2, INT_MAX, cmd_until, "WRITEUNTIL handler term call write handler, take data until term"},
-	{"CHECKREAD", 2, 2, cmd_check, "CHECKREAD handler       check if read handler is valid"},
-	{"CHECKWRITE", 2, 2, cmd_check, "CHECKWRITE handler      check if write handler is valid"},
-	{"LLRPC", 2, 3, cmd_llrpc, NULL},
-	{"QUIT", 1, INT_MAX, cmd_quit, "QUIT                    close connection"},
-	{"CLOSE", 1, INT_MAX, cmd_quit, NULL},
-	{"HELP", 1, INT_MAX, cmd_help, NULL},
-	{"SHELL", 2, INT_MAX, cmd_shell, "SHELL line              run one mboxsh shell command, return DATA"},
-	{"SHELLDATA", 2, 2, cmd_shell_data, "SHELLDATA len           run len bytes of shell input, return DATA"},
-	{"COMPLETE", 4, 4, cmd_shell_data, "COMPLETE start end len  completions for a shell line of len bytes"},
-};
-
-static void cmd_help(struct cs_client *c, struct cs_words *ws)
-{
-	struct rt_buf b;
-	rt_buf_init(&b);
-	rt_buf_puts(&b, "Commands supported:");
-	for (size_t i = 0; i < RT_ARRAY_SIZE(commands); i++)
-		if (commands[i].help)
-			rt_buf_printf(&b, "\n%s", commands[i].help);
-	put_msg(c, CS_OK, false, b.p);
-	rt_buf_free(&b);
-}
-
-/* Parse and run one command line (terminator removed; cut in place). */
-static void command(struct cs_client *c, char *line, size_t n)
-{
-	struct cs_words ws;
-	if (memchr(line, 0, n)) {
-		reply(c, CS_SYNTAX, "Syntax error: NUL byte in command");
-		return;
-	}
-	split_words(line, n, &ws);
-	if (!ws.n)
-		return; /* empty lines are ignored */
-	for (size_t i = 0; i < RT_ARRAY_SIZE(commands); i++) {
-		const struct cs_cmd *k = &commands[i];
-		if (strcmp(ws.cmd, k->name))
-			continue;
-		if (ws.n < k->min || ws.n > k->max)
-			reply(c, CS_SYNTAX, "Wrong number of arguments");
-		else
-			k->run(c, &ws);
-		return;
-	}
-	reply(c, CS_UNIMPLEMENTED, "Command '%.64s' unimplemented", ws.cmd);
-}
-
 /* ---- input ---------------------------------------------------------------- */
 
 /* Find the next line in the input: its length without the terminator
@@ -576,7 +170,7 @@ static bool next_line(const struct cs_client *c, size_t *len, size_t *with_eol)
 /* Stop reading this client's commands: reply and close once written. */
 static void fatal(struct cs_client *c, int code, const char *msg)
 {
-	reply(c, code, "%s", msg);
+	cs_reply(c, code, "%s", msg);
 	c->quitting = true;
 }
 
@@ -604,7 +198,7 @@ static bool step(struct cs_client *c)
 			return false;
 		}
 		if (c->wait == W_DATA)
-			run_data_command(c);
+			cs_run_data_command(c);
 		c->wait = W_LINE;
 		return true;
 	}
@@ -618,14 +212,14 @@ static bool step(struct cs_client *c)
 	c->in_off += with_eol;
 	c->skip_lf = with_eol == len + 1 && p[len] == '\r' && c->in_off == c->in.len;
 	if (c->wait == W_LINE) {
-		command(c, p, len);
+		cs_command(c, p, len);
 		return true;
 	}
 	size_t tl = len, ul = strlen(c->until); /* the terminator, trailing spaces ignored */
 	while (tl && isspace((unsigned char)p[tl - 1]))
 		tl--;
 	if (tl == ul && !memcmp(p, c->until, ul)) {
-		run_data_command(c);
+		cs_run_data_command(c);
 	} else if (c->until_overflow || c->data.len + with_eol > RT_CTLSOCK_MAX_DATA) {
 		c->until_overflow = true; /* refused at the terminator */
 		rt_buf_free(&c->data);

@@ -1,8 +1,7 @@
 /*
  * cmds.c - the shell's core commands (one table: name, synopsis, help,
  * handler), the registry of the tables other files declare (sh_cmd.h),
- * the dispatcher (sh_exec), completion (sh_complete) and the continuation
- * check of multi-line Click statements (sh_incomplete).  Each
+ * the dispatcher (sh_exec) and completion (sh_complete).  Each
  * handler parses its words, makes one control-API call (ctl.h, or the Lua
  * face lmb.h) and formats the result; nothing here changes the router by
  * itself, so a failed command leaves the graph as it was (the control API
@@ -617,65 +616,6 @@ void sh_ctlsock_attach(struct sh *s, struct rt_ctlsock *cs)
 	rt_ctlsock_set_shell(cs, &ops, s);
 }
 
-/* ---- multi-line input -------------------------------------------------------- */
-
-/* Click text cut short: an open bracket, parenthesis or brace (quotes and
- * comments skipped), or a last token that needs a right-hand side. */
-static bool click_incomplete(const char *t)
-{
-	int depth = 0;
-	const char *last = t;
-	for (const char *p = t; *p; p++) {
-		if (*p == '"' || *p == '\'') {
-			char q = *p;
-			for (p++; *p && *p != q; p++)
-				if (*p == '\\' && q == '"' && p[1])
-					p++;
-			if (!*p)
-				return true;
-		} else if (p[0] == '/' && p[1] == '/') {
-			p += strcspn(p, "\n");
-			if (!*p)
-				break;
-		} else if (p[0] == '/' && p[1] == '*') {
-			const char *e = strstr(p + 2, "*/");
-			if (!e)
-				return true;
-			p = e + 1;
-		} else if (*p == '(' || *p == '[' || *p == '{') {
-			depth++;
-		} else if (*p == ')' || *p == ']' || *p == '}') {
-			depth--;
-		}
-		if (!isspace((unsigned char)*p))
-			last = p;
-	}
-	if (depth > 0)
-		return true;
-	size_t n = (size_t)(last - t) + 1;
-	return (n >= 2 && (!strncmp(last - 1, "->", 2) || !strncmp(last - 1, "::", 2))) || *last == ',';
-}
-
-bool sh_incomplete(const char *text)
-{
-	char *copy = strdup(text), *p = sh_trim(copy), *rest = p;
-	bool more = false;
-	if (*p && *p != '#') {
-		const struct sh_cmd *c = sh_lookup(&rest);
-		if (!c)
-			more = sh_looks_like_lua(p) && sh_lua_incomplete(p, false);
-		else if (!strcmp(c->name, "lua"))
-			more = sh_lua_incomplete(rest, false);
-		else if (!strcmp(c->name, "="))
-			more = sh_lua_incomplete(rest, true);
-		else if (!strcmp(c->name, "add") || !strcmp(c->name, "connect") || !strcmp(c->name, "disconnect") ||
-			 !strcmp(c->name, "swap") || !strcmp(c->name, "reconfigure"))
-			more = click_incomplete(rest);
-	}
-	free(copy);
-	return more;
-}
-
 /* ---- completion --------------------------------------------------------- */
 
 struct sh_cands {
@@ -777,7 +717,12 @@ char **sh_complete(struct sh *s, const char *line, int start, int end)
 		FOR_EACH_CMD(t, k)
 			cand(&c, k->name, strcspn(k->name, " "));
 		cand_classes(&c);
-	} else if ((nw == 1 && (!strcmp(w[0], "swap") || !strcmp(w[0], "reconfigure") || !strcmp(w[0], "remove"))) ||
+	} else if (nw == 2 && !strcmp(w[0], "migrate")) {
+		static const char *const kinds[] = {"cpu", "opencl", "cuda"};
+		for (int i = 0; i < 3; i++)
+			cand(&c, kinds[i], strlen(kinds[i]));
+	} else if ((nw == 1 && (!strcmp(w[0], "swap") || !strcmp(w[0], "reconfigure") || !strcmp(w[0], "remove") ||
+				!strcmp(w[0], "migrate") || !strcmp(w[0], "placements"))) ||
 		   (nw == 2 && !strcmp(w[0], "show") && !strcmp(w[1], "handlers")) ||
 		   (nw == 3 && !strcmp(w[0], "remove") && !strcmp(w[2], "into"))) {
 		cand_elements(s, &c, "");

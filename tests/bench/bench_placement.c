@@ -10,7 +10,10 @@
  * FIB holding the same routes (measured on DPDK's heap, each table sized to
  * need: max_rules = its routes, one tbl8 per /24 with longer routes), build
  * and update times, and lookups/s of both on the same (fib, address)
- * queries, whose answers must agree.
+ * queries, whose answers must agree.  Then the same 16-FIB lookups on the
+ * offloaded placements that answer (opencl, cuda) by offload batch size,
+ * four jobs in flight, counting the copies in and out and the gather into
+ * pinned host memory; their answers must be the cpu's.
  *
  * Usage: bench_placement [ROUTES_PER_FIB]
  */
@@ -23,6 +26,7 @@
 #include <rte_malloc.h>
 
 #include "router.h"
+#include "migrate/mig.h"
 #include "migrate/mig_fib.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
@@ -259,6 +263,155 @@ static double update_us(struct mig_fib *f, struct mig_fib_trie *t, const struct 
 	return (double)(rt_now_ns() - t0) / 1e3 / (2.0 * n);
 }
 
+/* ---- the same lookups on an offloaded placement ------------------------------------ */
+
+#define DEV_INFLIGHT 4
+
+struct dev_slot {
+	struct mig_mem *fib, *addr, *out;
+	uint32_t *hfib, *haddr, *hout;
+	struct mig_job job;
+	uint32_t first;   /* query index of the batch, UINT32_MAX when idle */
+};
+
+static int dev_fail(enum mig_kind k, const char *what, const struct rt_err *err)
+{
+	fprintf(stderr, "bench_placement: %s: %s: %s\n", mig_kind_name(k), what, err->msg);
+	return -1;
+}
+
+/* Mlookups/s of NQ queries in batches of b, or <0. */
+static double dev_run(enum mig_kind k, struct mig_queue *q, struct dev_slot *sl, const uint32_t *fib,
+		      const uint32_t *addr, const uint32_t *want, uint32_t b)
+{
+	size_t bad = 0;
+	uint32_t next = 0, done = 0, turn = 0;
+	for (int i = 0; i < DEV_INFLIGHT; i++)
+		sl[i].first = UINT32_MAX;
+	uint64_t t0 = rt_now_ns();
+	while (done < NQ) {
+		struct dev_slot *s = &sl[turn];
+		if (s->first != UINT32_MAX) {
+			if (mig_job_wait(q, &s->job) != 1) {
+				fprintf(stderr, "bench_placement: %s: a job failed\n", mig_kind_name(k));
+				return -1;
+			}
+			uint32_t n = s->job.n;
+			for (uint32_t i = 0; i < n; i++)
+				bad += s->hout[i] != want[s->first + i];
+			done += n;
+			s->first = UINT32_MAX;
+		}
+		if (next < NQ) {
+			uint32_t n = RT_MIN(b, NQ - next);
+			memcpy(s->hfib, fib + next, n * 4);
+			memcpy(s->haddr, addr + next, n * 4);
+			s->job.n = n;
+			s->job.args[6] = MIG_U32(n);
+			s->job.in[0].len = s->job.in[1].len = s->job.out[0].len = n * 4;
+			if (mig_job_submit(q, &s->job) < 0) {
+				fprintf(stderr, "bench_placement: %s: submit failed\n", mig_kind_name(k));
+				return -1;
+			}
+			s->first = next;
+			next += n;
+		}
+		turn = (turn + 1) % DEV_INFLIGHT;
+	}
+	double mlps = (double)NQ / (double)(rt_now_ns() - t0) * 1e3;
+	if (bad) {
+		fprintf(stderr, "bench_placement: %s: %zu lookups differ from the cpu's\n", mig_kind_name(k), bad);
+		return -1;
+	}
+	return mlps;
+}
+
+static int bench_fib_dev(enum mig_kind k, const struct mig_fib_trie *t, const uint32_t *fib, const uint32_t *addr,
+			 const uint32_t *want)
+{
+	static const uint32_t batches[] = {1024, 8192, 65536};
+	struct rt_err err;
+	rt_err_clear(&err);
+	if (mig_available(k, &err) < 0) {
+		fprintf(stderr, "bench_placement: %s skipped: %s\n", mig_kind_name(k), err.msg);
+		return 0;
+	}
+	struct mig_dev *d;
+	struct mig_prog *p;
+	struct mig_kernel *kn;
+	struct mig_queue *q;
+	struct mig_mem *tab, *nh;
+	if (mig_dev_open(k, &d, &err) < 0)
+		return dev_fail(k, "open", &err);
+	fprintf(stderr, "bench_placement: %s: %s\n", mig_kind_name(k), mig_dev_desc(d));
+	if (mig_prog_build(d, "fib", &p, &err) < 0 || mig_kernel_get(p, "fib_lookup4", &kn, &err) < 0 ||
+	    mig_queue_open(d, &q, &err) < 0 || mig_mem_alloc(d, (size_t)t->ntab * 4, &tab, &err) < 0 ||
+	    mig_mem_alloc(d, (size_t)t->nvec * t->nfib * 4, &nh, &err) < 0 ||
+	    mig_mem_write(tab, 0, t->tab, (size_t)t->ntab * 4, &err) < 0 ||
+	    mig_mem_write(nh, 0, t->nh, (size_t)t->nvec * t->nfib * 4, &err) < 0)
+		return dev_fail(k, "setup", &err);
+	struct dev_slot sl[DEV_INFLIGHT];
+	uint32_t bmax = batches[RT_ARRAY_SIZE(batches) - 1];
+	for (int i = 0; i < DEV_INFLIGHT; i++) {
+		struct dev_slot *s = &sl[i];
+		if (mig_mem_alloc(d, bmax * 4, &s->fib, &err) < 0 || mig_mem_alloc(d, bmax * 4, &s->addr, &err) < 0 ||
+		    mig_mem_alloc(d, bmax * 4, &s->out, &err) < 0)
+			return dev_fail(k, "buffers", &err);
+		s->hfib = mig_host_alloc(d, bmax * 4);
+		s->haddr = mig_host_alloc(d, bmax * 4);
+		s->hout = mig_host_alloc(d, bmax * 4);
+		if (!s->hfib || !s->haddr || !s->hout) {
+			fprintf(stderr, "bench_placement: %s: no pinned host memory\n", mig_kind_name(k));
+			return -1;
+		}
+		s->job = (struct mig_job){.k = kn, .nargs = 7, .nin = 2, .nout = 1};
+		s->job.args[0] = MIG_MEM(tab);
+		s->job.args[1] = MIG_MEM(nh);
+		s->job.args[2] = MIG_U32(t->nfib);
+		s->job.args[3] = MIG_MEM(s->fib);
+		s->job.args[4] = MIG_MEM(s->addr);
+		s->job.args[5] = MIG_MEM(s->out);
+		s->job.in[0] = (struct mig_copy){s->fib, 0, 0, s->hfib};
+		s->job.in[1] = (struct mig_copy){s->addr, 0, 0, s->haddr};
+		s->job.out[0] = (struct mig_copy){s->out, 0, 0, s->hout};
+	}
+	char name[64];
+	double best = 0;
+	int rc = 0;
+	for (size_t i = 0; i < RT_ARRAY_SIZE(batches) && rc == 0; i++) {
+		double m = 0;
+		for (int rep = 0; rep < 2; rep++) {   /* the first pass warms up */
+			double x = dev_run(k, q, sl, fib, addr, want, batches[i]);
+			if (x < 0)
+				rc = -1;
+			m = RT_MAX(m, x);
+		}
+		snprintf(name, sizeof(name), "fib16_%s_mlookups_b%u", mig_kind_name(k), batches[i]);
+		if (rc == 0)
+			bench(name, m, "Mlookups/s");
+		best = RT_MAX(best, m);
+	}
+	if (rc == 0) {
+		snprintf(name, sizeof(name), "fib16_%s_mlookups", mig_kind_name(k));
+		bench(name, best, "Mlookups/s");
+	}
+	for (int i = 0; i < DEV_INFLIGHT; i++) {
+		mig_mem_free(sl[i].fib);
+		mig_mem_free(sl[i].addr);
+		mig_mem_free(sl[i].out);
+		mig_host_free(d, sl[i].hfib);
+		mig_host_free(d, sl[i].haddr);
+		mig_host_free(d, sl[i].hout);
+	}
+	mig_mem_free(tab);
+	mig_mem_free(nh);
+	mig_queue_close(q);
+	mig_kernel_free(kn);
+	mig_prog_free(p);
+	mig_dev_close(d);
+	return rc;
+}
+
 static int bench_fib(uint32_t n)
 {
 	static const uint32_t nfibs[] = {1, 4, 16};
@@ -307,6 +460,8 @@ static int bench_fib(uint32_t n)
 				fprintf(stderr, "bench_placement: after updates %zu lookups differ\n", bad);
 				return 1;
 			}
+			if (bench_fib_dev(MIG_OPENCL, t, fib, addr, o2) < 0 || bench_fib_dev(MIG_CUDA, t, fib, addr, o2) < 0)
+				return 1;
 		}
 		for (uint32_t i = 0; i < nfib; i++)
 			rte_lpm_free(lpm[i]);

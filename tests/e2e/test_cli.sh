@@ -102,5 +102,15 @@ check "-u: READ c.count through the control socket (mode 0600)" \
 	"0o600|Click::ControlSocket/1.3|200 Read handler 'c.count' OK|DATA 1|5|200 Goodbye!|200 Write handler 'stop' OK" "$got"
 check "-u: WRITE stop ends the run, the socket file is removed" "0 5 gone" \
 	"$st $(cat "$T/ctl.out") $([ -e "$T/ctl" ] && echo left || echo gone)"
-echo "cli: $((23 - fails)) passed, $fails failed"
+# placements: migrate through the shell, piped (opencl only when PoCL answers)
+out=$(printf 'migrate f cpu\nread f.placement\nmigrate f gpu\nmigrate c opencl\n' |
+	"$B/mboxsh" -e 'Idle -> f :: FIBLookup(10.0.0.0/8 0) -> c :: Counter -> Discard;' -i 2>&1 | sed 's/ ([0-9.]* ms)//')
+check "migrate and placement errors" "f: now on cpu
+cpu
+error: unknown placement 'gpu' (cpu, opencl or cuda)
+error: c (Counter) runs on the cpu only: it has no kernel to move" "$out"
+out=$(printf 'placements f\n' | "$B/mboxsh" -e 'Idle -> f :: FIBLookup(10.0.0.0/8 0) -> Discard;' -i 2>&1 | head -2)
+check "placements" "f (FIBLookup)
+  cpu* available not run yet" "$out"
+echo "cli: $((25 - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]

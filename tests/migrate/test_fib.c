@@ -12,6 +12,7 @@
 #include <rte_hash_crc.h>
 
 #include "tu.h"
+#include "migrate/mig.h"
 #include "migrate/mig_fib.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -267,7 +268,10 @@ static void add(struct mig_fib *f, struct shadow *s, struct mig_fib_route r)
 {
 	struct rt_err err;
 	rt_err_clear(&err);
-	assert_true(mig_fib_add(f, &r, &err) >= 0);
+	int rc = mig_fib_add(f, &r, &err);
+	if (rc < 0)
+		print_error("%s\n", err.msg);
+	assert_true(rc >= 0);
 	shadow_add(s, &r);
 }
 
@@ -548,12 +552,177 @@ static void test_bad_input(void **st)
 	mig_fib_free(f);
 }
 
+/* ---- placements: the kernels give the cpu's bytes ---------------------------------- */
+
+struct devfib {
+	struct mig_dev *d;
+	struct mig_prog *p;
+	struct mig_kernel *k4, *k6;
+	struct mig_queue *q;
+	struct mig_mem *tab, *nh, *fib, *addr, *out;
+};
+
+static void upload(struct devfib *df, struct mig_fib_trie *t)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	const struct mig_fib_dirty *dt = &t->dirty;
+	if (dt->tab_hi > dt->tab_lo)
+		assert_int_equal(mig_mem_write(df->tab, dt->tab_lo * 4u, t->tab + dt->tab_lo,
+					       (dt->tab_hi - dt->tab_lo) * 4u, &err), 0);
+	if (dt->nh_hi > dt->nh_lo)
+		assert_int_equal(mig_mem_write(df->nh, dt->nh_lo * 4u, t->nh + dt->nh_lo,
+					       (dt->nh_hi - dt->nh_lo) * 4u, &err), 0);
+	mig_fib_trie_clean(t);
+}
+
+/* n lookups of one family on the device, compared with the cpu's. */
+static void dev_compare(struct devfib *df, const struct mig_fib_trie *t, int af, const uint32_t *fib,
+			const uint32_t *addr, uint32_t n)
+{
+	uint32_t words = af == 4 ? 1 : 4;
+	uint32_t *hf = mig_host_alloc(df->d, n * 4), *ha = mig_host_alloc(df->d, n * 4 * words);
+	uint32_t *ho = mig_host_alloc(df->d, n * 4), *want = malloc(n * 4);
+	assert_true(hf && ha && ho && want);
+	memcpy(hf, fib, n * 4);
+	memcpy(ha, addr, n * 4 * words);
+	memset(ho, 0xab, n * 4);
+	if (af == 4)
+		mig_fib_lookup4_batch(t, fib, addr, want, n);
+	else
+		mig_fib_lookup6_batch(t, fib, addr, want, n);
+	struct mig_job j = {.k = af == 4 ? df->k4 : df->k6, .n = n, .nargs = 7, .nin = 2, .nout = 1};
+	j.args[0] = MIG_MEM(df->tab);
+	j.args[1] = MIG_MEM(df->nh);
+	j.args[2] = MIG_U32(t->nfib);
+	j.args[3] = MIG_MEM(df->fib);
+	j.args[4] = MIG_MEM(df->addr);
+	j.args[5] = MIG_MEM(df->out);
+	j.args[6] = MIG_U32(n);
+	j.in[0] = (struct mig_copy){df->fib, 0, n * 4, hf};
+	j.in[1] = (struct mig_copy){df->addr, 0, n * 4 * words, ha};
+	j.out[0] = (struct mig_copy){df->out, 0, n * 4, ho};
+	assert_int_equal(mig_job_submit(df->q, &j), 0);
+	assert_int_equal(mig_job_wait(df->q, &j), 1);
+	assert_memory_equal(ho, want, n * 4);
+	mig_host_free(df->d, hf);
+	mig_host_free(df->d, ha);
+	mig_host_free(df->d, ho);
+	free(want);
+}
+
+/* Probe addresses of one family as kernel words, with FIBs 0..nfib. */
+static uint32_t dev_queries(const struct shadow *s, int af, uint32_t nfib, uint32_t nprobe, uint32_t **fib,
+			    uint32_t **addr)
+{
+	uint8_t(*a)[16] = malloc(nprobe * 16);
+	uint32_t n = (uint32_t)probes(s, af, a, nprobe);
+	*fib = malloc(n * 4);
+	*addr = malloc(n * 16);
+	for (uint32_t i = 0; i < n; i++) {
+		(*fib)[i] = (uint32_t)(rnd() % (nfib + 1));
+		for (uint32_t k = 0; k < (af == 4 ? 1u : 4u); k++)
+			(*addr)[(af == 4 ? 1 : 4) * i + k] = word(a[i] + 4 * k);
+	}
+	free(a);
+	return n;
+}
+
+static void dev_check(enum mig_kind kind)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	if (mig_available(kind, &err) < 0) {
+		printf("SKIP %s: %s\n", mig_kind_name(kind), err.msg);
+		skip();
+	}
+	struct devfib df = {0};
+	assert_int_equal(mig_dev_open(kind, &df.d, &err), 0);
+	printf("%s: %s\n", mig_kind_name(kind), mig_dev_desc(df.d));
+	assert_int_equal(mig_prog_build(df.d, "fib", &df.p, &err), 0);
+	assert_int_equal(mig_kernel_get(df.p, "fib_lookup4", &df.k4, &err), 0);
+	assert_int_equal(mig_kernel_get(df.p, "fib_lookup6", &df.k6, &err), 0);
+	assert_int_equal(mig_queue_open(df.d, &df.q, &err), 0);
+
+	struct mig_fib *f;
+	struct shadow s = {0};
+	assert_int_equal(mig_fib_new(6, &f, NULL), 0);
+	random_fibs(f, &s, 6, 4, 500, 100);
+	random_fibs(f, &s, 6, 6, 300, 60);
+	add(f, &s, mig_fib_route4(0, 0, 0, 77));
+	add(f, &s, route6(5, "::", 0, 78));
+	struct mig_fib_trie *t = build(f, 100);
+	/* the device holds the arrays at their capacity: updates fit */
+	assert_int_equal(mig_mem_alloc(df.d, (size_t)t->tab_cap * 4, &df.tab, &err), 0);
+	assert_int_equal(mig_mem_alloc(df.d, (size_t)t->vec_cap * t->nfib * 4, &df.nh, &err), 0);
+	assert_int_equal(mig_mem_alloc(df.d, 6000 * 4, &df.fib, &err), 0);
+	assert_int_equal(mig_mem_alloc(df.d, 6000 * 16, &df.addr, &err), 0);
+	assert_int_equal(mig_mem_alloc(df.d, 6000 * 4, &df.out, &err), 0);
+	upload(&df, t);
+	for (int round = 0; round < 3; round++) {
+		for (int af = 4; af <= 6; af += 2) {
+			uint32_t *fib, *addr;
+			uint32_t n = dev_queries(&s, af, 6, 6000, &fib, &addr);
+			dev_compare(&df, t, af, fib, addr, n);
+			dev_compare(&df, t, af, fib, addr, 1);   /* one item */
+			free(fib);
+			free(addr);
+		}
+		/* in-place updates: after each, only what it dirtied goes to
+		 * the device, which then answers as the cpu around the route */
+		for (int op = 0; op < 40; op++) {
+			struct mig_fib_route r;
+			if (op % 3 == 2) {
+				long i = (long)(rnd() % s.n);
+				r = s.r[i];
+				assert_int_equal(mig_fib_remove(f, &r, &err), 0);
+				shadow_del(&s, i);
+			} else {
+				r = s.r[rnd() % s.n];
+				r.nh = (uint32_t)(rnd() % 9000);
+				unsigned len = r.len + 1 + (unsigned)(rnd() % 8), max = r.af == 4 ? 32 : 128;
+				r.len = (uint8_t)RT_MIN(len, max);
+				r.addr[rnd() % (r.af == 4 ? 4 : 16)] ^= (uint8_t)rnd();
+				mask(&r);
+				add(f, &s, r);
+			}
+			assert_int_equal(mig_fib_trie_apply(t, f, &r, &err), 0);
+			mig_fib_trie_reclaim(t);   /* no job runs between two here */
+			upload(&df, t);
+			struct shadow one = {&r, 1, 1};
+			uint32_t *fib, *addr;
+			uint32_t n = dev_queries(&one, r.af, 6, 40, &fib, &addr);
+			for (uint32_t i = 0; i < 5; i++)
+				fib[i] = r.fib;
+			dev_compare(&df, t, r.af, fib, addr, n);
+			free(fib);
+			free(addr);
+		}
+	}
+	mig_fib_trie_free(t);
+	mig_fib_free(f);
+	free(s.r);
+	mig_mem_free(df.tab);
+	mig_mem_free(df.nh);
+	mig_mem_free(df.fib);
+	mig_mem_free(df.addr);
+	mig_mem_free(df.out);
+	mig_queue_close(df.q);
+	mig_kernel_free(df.k4);
+	mig_kernel_free(df.k6);
+	mig_prog_free(df.p);
+	mig_dev_close(df.d);
+}
+
+static void test_opencl(void **st) { dev_check(MIG_OPENCL); }
+static void test_cuda(void **st) { dev_check(MIG_CUDA); }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_v4), cmocka_unit_test(test_random_v6),   cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_updates),   cmocka_unit_test(test_no_headroom), cmocka_unit_test(test_serialise),
-		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_bad_input), cmocka_unit_test(test_opencl),      cmocka_unit_test(test_cuda),
 	};
 	return cmocka_run_group_tests_name("fib", tests, NULL, NULL);
 }

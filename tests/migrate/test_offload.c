@@ -17,6 +17,7 @@
  * << 20 ^ seq), computed by the placement. */
 struct toff {
 	struct mig_off_args a;
+	uint64_t slow;            /* extra work per packet in the cpu kernel */
 	struct mig_off *off;
 };
 
@@ -34,8 +35,13 @@ static uint32_t toff_extract(void *ctx, struct rte_mbuf *m, void *rec, uint8_t *
 
 static void toff_cpu(void *ctx, const void *in, const uint8_t *blob, void *out, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++)
-		((uint32_t *)out)[i] = mig_selftest_mix(((const uint32_t *)in)[i], 77);
+	const struct toff *t = ctx;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t x = mig_selftest_mix(((const uint32_t *)in)[i], 77);
+		for (uint64_t k = 0; k < t->slow; k++)
+			__asm__ volatile("" : "+r"(x));
+		((uint32_t *)out)[i] = x;
+	}
 }
 
 static int toff_apply(void *ctx, struct rte_mbuf *m, const void *out)
@@ -73,6 +79,7 @@ static int toff_take(struct el *e, struct el *old, struct rt_err *err)
 }
 
 static const struct el_arg toff_args[] = {
+	{ "SLOW", EL_T_UINT, offsetof(struct toff, slow), "0", 0, "extra loop iterations per packet on the cpu" },
 	MIG_OFF_ARGS(struct toff, a),
 	EL_ARGS_END,
 };
@@ -184,8 +191,14 @@ static void test_cpu_and_opencl_agree(void **s)
 			got[c][i] = rt_anno(m)->dst_ip;
 		}
 		const char *p = tu_read(r, "t.offload");
-		if (c == 1)
+		if (c == 1) {
 			assert_non_null(strstr(p, "placement opencl batch 100"));
+			/* the device's own kernel time, and the copies */
+			const char *k = strstr(p, "kernel_us ");
+			assert_non_null(k);
+			assert_true(atof(k + 10) > 0);
+			assert_non_null(strstr(p, "transfer_us "));
+		}
 		tu_router_free(r);
 	}
 	assert_memory_equal(got[0], got[1], sizeof(got[0]));
@@ -249,7 +262,7 @@ static void test_migrate_errors(void **s)
 		assert_non_null(strstr(tu_read(r, "t.config"), "PLACEMENT opencl"));
 		struct rt_buf out;
 		rt_buf_init(&out);
-		assert_int_equal(rt_ctl_placements(r, NULL, &out, &err), 1);
+		assert_int_equal(rt_ctl_placements(r, NULL, false, &out, &err), 1);
 		assert_non_null(strstr(out.p, "t (TestOffload)\n  cpu available"));
 		assert_non_null(strstr(out.p, "opencl* available"));
 		rt_buf_free(&out);
@@ -334,6 +347,51 @@ static void test_device_lost(void **s)
 	tu_router_free(r);
 }
 
+/* The placement policy: a cpu kernel that costs ~thousands of cycles per
+ * packet loses to opencl, where the worker only packs and unpacks records;
+ * the policy explores opencl, stays there, and does not flap. */
+static int auto_round(struct rt_router *r, int steps)
+{
+	int moves = 0;
+	for (int i = 0; i < steps; i++) {
+		long long before = tu_read_int(r, "chk.good");
+		push_seq(r, 4096);
+		for (int k = 0; k < 3000 && tu_read_int(r, "chk.good") < before + 4096; k++) {
+			tu_run_tasks(r, 5);
+			usleep(200);
+		}
+		struct mig_off *o = mig_off_of(rt_router_find(r, "t"));
+		assert_non_null(o);
+		int rc = mig_auto_step(o, 0);
+		assert_true(rc >= 0);
+		moves += rc;
+	}
+	return moves;
+}
+
+static void test_auto_policy(void **s)
+{
+	if (!have_opencl())
+		skip();
+	struct rt_router *r = tu_router("Idle -> t :: TestOffload(SLOW 3000, AUTO true, BATCH 1024, LATENCY 1ms)"
+					" -> chk :: TestMixCheck -> Discard;", NULL);
+	/* the first window of a placement is a warm-up (an OpenCL kernel may be
+	 * compiled at its first launch); the second measures cpu and tries
+	 * opencl */
+	assert_int_equal(auto_round(r, 2), 1);
+	assert_string_equal(tu_read(r, "t.placement"), "opencl\n");
+	assert_int_equal(auto_round(r, 6), 0); /* opencl measured better: stays */
+	const char *pl = tu_read(r, "t.placements");
+	assert_non_null(strstr(pl, "auto: staying on opencl"));
+	assert_non_null(strstr(tu_read(r, "t.config"), "PLACEMENT opencl"));
+	assert_int_equal(tu_read_int(r, "chk.bad"), 0);
+	tu_router_free(r);
+	/* not AUTO: no decision is ever made */
+	r = tu_router("Idle -> t :: TestOffload -> chk :: TestMixCheck -> Discard;", NULL);
+	assert_null(strstr(tu_read(r, "t.placements"), "auto:"));
+	tu_router_free(r);
+}
+
 int main(void)
 {
 	tu_eal();
@@ -343,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_migrate_errors),
 		cmocka_unit_test(test_device_lost),
 		cmocka_unit_test(test_migration_stress),
+		cmocka_unit_test(test_auto_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

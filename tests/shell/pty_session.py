@@ -263,6 +263,14 @@ def connect(home, ok):
         assert os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0, st
         assert server.poll() is None, "quit on the client stopped the server"
         ok("--connect quit leaves the server running")
+        # piped into a client: the remote errors fail its exit status
+        r = subprocess.run([MBOXSH, "--connect", sock], input=b"read c.class\nread c.nosuch\n",
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=20)
+        assert r.stdout == b"Counter\nerror: no handler 'c.nosuch'\n" and r.returncode == 1, r
+        r = subprocess.run([MBOXSH, "--connect", sock + ".none"], input=b"", stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=20)
+        assert r.returncode == 1 and b"cannot connect to" in r.stdout, r
+        ok("--connect piped, exit status, no server")
     finally:
         if s:
             s.kill()
