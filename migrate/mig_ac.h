@@ -56,6 +56,8 @@ void mig_ac_set_free(struct mig_ac_set *s);
  * unknown flag) or -EEXIST (id already used), with the reason in err. */
 int mig_ac_set_add(struct mig_ac_set *s, uint32_t id, const void *bytes, size_t len, uint32_t flags,
 		   struct rt_err *err);
+/* Remove the pattern with this id.  0 or -ENOENT. */
+int mig_ac_set_remove(struct mig_ac_set *s, uint32_t id, struct rt_err *err);
 /* Serialised form, little-endian: "MBAC", format, gen, n, then per pattern
  * id, flags, len and the bytes, then the CRC-32C of everything before it. */
 void mig_ac_set_serialize(const struct mig_ac_set *s, struct rt_buf *out);

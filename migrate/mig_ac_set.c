@@ -112,6 +112,25 @@ int mig_ac_set_add(struct mig_ac_set *s, uint32_t id, const void *bytes, size_t 
 	return 0;
 }
 
+int mig_ac_set_remove(struct mig_ac_set *s, uint32_t id, struct rt_err *err)
+{
+	uint32_t i = 0;
+	while (i < s->n && s->pats[i].id != id)
+		i++;
+	if (i == s->n)
+		return rt_errf(err, NULL, -ENOENT, "no pattern %u", id);
+	s->total_len -= s->pats[i].len;
+	free(s->pats[i].bytes);
+	memmove(s->pats + i, s->pats + i + 1, (s->n - i - 1) * sizeof(*s->pats));
+	s->n--;
+	s->gen++;
+	/* indices moved: rebuild the id hash */
+	memset(s->idhash, 0, s->idcap * sizeof(uint32_t));
+	for (uint32_t k = 0; k < s->n; k++)
+		id_insert(s->idhash, s->idcap, s->pats, k);
+	return 0;
+}
+
 static void put32(struct rt_buf *b, uint32_t v)
 {
 	uint8_t x[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };

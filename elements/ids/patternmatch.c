@@ -6,12 +6,18 @@
  * DFA when the element is configured; the data path scans a whole batch
  * with pm_scan_batch (the cpu placement of kernels/ac.h), which the offload
  * engine can call, or replace by the opencl/cuda entry points, as it is.
+ * The add and remove handlers change the set while traffic flows: a new
+ * DFA is built on the control thread and published with one pointer store;
+ * the old one is freed after an RCU grace period.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <rte_rcu_qsbr.h>
+
 #include "../../runtime/el.h"
+#include "../../runtime/router.h"
 #include "../../migrate/mig_ac.h"
 
 struct pm {
@@ -20,7 +26,8 @@ struct pm {
 	bool nocase, payload;
 	/* the canonical set and its automaton */
 	struct mig_ac_set set;
-	struct mig_ac_dfa dfa;
+	struct mig_ac_dfa *dfa;   /* published: workers load it once a batch */
+	uint32_t next_id;
 	uint64_t base_count, base_matches;
 };
 
@@ -66,19 +73,21 @@ static inline void pm_payload(struct rte_mbuf *m, bool skip, const uint8_t **pp,
 	*plen = (uint32_t)(end - p);
 }
 
-/* Scan a batch's payloads from the initial state.  The placement engine's
- * entry point: fills res[i] for packet i. */
-void pm_scan_batch(const struct mig_ac_dfa *dfa, bool skip, struct rte_mbuf **pkts, uint32_t n,
-		   struct mig_ac_res *res);
-void pm_scan_batch(const struct mig_ac_dfa *dfa, bool skip, struct rte_mbuf **pkts, uint32_t n,
+/* Scan the payloads of n packets from the initial state: res[i] for packet
+ * i.  The cpu placement's whole kernel (a flow-aware caller passes its
+ * flows' states to mig_ac_scan_batch instead of NULL). */
+static void pm_scan_batch(const struct mig_ac_dfa *dfa, bool skip, struct rte_mbuf **pkts, uint32_t n,
 		   struct mig_ac_res *res)
 {
 	const uint8_t *p[RT_BATCH_MAX];
 	uint32_t len[RT_BATCH_MAX];
 	for (uint32_t i = 0; i < n; i += RT_BATCH_MAX) {
 		uint32_t k = RT_MIN(n - i, RT_BATCH_MAX);
-		for (uint32_t j = 0; j < k; j++)
+		for (uint32_t j = 0; j < k; j++) {
+			if (j + 1 < k)
+				rte_prefetch0(rt_data(pkts[i + j + 1]));
 			pm_payload(pkts[i + j], skip, &p[j], &len[j]);
+		}
 		mig_ac_scan_batch(dfa, k, p, len, NULL, res + i);
 	}
 }
@@ -88,7 +97,7 @@ static void pm_push(struct el_node *n, int port, struct rt_batch *b)
 	(void)port;
 	const struct pm *s = n->state;
 	struct mig_ac_res res[RT_BATCH_MAX];
-	pm_scan_batch(&s->dfa, s->payload, b->pkts, b->n, res);
+	pm_scan_batch(__atomic_load_n(&s->dfa, __ATOMIC_ACQUIRE), s->payload, b->pkts, b->n, res);
 	struct el_split sp;
 	el_split_init(&sp);
 	uint64_t matches = 0;
@@ -115,10 +124,11 @@ static int pm_add(struct el *e, const char *text, const char *where, struct rt_e
 	if (rc == 0 && !d.len)
 		rc = rt_errf(&e2, NULL, -EINVAL, "empty pattern");
 	if (rc == 0)
-		rc = mig_ac_set_add(&s->set, s->set.n, d.p, d.len, s->nocase ? MIG_AC_NOCASE : 0, &e2);
+		rc = mig_ac_set_add(&s->set, s->next_id, d.p, d.len, s->nocase ? MIG_AC_NOCASE : 0, &e2);
 	free(d.p);
 	if (rc < 0)
 		return rt_errf(err, &e->loc, rc, "%s: %s: %s", e->name, where, e2.msg);
+	s->next_id++;
 	return 0;
 }
 
@@ -149,6 +159,32 @@ static int pm_load_file(struct el *e, struct rt_err *err)
 	return rc;
 }
 
+/* Build the automaton of the current set and publish it; the previous one
+ * is freed once no worker can still be scanning it.  On error nothing
+ * changes. */
+static int pm_publish(struct el *e, struct rt_err *err)
+{
+	struct pm *s = e->state;
+	struct mig_ac_dfa *d = calloc(1, sizeof(*d)), *old = s->dfa;
+	struct rt_err e2;
+	rt_err_clear(&e2);
+	if (!d)
+		return rt_errf(err, &e->loc, -ENOMEM, "%s: out of memory", e->name);
+	if (mig_ac_build(&s->set, NULL, d, &e2) < 0) {
+		free(d);
+		return rt_errf(err, &e->loc, e2.code, "%s: %s", e->name, e2.msg);
+	}
+	__atomic_store_n(&s->dfa, d, __ATOMIC_RELEASE);
+	if (old) {
+		struct rte_rcu_qsbr *q = e->router ? rt_router_qsbr(e->router) : NULL;
+		if (q)
+			rte_rcu_qsbr_check(q, rte_rcu_qsbr_start(q), true);
+		mig_ac_dfa_free(old);
+		free(old);
+	}
+	return 0;
+}
+
 static int pm_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 {
 	struct pm *s = e->state;
@@ -163,23 +199,21 @@ static int pm_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 		return err->code;
 	if (!s->set.n)
 		return rt_errf(err, &e->loc, -EINVAL, "%s: PatternMatch needs at least one pattern (or FILE)", e->name);
-	struct rt_err e2;
-	rt_err_clear(&e2);
-	if (mig_ac_build(&s->set, NULL, &s->dfa, &e2) < 0)
-		return rt_errf(err, &e->loc, e2.code, "%s: %s", e->name, e2.msg);
-	return 0;
+	return pm_publish(e, err);
 }
 
 static void pm_cleanup(struct el *e)
 {
 	struct pm *s = e->state;
-	mig_ac_dfa_free(&s->dfa);
+	if (s->dfa)
+		mig_ac_dfa_free(s->dfa);
+	free(s->dfa);
 	mig_ac_set_free(&s->set);
 }
 
 /* ---- handlers and state -------------------------------------------------------- */
 
-enum { H_COUNT, H_MATCHES, H_PATTERNS, H_STATES, H_BYTES, H_BUILD };
+enum { H_COUNT, H_MATCHES, H_PATTERNS, H_STATES, H_BYTES, H_BUILD, H_LIST };
 
 static void pm_totals(struct el *e, uint64_t *count, uint64_t *matches)
 {
@@ -193,13 +227,23 @@ static int pm_read(struct el *e, intptr_t what, struct rt_buf *out)
 	struct pm *s = e->state;
 	uint64_t c, m, v = 0;
 	pm_totals(e, &c, &m);
+	if (what == H_LIST) {
+		for (uint32_t i = 0; i < s->set.n; i++) {
+			const struct mig_ac_pat *p = &s->set.pats[i];
+			struct el_data d = { p->bytes, p->len };
+			rt_buf_printf(out, "%u ", p->id);
+			el_unparse_value(EL_T_DATA, &d, out);
+			rt_buf_puts(out, p->flags & MIG_AC_NOCASE ? " nocase\n" : "\n");
+		}
+		return 0;
+	}
 	switch (what) {
 	case H_COUNT: v = c; break;
 	case H_MATCHES: v = m; break;
 	case H_PATTERNS: v = s->set.n; break;
-	case H_STATES: v = s->dfa.nstates; break;
-	case H_BYTES: v = mig_ac_dfa_bytes(&s->dfa); break;
-	case H_BUILD: v = s->dfa.build_ns / 1000; break;
+	case H_STATES: v = s->dfa->nstates; break;
+	case H_BYTES: v = mig_ac_dfa_bytes(s->dfa); break;
+	case H_BUILD: v = s->dfa->build_ns / 1000; break;
 	}
 	rt_buf_printf(out, "%llu", (unsigned long long)v);
 	return 0;
@@ -212,6 +256,53 @@ static int pm_reset(struct el *e, intptr_t what, const char *v, struct rt_err *e
 	s->base_count = el_pw_sum(e, offsetof(struct pm_pw, count));
 	s->base_matches = el_pw_sum(e, offsetof(struct pm_pw, matches));
 	return 0;
+}
+
+/* add: one more pattern (data syntax), numbered after the others. */
+static int pm_h_add(struct el *e, intptr_t what, const char *v, struct rt_err *err)
+{
+	(void)what;
+	struct pm *s = e->state;
+	struct rt_err e2;
+	rt_err_clear(&e2);
+	if (pm_add(e, v, "add", &e2) < 0)
+		return rt_errf(err, NULL, e2.code, "%s", e2.msg);
+	if (pm_publish(e, err) < 0) {
+		mig_ac_set_remove(&s->set, --s->next_id, &e2);
+		return err->code;
+	}
+	return 0;
+}
+
+/* remove: the pattern with this id (the list handler shows them). */
+static int pm_h_remove(struct el *e, intptr_t what, const char *v, struct rt_err *err)
+{
+	(void)what;
+	struct pm *s = e->state;
+	uint64_t id;
+	if (el_parse_value(EL_T_UINT, v, &id, err) < 0)
+		return err->code;
+	uint32_t i = 0;
+	while (i < s->set.n && s->set.pats[i].id != id)
+		i++;
+	if (i == s->set.n)
+		return rt_errf(err, NULL, -ENOENT, "%s: no pattern %llu", e->name, (unsigned long long)id);
+	if (s->set.n == 1)
+		return rt_errf(err, NULL, -EINVAL, "%s: cannot remove the last pattern", e->name);
+	/* keep it to put it back if the new automaton cannot be built */
+	struct mig_ac_pat keep = s->set.pats[i];
+	uint8_t *copy = malloc(keep.len);
+	if (!copy)
+		return rt_errf(err, NULL, -ENOMEM, "%s: out of memory", e->name);
+	memcpy(copy, keep.bytes, keep.len);
+	struct rt_err e2;
+	rt_err_clear(&e2);
+	mig_ac_set_remove(&s->set, keep.id, &e2);
+	int rc = pm_publish(e, err);
+	if (rc < 0)
+		mig_ac_set_add(&s->set, keep.id, copy, keep.len, keep.flags, &e2);
+	free(copy);
+	return rc;
 }
 
 /* A replacement keeps the counts of the element it replaces. */
@@ -242,6 +333,9 @@ static const struct el_handler pm_handlers[] = {
 	{"states", pm_read, NULL, H_STATES, 0, "states of the automaton"},
 	{"bytes", pm_read, NULL, H_BYTES, 0, "size of the automaton's tables in bytes"},
 	{"build_us", pm_read, NULL, H_BUILD, 0, "time to compile the automaton, microseconds"},
+	{"list", pm_read, NULL, H_LIST, 0, "the patterns, one a line: id, data, and nocase when so"},
+	{"add", NULL, pm_h_add, 0, 0, "add a pattern (data syntax) while traffic flows; it gets the next id"},
+	{"remove", NULL, pm_h_remove, 0, 0, "remove the pattern with this id while traffic flows"},
 	{"reset", NULL, pm_reset, 0, EL_H_BUTTON, "reset count and matches"},
 	EL_HANDLERS_END,
 };
@@ -254,7 +348,9 @@ static struct el_class patternmatch = {
 	       "to output 1, the others to output 0 (with one output, matching packets are dropped and "
 	       "counted). Patterns are Click data strings: quote them (`\"GET /admin\"`) and write bytes "
 	       "as hex escapes (`\"\\<90 90 90>\"`); an empty pattern is an error. FILE adds one pattern "
-	       "per line. Patterns are numbered from 0 in the order given, then the file's.\n\n"
+	       "per line. Patterns are numbered from 0 in the order given, then the file's. The add and "
+	       "remove handlers change the set while traffic flows (a new automaton is published "
+	       "between two batches; a set that cannot be compiled leaves the old one running).\n\n"
 	       "With a network header annotation (after CheckIPHeader or MarkIPHeader) only the payload "
 	       "is scanned: the bytes after the IPv4 or IPv6 header and, in an unfragmented packet or a "
 	       "first fragment, after its TCP or UDP header (PAYLOAD false scans the whole packet). "

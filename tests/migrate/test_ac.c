@@ -199,6 +199,17 @@ static void test_random_binary(void **st)
 		run_random(seed, 50 + (int)(seed % 200), NULL, 12, seed % 2, 15);
 }
 
+static void test_random_large_set(void **st)
+{
+	(void)st;
+	/* thousands of patterns over printable bytes: a hundred classes,
+	 * tens of thousands of states */
+	static char printable[96];
+	for (int i = 0; i < 95; i++)
+		printable[i] = (char)(32 + i);
+	run_random(300, 3000, printable, 12, true, 6);
+}
+
 static void test_overlaps_and_nesting(void **st)
 {
 	(void)st;
@@ -398,6 +409,20 @@ static void test_set_errors(void **st)
 	assert_int_equal(mig_ac_set_add(&s, 1, "y", 1, 0, &err), -EEXIST);
 	assert_string_equal(err.msg, "pattern id 1 given twice");
 	assert_int_equal(s.n, 1);
+	/* removal: unknown ids refused, the id free again afterwards */
+	add_ok(&s, 2, "zz", 2, 0);
+	uint32_t gen = s.gen;
+	rt_err_clear(&err);
+	assert_int_equal(mig_ac_set_remove(&s, 7, &err), -ENOENT);
+	assert_string_equal(err.msg, "no pattern 7");
+	assert_int_equal(mig_ac_set_remove(&s, 1, &err), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.total_len, 2);
+	assert_true(s.gen != gen);
+	assert_int_equal(s.pats[0].id, 2);
+	add_ok(&s, 1, "y", 1, 0);
+	rt_err_clear(&err);
+	assert_int_equal(mig_ac_set_add(&s, 2, "q", 1, 0, &err), -EEXIST);
 	mig_ac_set_free(&s);
 
 	struct mig_ac_dfa d;
@@ -616,12 +641,93 @@ static void test_element(void **st)
 	assert_int_equal(tu_read_int(r, "pm.patterns"), 3);
 	assert_true(tu_read_int(r, "pm.states") >= 8);
 	assert_true(tu_read_int(r, "pm.bytes") > 256);
+	/* IPv6: the payload starts after the fixed header and the UDP header */
+	uint8_t v6[14 + 40 + 8 + 8] = { 0 };
+	v6[12] = 0x86, v6[13] = 0xdd;
+	v6[14] = 0x60;
+	v6[14 + 5] = 16;  /* payload length: UDP header + 8 bytes */
+	v6[14 + 6] = 17;  /* next header: UDP */
+	memcpy(v6 + 14 + 8, "evil....", 8);  /* the source address spells it: not scanned */
+	memcpy(v6 + 14 + 40 + 8, "..EVIL..", 8);
+	struct rte_mbuf *m6 = tu_pkt(r, v6, sizeof(v6));
+	rt_set_nh(m6, 14);
+	tu_push1(r, "pm", 0, m6);
+	assert_int_equal(tu_sink_count(r, "bad"), 3);
+	assert_int_equal(tu_read_int(r, "pm.matches"), 5); /* EVIL and its vil */
+	memcpy(v6 + 14 + 40 + 8, "........", 8);
+	m6 = tu_pkt(r, v6, sizeof(v6));
+	rt_set_nh(m6, 14);
+	tu_push1(r, "pm", 0, m6);
+	assert_int_equal(tu_sink_count(r, "ok"), 3);
 	/* without the header annotation, the whole frame is scanned */
 	struct rte_mbuf *w = tu_pkt(r, buf, (uint32_t)len);
 	tu_push1(r, "pm", 0, w);
-	assert_int_equal(tu_sink_count(r, "bad"), 3);
+	assert_int_equal(tu_sink_count(r, "bad"), 4);
 	assert_int_equal(tu_write(r, "pm.reset", "", NULL), 0);
 	assert_int_equal(tu_read_int(r, "pm.count"), 0);
+	tu_router_free(r);
+}
+
+/* Patterns added and removed while the element runs. */
+static void test_element_live(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("pm :: PatternMatch(\"evil\", \"worm\");"
+					"Idle -> pm; pm[0] -> ok :: TestSink; pm[1] -> bad :: TestSink;", NULL);
+	assert_string_equal(tu_read(r, "pm.list"), "0 \"\\<65 76 69 6C>\"\n1 \"\\<77 6F 72 6D>\"\n");
+	tu_push1(r, "pm", 0, tcp_pkt(r, "a trojan here"));
+	assert_int_equal(tu_sink_count(r, "bad"), 0);
+	struct rt_err err;
+	rt_err_clear(&err);
+	assert_int_equal(tu_write(r, "pm.add", "trojan", &err), 0);
+	assert_int_equal(tu_read_int(r, "pm.patterns"), 3);
+	tu_push1(r, "pm", 0, tcp_pkt(r, "a trojan here"));
+	assert_int_equal(tu_sink_count(r, "bad"), 1);
+	assert_int_equal(tu_write(r, "pm.remove", "0", &err), 0);
+	tu_push1(r, "pm", 0, tcp_pkt(r, "evil"));
+	tu_push1(r, "pm", 0, tcp_pkt(r, "a worm and a trojan"));
+	assert_int_equal(tu_sink_count(r, "ok"), 2);
+	assert_int_equal(tu_sink_count(r, "bad"), 2);
+	assert_string_equal(tu_read(r, "pm.list"), "1 \"\\<77 6F 72 6D>\"\n2 \"\\<74 72 6F 6A 61 6E>\"\n");
+	/* bad input: refused with the reason, the running set unchanged */
+	rt_err_clear(&err);
+	assert_true(tu_write(r, "pm.remove", "0", &err) < 0);
+	assert_string_equal(err.msg, "pm: no pattern 0");
+	rt_err_clear(&err);
+	assert_true(tu_write(r, "pm.add", "\"\"", &err) < 0);
+	assert_string_equal(err.msg, "pm: add: empty pattern");
+	rt_err_clear(&err);
+	assert_true(tu_write(r, "pm.add", "\"\\<4>\"", &err) < 0);
+	assert_string_equal(err.msg, "pm: add: odd number of hex digits in data");
+	assert_int_equal(tu_write(r, "pm.remove", "1", &err), 0);
+	rt_err_clear(&err);
+	assert_true(tu_write(r, "pm.remove", "2", &err) < 0);
+	assert_string_equal(err.msg, "pm: cannot remove the last pattern");
+	assert_int_equal(tu_read_int(r, "pm.patterns"), 1);
+	tu_push1(r, "pm", 0, tcp_pkt(r, "trojan"));
+	assert_int_equal(tu_sink_count(r, "bad"), 3);
+	/* the next id is never reused */
+	assert_int_equal(tu_write(r, "pm.add", "evil", &err), 0);
+	assert_string_equal(tu_read(r, "pm.list"), "2 \"\\<74 72 6F 6A 61 6E>\"\n3 \"\\<65 76 69 6C>\"\n");
+	tu_router_free(r);
+}
+
+/* The same while two workers scan at full speed: every packet comes out
+ * once, and the automata replaced under them are freed only after a grace
+ * period (the sanitizer build would see a use after free). */
+static void test_element_live_traffic(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router_j(
+		"src :: InfiniteSource(DATA \"GET /trojan HTTP/1.0\", LIMIT 400000, STOP true) -> pm :: PatternMatch(zzz);"
+		"pm[0] -> c0 :: Counter -> Discard; pm[1] -> c1 :: Counter -> Discard;"
+		"Script(set i 1, label l, write pm.add trojan, wait 200us, write pm.remove $i, set i $(add $i 1),"
+		"       wait 200us, goto l);",
+		2, NULL);
+	assert_int_equal(tu_run(r, 60000), 0);
+	assert_int_equal(tu_read_int(r, "c0.count") + tu_read_int(r, "c1.count"), 400000);
+	assert_true(tu_read_int(r, "c1.count") > 0);
+	assert_true(tu_read_int(r, "c0.count") > 0);
 	tu_router_free(r);
 }
 
@@ -676,13 +782,15 @@ int main(void)
 	tu_eal();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_small_alphabet), cmocka_unit_test(test_random_mixed_case),
-		cmocka_unit_test(test_random_binary),         cmocka_unit_test(test_overlaps_and_nesting),
+		cmocka_unit_test(test_random_binary),         cmocka_unit_test(test_random_large_set),
+		cmocka_unit_test(test_overlaps_and_nesting),
 		cmocka_unit_test(test_byte_classes),          cmocka_unit_test(test_split_buffers),
 		cmocka_unit_test(test_batch),                 cmocka_unit_test(test_batch_interleaved),
 		cmocka_unit_test(test_set_errors),
 		cmocka_unit_test(test_serialize),             cmocka_unit_test(test_opencl),
 		cmocka_unit_test(test_cuda),                  cmocka_unit_test(test_device_faults),
 		cmocka_unit_test(test_element),
+		cmocka_unit_test(test_element_live),          cmocka_unit_test(test_element_live_traffic),
 		cmocka_unit_test(test_element_file),          cmocka_unit_test(test_element_errors),
 	};
 	return cmocka_run_group_tests_name("migrate/ac", tests, NULL, NULL);
