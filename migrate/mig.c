@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 #include <rte_cycles.h>
@@ -53,6 +54,28 @@ int mig_available(enum mig_kind k, struct rt_err *err)
 		return 0;
 	const struct mig_backend *be = backend(k, err);
 	return be ? be->available(err) : err->code;
+}
+
+uint32_t mig_crc32c(uint32_t crc, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	crc = ~crc;
+#ifdef __SSE4_2__
+	for (; len >= 8; len -= 8, b += 8) {
+		uint64_t w;
+		memcpy(&w, b, 8);
+		crc = (uint32_t)__builtin_ia32_crc32di(crc, w);
+	}
+	for (; len; len--)
+		crc = __builtin_ia32_crc32qi(crc, *b++);
+#else
+	for (; len; len--) {
+		crc ^= *b++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1)));
+	}
+#endif
+	return ~crc;
 }
 
 /* ---- fault injection ---------------------------------------------------------- */

@@ -141,6 +141,10 @@ int mig_job_wait(struct mig_queue *q, struct mig_job *j);
 enum { MIG_FAULT_BUILD = 1, MIG_FAULT_OOM = 2, MIG_FAULT_LOST = 4 };
 void mig_fault_inject(enum mig_kind k, unsigned faults, uint64_t arg);
 
+/* CRC-32C (Castagnoli, reflected, inverted in and out) of the canonical
+ * forms' serialisations: the SSE4.2 instruction when the build has it. */
+uint32_t mig_crc32c(uint32_t crc, const void *p, size_t len);
+
 /* Kernel sources are embedded at build time from migrate/kernels/: program
  * P is kernels/mig_kernel.h + kernels/P.h (device functions, also compiled
  * as C by the cpu placement) + kernels/P.cl (OpenCL entry points) and

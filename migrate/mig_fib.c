@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <rte_hash_crc.h>
 
+#include "mig.h"
 #include "mig_fib_int.h"
 
 #define FORMAT 1
@@ -365,7 +365,7 @@ int mig_fib_serialise(const struct mig_fib *f, void **buf, size_t *len, struct r
 	put64(s.p + 24, f->nroutes);
 	put64(s.p + 32, f->checksum);
 	mig_fib_foreach(f, put_route, &s);
-	put32(s.p + s.off, rte_hash_crc(s.p, s.off, 0));
+	put32(s.p + s.off, mig_crc32c(0, s.p, s.off));
 	*buf = s.p;
 	*len = n;
 	return 0;
@@ -383,7 +383,7 @@ int mig_fib_deserialise(const void *buf, size_t len, struct mig_fib **out, struc
 	if (format != FORMAT)
 		return rt_errf(err, NULL, -EINVAL, "fib: deserialise: byte 6: format %u, this build reads %u", format,
 			       FORMAT);
-	uint32_t crc = rte_hash_crc(p, len - 4, 0), want = get32(p + len - 4);
+	uint32_t crc = mig_crc32c(0, p, len - 4), want = get32(p + len - 4);
 	if (crc != want)
 		return rt_errf(err, NULL, -EINVAL,
 			       "fib: deserialise: checksum mismatch: CRC32C of bytes 0-%zu is 0x%08x, the data says 0x%08x",

@@ -18,14 +18,6 @@
 #include "kernels/fiblookup.h"
 #include "kernels/selftest.h"
 
-/* mig_fib.c uses DPDK's inline CRC, which asks the EAL what the CPU can do;
- * this program has no EAL, so it answers for the two flags that asks. */
-#include <rte_cpuflags.h>
-int rte_cpu_get_flag_enabled(enum rte_cpu_flag_t f)
-{
-	return f == RTE_CPUFLAG_SSE4_2 ? __builtin_cpu_supports("sse4.2") : f == RTE_CPUFLAG_EM64T;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
