@@ -122,6 +122,16 @@ int mig_off_new(struct el *e, const struct mig_off_kernel *k, void *ctx, const s
 	}
 	for (int i = 0; i < o->nw; i++) {
 		struct off_w *w = &o->w[i];
+		/* batch ids keep growing across instances, so a flow's record
+		 * of an old batch is never taken for one of a new batch */
+		w->batch_seq = rte_rdtsc();
+		w->cin = malloc((size_t)RT_BATCH_MAX * k->in_size);
+		w->cblob = malloc((size_t)RT_BATCH_MAX * (k->blob_max ? k->blob_max : 1));
+		w->cout = malloc((size_t)RT_BATCH_MAX * k->out_size);
+		if (!w->cin || !w->cblob || !w->cout) {
+			rc = rt_errf(err, NULL, -ENOMEM, "out of memory");
+			goto fail;
+		}
 		if (o->dev && (rc = mig_queue_open(o->dev, &w->q, err)) < 0)
 			goto fail;
 		int nslots = o->dev ? MIG_OFF_SLOTS : 0;
@@ -157,6 +167,10 @@ void mig_off_free(struct mig_off *o)
 		if (w->ncarry)
 			rte_pktmbuf_free_bulk(w->carry, w->ncarry);
 		free(w->carry);
+		free(w->carry_out);
+		free(w->cin);
+		free(w->cblob);
+		free(w->cout);
 		mig_queue_close(w->q);
 	}
 	rte_free(o->w);
@@ -192,25 +206,26 @@ static void emit(struct mig_off *o, struct el_node *n, struct rte_mbuf **pkts, c
 	}
 }
 
-/* The cpu kernel over packets, in chunks of a batch: records on the stack. */
+/* The cpu kernel over packets, in chunks of a batch (RT_BATCH_MAX records
+ * in the worker's scratch buffers). */
 static void run_cpu(struct mig_off *o, struct el_node *n, struct rte_mbuf **pkts, uint32_t cnt, struct off_w *w)
 {
 	const struct mig_off_kernel *k = o->k;
-	uint8_t in[RT_BATCH_MAX * 64], out[RT_BATCH_MAX * 64];
-	uint8_t blob[RT_BATCH_MAX * 256];
-	uint32_t per = RT_BATCH_MAX;
-	if (k->in_size > 64 || k->out_size > 64 || k->blob_max > 256)
-		per = 1; /* large records: one at a time (never the case for our kernels) */
 	for (uint32_t i = 0; i < cnt;) {
-		uint32_t m = RT_MIN(cnt - i, per), boff = 0;
+		uint32_t m = RT_MIN(cnt - i, (uint32_t)RT_BATCH_MAX), boff = 0;
 		uint64_t t0 = rte_rdtsc();
-		for (uint32_t j = 0; j < m; j++)
-			boff += k->extract(o->ctx, pkts[i + j], in + (size_t)j * k->in_size, blob + boff, boff);
-		k->cpu(o->ctx, in, blob, out, m);
+		struct mig_off_pos pos = { w->cin, 0, ++w->batch_seq, NULL, 0 };
+		for (uint32_t j = 0; j < m; j++) {
+			pos.idx = j;
+			pos.blob = w->cblob + boff;
+			pos.blob_off = boff;
+			boff += k->extract(o->ctx, n, pkts[i + j], &pos);
+		}
+		k->cpu(o->ctx, w->cin, w->cblob, w->cout, m);
 		w->h.busy_cycles += rte_rdtsc() - t0;
 		w->h.pkts += m;
 		w->h.batches++;
-		emit(o, n, pkts + i, out, m);
+		emit(o, n, pkts + i, w->cout, m);
 		i += m;
 	}
 }
@@ -287,13 +302,15 @@ static void aggregate(struct mig_off *o, struct el_node *n, struct off_w *w, str
 		struct off_slot *s = &w->s[w->cur];
 		while (s->busy) /* every slot in flight: wait for the oldest */
 			slot_complete(o, n, w, true);
-		if (!s->n)
+		if (!s->n) {
 			s->t_first = rte_rdtsc();
+			s->batch = ++w->batch_seq;
+		}
 		struct rte_mbuf *m = pkts[i];
 		if (i + 4 < cnt)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
-		s->blob_used += k->extract(o->ctx, m, s->hin + (size_t)s->n * k->in_size, s->hblob + s->blob_used,
-					   s->blob_used);
+		struct mig_off_pos pos = { s->hin, s->n, s->batch, s->hblob + s->blob_used, s->blob_used };
+		s->blob_used += k->extract(o->ctx, n, m, &pos);
 		s->pkts[s->n++] = m;
 		if (s->n == o->cfg.batch || s->blob_used + k->blob_max > o->cfg.batch * k->blob_max)
 			slot_submit(o, w, s);
@@ -307,10 +324,16 @@ static void take_carry(struct mig_off *o, struct el_node *n, struct off_w *w)
 	if (!c)
 		return;
 	__atomic_store_n(&w->ncarry, 0, __ATOMIC_RELAXED);
+	uint32_t done = w->carry_done;
+	w->carry_done = 0;
+	if (done) /* computed by the previous placement before the hand-over */
+		emit(o, n, w->carry, w->carry_out, done);
+	if (c == done)
+		return;
 	if (o->dev && !w->cpu_only)
-		aggregate(o, n, w, w->carry, c);
+		aggregate(o, n, w, w->carry + done, c - done);
 	else
-		run_cpu(o, n, w->carry, c, w);
+		run_cpu(o, n, w->carry + done, c - done, w);
 }
 
 void mig_off_push(struct mig_off *o, struct el_node *n, struct rt_batch *b)
@@ -366,6 +389,7 @@ static int off_run(struct mig_off *o, struct el_node *n, struct off_w *w)
 
 void mig_off_take(struct mig_off *o, struct mig_off *old)
 {
+	const struct mig_off_kernel *k = o->k;
 	for (int i = 0; i < old->nw; i++) {
 		struct off_w *ow = &old->w[i];
 		uint32_t total = ow->ncarry;
@@ -378,38 +402,55 @@ void mig_off_take(struct mig_off *o, struct mig_off *old)
 		ph->busy_cycles += ow->h.busy_cycles;
 		ph->wait_cycles += ow->h.wait_cycles;
 		ph->core_cycles += ow->h.core_cycles;
+		ph->kernel_ns += ow->h.kernel_ns;
 		if (ow->h.max_wait_cycles > ph->max_wait_cycles)
 			ph->max_wait_cycles = ow->h.max_wait_cycles;
 		if (!total)
 			continue;
-		int wi = i < o->nw ? i : 0;
-		struct off_w *nw = &o->w[wi];
+		struct off_w *nw = &o->w[i < o->nw ? i : 0];
 		uint32_t have = nw->ncarry;
 		struct rte_mbuf **c = realloc(nw->carry, sizeof(*c) * (have + total));
-		if (!c) {
-			/* cannot happen at these sizes; never lose them silently */
-			abort();
+		uint8_t *co = realloc(nw->carry_out, (size_t)(have + total) * k->out_size);
+		if (!c || !co)
+			abort(); /* a few KB: cannot happen; never lose packets silently */
+		nw->carry = c;
+		nw->carry_out = co;
+		uint32_t n = have, done = have ? nw->carry_done : 0;
+		/* What the old instance had carried itself and not yet run. */
+		if (ow->carry_done && !have) {
+			memcpy(co, ow->carry_out, (size_t)ow->carry_done * k->out_size);
+			done = ow->carry_done;
 		}
-		uint32_t k = have;
-		memcpy(c + k, ow->carry, sizeof(*c) * ow->ncarry);
-		k += ow->ncarry;
-		ow->ncarry = 0;
-		/* oldest slot first: busy ones from head, then the filling one */
+		memcpy(c + n, ow->carry, sizeof(*c) * ow->ncarry);
+		n += ow->ncarry;
+		bool prefix = n == done; /* results can only lead the carry */
+		ow->ncarry = ow->carry_done = 0;
+		/* Oldest slot first.  Batches on the device finish there: their
+		 * results come along (a kernel's per-flow state on the device is
+		 * then final); a batch the device failed is computed here by the
+		 * cpu kernel.  The filling batch goes as plain packets. */
 		for (int s = 0; s < MIG_OFF_SLOTS; s++) {
 			struct off_slot *sl = &ow->s[(ow->head + s) % MIG_OFF_SLOTS];
 			if (!sl->n)
 				continue;
-			/* A job still running on the old device is not waited
-			 * for here (that would lengthen the pause): its packets
-			 * are recomputed by the new placement, and its buffers
-			 * stay busy until the old instance is freed, after the
-			 * release, which waits for it. */
-			memcpy(c + k, sl->pkts, sizeof(*c) * sl->n);
-			k += sl->n;
+			if (sl->busy) {
+				int rc = sl->job.ev ? mig_job_wait(ow->q, &sl->job) : -EIO;
+				if (rc != 1)
+					old->k->cpu(old->ctx, sl->hin, sl->hblob, sl->hout, sl->n);
+				if (prefix) {
+					memcpy(co + (size_t)n * k->out_size, sl->hout, (size_t)sl->n * k->out_size);
+					done = n + sl->n;
+				}
+			} else {
+				prefix = false;
+			}
+			memcpy(c + n, sl->pkts, sizeof(*c) * sl->n);
+			n += sl->n;
 			sl->n = 0;
+			sl->busy = false;
 		}
-		nw->carry = c;
-		__atomic_store_n(&nw->ncarry, k, __ATOMIC_RELEASE);
+		nw->carry_done = done;
+		__atomic_store_n(&nw->ncarry, n, __ATOMIC_RELEASE);
 	}
 	for (int kd = 0; kd < MIG_NKINDS; kd++) {
 		struct off_hist *ph = &o->past[kd], *oh = &old->past[kd];

@@ -9,8 +9,10 @@
  * LATENCY arguments.  Its push and run call mig_off_push/mig_off_run.
  * Moving the element to another placement is a swap to the same class
  * with another PLACEMENT (rt_ctl_migrate): take_state calls mig_off_take,
- * which hands the packets the old engine still held, in order, to the new
- * one, per worker, ahead of anything newer (ARCHITECTURE.md, decision 6).
+ * which lets the batches still on the old device finish (so state the
+ * kernel keeps on the device is final), and hands their packets with their
+ * results, then the packets not yet sent, in order, per worker, to the new
+ * engine, ahead of anything newer (ARCHITECTURE.md, decision 6).
  *
  * Per worker, the engine keeps MIG_OFF_SLOTS batches: one filling, the
  * others in flight on the worker's own device queue (double buffering, so
@@ -28,6 +30,18 @@
 #include "el.h"
 #include "mig.h"
 
+/* Where a packet's record goes.  Records of one batch are computed
+ * together; a kernel that carries state per flow links the records of one
+ * flow within a batch (the earlier ones are at recs).  `batch` identifies
+ * the batch: unique per worker, never reused, also across instances. */
+struct mig_off_pos {
+	uint8_t *recs;
+	uint32_t idx;
+	uint64_t batch;
+	uint8_t *blob;
+	uint32_t blob_off;
+};
+
 /* An element's kernel, as the engine needs it.  Records are fixed-size; a
  * kernel may also read a variable part (payload bytes) through `blob`. */
 struct mig_off_kernel {
@@ -35,10 +49,11 @@ struct mig_off_kernel {
 	uint32_t in_size;       /* bytes of one input record */
 	uint32_t out_size;      /* bytes of one output record */
 	uint32_t blob_max;      /* bytes of variable input per packet at most (0: none) */
-	/* Data path: write packet m's input record; copy its variable bytes at
-	 * blob (blob_off is their offset in the batch's blob, for the record)
-	 * and return how many were written. */
-	uint32_t (*extract)(void *ctx, struct rte_mbuf *m, void *rec, uint8_t *blob, uint32_t blob_off);
+	/* Data path: write packet m's input record (pos->recs + pos->idx *
+	 * in_size); copy its variable bytes at pos->blob (pos->blob_off is
+	 * their offset in the batch's blob, for the record) and return how
+	 * many were written.  n is the element's node (flow_slot(n, m)). */
+	uint32_t (*extract)(void *ctx, struct el_node *n, struct rte_mbuf *m, const struct mig_off_pos *pos);
 	/* The kernel as C over n records (the cpu placement, and the fallback). */
 	void (*cpu)(void *ctx, const void *in, const uint8_t *blob, void *out, uint32_t n);
 	/* Control: the kernel's arguments after (in, blob, out, n): the
@@ -75,7 +90,8 @@ void mig_off_push(struct mig_off *o, struct el_node *n, struct rt_batch *b);
 int mig_off_run(struct mig_off *o, struct el_node *n);
 
 /* Take over what `old` (quiescent: no worker runs it) still holds, in
- * order per worker, and its measured history. */
+ * order per worker, and its measured history.  Waits for old's batches on
+ * its device; their results travel with their packets. */
 void mig_off_take(struct mig_off *o, struct mig_off *old);
 
 /* Handlers' text: "placement" (kind, and the fallback error if any),

@@ -25,6 +25,7 @@ struct off_slot {
 	struct rte_mbuf **pkts;
 	uint32_t n, blob_used;
 	uint64_t t_first;
+	uint64_t batch;           /* its id (mig_off_pos.batch) */
 	bool busy;                /* submitted, not yet emitted */
 };
 
@@ -36,7 +37,11 @@ struct off_w {
 	bool cpu_only;            /* the device failed: this worker stays on the cpu */
 	/* packets a previous instance held, to go first (mig_off_take) */
 	struct rte_mbuf **carry;
+	uint8_t *carry_out;       /* results of the first carry_done packets */
+	uint32_t carry_done;      /* leading carried packets already computed */
 	uint32_t ncarry;          /* published with release */
+	uint64_t batch_seq;       /* batch ids (mig_off_pos.batch) */
+	uint8_t *cin, *cblob, *cout; /* cpu placement scratch: RT_BATCH_MAX records */
 	struct off_hist h;        /* this instance's figures, this worker */
 	uint64_t fallbacks;
 } __rte_cache_aligned;

@@ -146,10 +146,10 @@ static int add_route(struct fibl *s, const char *spec, struct mig_fib_route *r, 
 
 /* ---- the kernel, as the offload engine sees it -------------------------------------------- */
 
-static uint32_t fibl_extract(void *ctx, struct rte_mbuf *m, void *rec, uint8_t *blob, uint32_t boff)
+static uint32_t fibl_extract(void *ctx, struct el_node *n, struct rte_mbuf *m, const struct mig_off_pos *pos)
 {
 	const struct fibl *s = ctx;
-	uint32_t *w = rec;
+	uint32_t *w = (uint32_t *)pos->recs + MIG_FIBLOOKUP_WORDS * pos->idx;
 	const struct rt_anno *a = rt_anno(m);
 	uint32_t fib = s->anno == FA_TENANT ? a->tenant : s->anno == FA_PAINT ? a->paint : a->aggregate;
 	if (rt_has_nh(m) && (rt_nh(m)[0] >> 4) == 6 && rt_len(m) >= (uint32_t)rt_nh_offset(m) + 40) {

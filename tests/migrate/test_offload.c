@@ -27,9 +27,9 @@ static uint32_t toff_key(struct rte_mbuf *m)
 	return (a->aggregate << 20) ^ (uint32_t)a->seq;
 }
 
-static uint32_t toff_extract(void *ctx, struct rte_mbuf *m, void *rec, uint8_t *blob, uint32_t boff)
+static uint32_t toff_extract(void *ctx, struct el_node *n, struct rte_mbuf *m, const struct mig_off_pos *pos)
 {
-	*(uint32_t *)rec = toff_key(m);
+	((uint32_t *)pos->recs)[pos->idx] = toff_key(m);
 	return 0;
 }
 
