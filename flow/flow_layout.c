@@ -7,7 +7,10 @@
  * manager's FCB.  Two elements conflict when one is reachable from the
  * other (a packet can see both); conflicting slots never overlap, others
  * (parallel branches) may share bytes.  Slots of elements that survive a
- * live change stay where they are, since live flows keep their FCBs; new
+ * live change stay where they are, since live flows keep their FCBs; so
+ * does the slot of an element replaced by one of the same class and name (a
+ * swap, a reconfiguration, a migration to another placement): the new
+ * instance finds its flows' state where the old one left it; new
  * slots go above every byte ever assigned in that manager (bytes of removed
  * elements may still hold their old data in live flows), and a change that
  * does not fit the manager's RESERVE is refused.  Control thread only; the
@@ -81,6 +84,7 @@ int flow_plan_compile(const struct rt_graph *g, struct el_node **nodes, struct r
 	int *owner = malloc(sizeof(int) * (size_t)n), *stack = malloc(sizeof(int) * ((size_t)n + 1));
 	uint32_t *off = calloc((size_t)n, sizeof(uint32_t));
 	bool *placed = calloc((size_t)n, sizeof(bool)), *kept = calloc((size_t)n, sizeof(bool));
+	bool *inherit = calloc((size_t)n, sizeof(bool));
 	bool *conf = calloc((size_t)n * (size_t)n, sizeof(bool)); /* conf[i*n+j]: j reachable from i */
 	for (int i = 0; i < n; i++)
 		owner[i] = -1;
@@ -109,6 +113,13 @@ int flow_plan_compile(const struct rt_graph *g, struct el_node **nodes, struct r
 					     e->name, e->flow_mgr->name, g->els[m]->name);
 			owner[i] = m;
 			kept[i] = e->flow_mgr == g->els[m];
+			/* the running element it replaces (same name and class,
+			 * same manager) hands its slot over */
+			struct el *prev = e->flow_mgr || !e->router ? NULL : rt_router_find(e->router, e->name);
+			if (prev && prev != e && prev->cls == e->cls && prev->flow_mgr == g->els[m] && !e->cls->flow_hold) {
+				kept[i] = inherit[i] = true;
+				off[i] = prev->flow_off;
+			}
 		}
 		free(seen);
 		free(direct);
@@ -122,7 +133,8 @@ int flow_plan_compile(const struct rt_graph *g, struct el_node **nodes, struct r
 	for (int i = 0; i < n && !rc; i++) {
 		if (owner[i] < 0 || !kept[i])
 			continue;
-		off[i] = g->els[i]->flow_off;
+		if (!inherit[i])
+			off[i] = g->els[i]->flow_off;
 		placed[i] = true;
 		for (int j = 0; j < i && !rc; j++)
 			if (placed[j] && conflicts(g, conf, owner, i, j) &&
@@ -177,7 +189,10 @@ int flow_plan_compile(const struct rt_graph *g, struct el_node **nodes, struct r
 			continue;
 		}
 		struct flow_mgr *M = g->els[owner[i]]->state;
-		if (!kept[i]) {
+		if (inherit[i]) {
+			e->flow_mgr = g->els[owner[i]];
+			e->flow_off = off[i];
+		} else if (!kept[i]) {
 			e->flow_mgr = g->els[owner[i]];
 			e->flow_off = off[i];
 			if (e->cls->flow_hold) {
@@ -216,6 +231,7 @@ out:
 	free(off);
 	free(placed);
 	free(kept);
+	free(inherit);
 	free(conf);
 	return rc;
 }

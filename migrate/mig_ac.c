@@ -111,6 +111,13 @@ void mig_ac_scan_records(const struct mig_ac_dfa *d, const uint32_t *in, const u
 	}
 }
 
+void mig_ac_flow_records(const struct mig_ac_dfa *d, const uint32_t *in, const uint8_t *blob, struct mig_ac_res *out,
+			 uint32_t n, uint32_t *st)
+{
+	for (uint32_t i = 0; i < n; i++)
+		mig_ac_flow_item(in, blob, (uint32_t *)out, d->words, st, i);
+}
+
 uint32_t mig_ac_each_match(const struct mig_ac_dfa *d, uint32_t state, const void *p, size_t len,
 			   void (*cb)(void *ctx, uint64_t end, uint32_t id), void *ctx)
 {

@@ -113,6 +113,12 @@ static inline struct mig_ac_res mig_ac_scan1(const struct mig_ac_dfa *d, uint32_
 void mig_ac_scan_records(const struct mig_ac_dfa *d, const uint32_t *in, const uint8_t *blob, struct mig_ac_res *out,
 			 uint32_t n);
 
+/* The per-flow scan over the engine's records (kernels/ac.h,
+ * mig_ac_flow_item), with the flows' states in st: the cpu placement and
+ * the fallback of PatternMatch behind a FlowManager. */
+void mig_ac_flow_records(const struct mig_ac_dfa *d, const uint32_t *in, const uint8_t *blob, struct mig_ac_res *out,
+			 uint32_t n, uint32_t *st);
+
 /* Every match, in text order (end offset, then id ascending): cb(end, id)
  * for each; end is one past the match's last byte.  Returns the end state.
  * Control plane and tests (alerts that list every signature). */

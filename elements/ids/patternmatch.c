@@ -3,12 +3,24 @@
  * whose payload contains any of the patterns leave on output 1.
  *
  * The patterns become a canonical set (migrate/mig_ac.h) compiled into one
- * DFA when the element is configured; the data path scans a whole batch
- * with pm_scan_batch (the cpu placement of kernels/ac.h), which the offload
- * engine can call, or replace by the opencl/cuda entry points, as it is.
- * The add and remove handlers change the set while traffic flows: a new
- * DFA is built on the control thread and published with one pointer store;
- * the old one is freed after an RCU grace period.
+ * DFA when the element is configured.  The scan runs on the element's
+ * placement through the offload engine (migrate/mig_offload.h): the cpu
+ * in the worker, or opencl/cuda with the same kernel (kernels/ac.h).
+ *
+ * Behind a FlowManager, each flow carries its automaton state from packet
+ * to packet, so a pattern split across TCP segments or IP fragments is
+ * found: the flow's FCB slot holds an index into a per-flow state array
+ * (in host memory for the cpu, in device memory for a device), records of
+ * one flow in a batch are chained and scanned in order by the chain's
+ * head.  Indices are handed out per worker and reused only in a later
+ * batch than the one that last used them.
+ *
+ * The add and remove handlers change the set while traffic flows: on the
+ * cpu a new DFA is built on the control thread and published with one
+ * pointer store (the old one is freed after an RCU grace period; flows
+ * start over on the new automaton); on a device the element is rebuilt by a
+ * live reconfiguration that takes the set over.  A migration moves the
+ * set, the per-flow states and the held packets.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,11 +31,29 @@
 #include "../../runtime/el.h"
 #include "../../runtime/router.h"
 #include "../../migrate/mig_ac.h"
+#include "../../migrate/mig_offload.h"
+#include "../../flow/flow.h"
+#include "../../runtime/ctl.h"
+
+#define PM_BLOB_MAX 2048  /* payload bytes scanned per packet at most (the mbuf data room) */
+
+struct pm_free {
+	uint32_t idx;
+	uint64_t batch;  /* the last batch its flow had records in */
+};
 
 struct pm {
 	/* arguments */
 	char *file;
 	bool nocase, payload;
+	uint64_t flow_states;
+	struct mig_off_args a;
+	struct el *e;
+	struct mig_off *off;
+	struct mig_dev *dev;       /* held while ddfa, dst live */
+	struct mig_mem *ddfa, *dst; /* the automaton and the flows' states on the device */
+	uint32_t *st;              /* the flows' states on the cpu */
+	uint32_t dfa_gen;          /* bumped by each new automaton: flows start over */
 	/* the canonical set and its automaton */
 	struct mig_ac_set set;
 	struct mig_ac_dfa *dfa;   /* published: workers load it once a batch */
@@ -33,6 +63,19 @@ struct pm {
 
 struct pm_pw {
 	uint64_t count, matches;
+	uint64_t nostate;          /* flows that found no free state index */
+	/* this worker's state indices: [lo, hi), next never used, ring of freed */
+	uint32_t lo, hi, next, rhead, rtail, rcap;
+	struct pm_free *ring;
+};
+
+/* A flow's slot in the FCB. */
+struct pm_flow {
+	uint32_t idx1;             /* state index + 1; 0: none yet */
+	uint32_t gen;              /* dfa_gen of its last scan */
+	uint32_t last;             /* its last record in batch `batch` */
+	uint32_t pad;
+	uint64_t batch;
 };
 
 /* ---- data path ---------------------------------------------------------------- */
@@ -73,43 +116,154 @@ static inline void pm_payload(struct rte_mbuf *m, bool skip, const uint8_t **pp,
 	*plen = (uint32_t)(end - p);
 }
 
-/* Scan the payloads of n packets from the initial state: res[i] for packet
- * i.  The cpu placement's whole kernel (a flow-aware caller passes its
- * flows' states to mig_ac_scan_batch instead of NULL). */
-static void pm_scan_batch(const struct mig_ac_dfa *dfa, bool skip, struct rte_mbuf **pkts, uint32_t n,
-		   struct mig_ac_res *res)
+/* A state index for a new flow on this worker: never used ones first,
+ * then freed ones whose flow had no record in this batch. */
+static bool pm_alloc(struct pm_pw *pw, uint64_t batch, uint32_t *idx)
 {
+	if (pw->next < pw->hi) {
+		*idx = pw->next++;
+		return true;
+	}
+	if (pw->rhead != pw->rtail && pw->ring[pw->rhead % pw->rcap].batch < batch) {
+		*idx = pw->ring[pw->rhead % pw->rcap].idx;
+		pw->rhead++;
+		return true;
+	}
+	pw->nostate++;
+	return false;
+}
+
+static uint32_t pm_extract(void *ctx, struct el_node *n, struct rte_mbuf *m, const struct mig_off_pos *pos)
+{
+	const struct pm *s = ctx;
+	uint32_t *r = (uint32_t *)pos->recs + 4 * pos->idx;
+	const uint8_t *p;
+	uint32_t len;
+	pm_payload(m, s->payload, &p, &len);
+	if (len > PM_BLOB_MAX)
+		len = PM_BLOB_MAX;
+	memcpy(pos->blob, p, len);
+	r[0] = pos->blob_off;
+	r[1] = len;
+	r[2] = MIG_AC_NOFLOW;
+	r[3] = MIG_AC_NOFLOW;
+	struct pm_flow *f = flow_slot(n, m);
+	if (!f)
+		return len;
+	uint32_t gen = __atomic_load_n(&s->dfa_gen, __ATOMIC_ACQUIRE);
+	bool fresh = f->gen != gen;
+	if (!f->idx1) {
+		uint32_t idx;
+		if (!pm_alloc(el_pw(n->e), pos->batch, &idx))
+			return len; /* scanned packet by packet */
+		f->idx1 = idx + 1;
+		f->batch = 0;
+		fresh = true;
+	}
+	f->gen = gen;
+	uint32_t idx = f->idx1 - 1;
+	if (f->batch == pos->batch) {
+		/* an earlier record of this flow in this batch: chain to it */
+		((uint32_t *)pos->recs)[4 * f->last + 3] = pos->idx;
+		r[2] = idx | MIG_AC_LINKED;
+	} else {
+		r[2] = idx | (fresh ? MIG_AC_FRESH : 0);
+	}
+	f->batch = pos->batch;
+	f->last = pos->idx;
+	return len;
+}
+
+/* The cpu kernel: per-flow chains when a record has a flow, else the
+ * interleaved stateless scan. */
+static void pm_cpu(void *ctx, const void *in, const uint8_t *blob, void *out, uint32_t n)
+{
+	const struct pm *s = ctx;
+	const struct mig_ac_dfa *d = __atomic_load_n(&s->dfa, __ATOMIC_ACQUIRE);
+	const uint32_t *r = in;
+	for (uint32_t i = 0; i < n; i++)
+		if (r[4 * i + 2] != MIG_AC_NOFLOW) {
+			mig_ac_flow_records(d, in, blob, out, n, s->st);
+			return;
+		}
 	const uint8_t *p[RT_BATCH_MAX];
 	uint32_t len[RT_BATCH_MAX];
 	for (uint32_t i = 0; i < n; i += RT_BATCH_MAX) {
-		uint32_t k = RT_MIN(n - i, RT_BATCH_MAX);
+		uint32_t k = RT_MIN(n - i, (uint32_t)RT_BATCH_MAX);
 		for (uint32_t j = 0; j < k; j++) {
-			if (j + 1 < k)
-				rte_prefetch0(rt_data(pkts[i + j + 1]));
-			pm_payload(pkts[i + j], skip, &p[j], &len[j]);
+			p[j] = blob + r[4 * (i + j)];
+			len[j] = r[4 * (i + j) + 1];
 		}
-		mig_ac_scan_batch(dfa, k, p, len, NULL, res + i);
+		mig_ac_scan_batch(d, k, p, len, NULL, (struct mig_ac_res *)out + i);
 	}
 }
 
+/* The automaton and the flows' states on the device. */
+static int pm_dev_args(void *ctx, struct mig_dev *dev, struct mig_arg *args, int max, struct rt_err *err)
+{
+	struct pm *s = ctx;
+	int rc;
+	if ((rc = mig_dev_open(mig_dev_kind(dev), &s->dev, err)) < 0 ||
+	    (rc = mig_ac_dev_load(dev, s->dfa, &s->ddfa, err)) < 0 ||
+	    (rc = mig_mem_alloc(dev, s->flow_states * 4, &s->dst, err)) < 0)
+		return rc;
+	/* zero: every state starts at the root */
+	uint32_t *z = calloc(s->flow_states, 4);
+	if (!z)
+		return rt_errf(err, NULL, -ENOMEM, "out of memory");
+	rc = mig_mem_write(s->dst, 0, z, s->flow_states * 4, err);
+	free(z);
+	if (rc < 0)
+		return rc;
+	args[0] = MIG_MEM(s->ddfa);
+	args[1] = MIG_MEM(s->dst);
+	return 2;
+}
+
+static int pm_apply(void *ctx, struct rte_mbuf *m, const void *out)
+{
+	const struct pm *s = ctx;
+	const struct mig_ac_res *res = out;
+	struct pm_pw *pw = el_pw(s->e);
+	pw->matches += res->nmatch;
+	if (!res->nmatch)
+		return 0;
+	pw->count++;
+	return s->e->nout > 1 ? 1 : -1;
+}
+
+static const struct mig_off_kernel pm_kernel = {
+	.prog = "ac",
+	.fn = "ac_scan_flows",
+	.in_size = 16,
+	.out_size = 16,
+	.blob_max = PM_BLOB_MAX,
+	.extract = pm_extract,
+	.cpu = pm_cpu,
+	.args = pm_dev_args,
+	.apply = pm_apply,
+};
+
 static void pm_push(struct el_node *n, int port, struct rt_batch *b)
 {
-	(void)port;
-	const struct pm *s = n->state;
-	struct mig_ac_res res[RT_BATCH_MAX];
-	pm_scan_batch(__atomic_load_n(&s->dfa, __ATOMIC_ACQUIRE), s->payload, b->pkts, b->n, res);
-	struct el_split sp;
-	el_split_init(&sp);
-	uint64_t matches = 0;
-	for (uint32_t i = 0; i < b->n; i++) {
-		matches += res[i].nmatch;
-		rt_batch_add(&sp.out[res[i].nmatch != 0], b->pkts[i]);
+	mig_off_push(EL_NSTATE(n, struct pm)->off, n, b);
+}
+
+static int pm_run(struct el_node *n) { return mig_off_run(EL_NSTATE(n, struct pm)->off, n); }
+
+/* A flow ended (on its worker): its state index can serve another flow in
+ * a later batch. */
+static void pm_flow_release(struct el *e, void *slot)
+{
+	struct pm_flow *f = slot;
+	if (!f->idx1)
+		return;
+	struct pm_pw *pw = el_pw(e);
+	if (pw->ring && pw->rtail - pw->rhead < pw->rcap) {
+		pw->ring[pw->rtail % pw->rcap] = (struct pm_free){ f->idx1 - 1, f->batch };
+		pw->rtail++;
 	}
-	struct pm_pw *pw = el_pw(n->e);
-	pw->count += sp.out[1].n;
-	pw->matches += matches;
-	b->n = 0;
-	el_split_flush(n, &sp);
+	f->idx1 = 0;
 }
 
 /* ---- configuration ------------------------------------------------------------ */
@@ -175,6 +329,8 @@ static int pm_publish(struct el *e, struct rt_err *err)
 		return rt_errf(err, &e->loc, e2.code, "%s: %s", e->name, e2.msg);
 	}
 	__atomic_store_n(&s->dfa, d, __ATOMIC_RELEASE);
+	if (old)
+		__atomic_store_n(&s->dfa_gen, s->dfa_gen + 1, __ATOMIC_RELEASE);
 	if (old) {
 		struct rte_rcu_qsbr *q = e->router ? rt_router_qsbr(e->router) : NULL;
 		if (q)
@@ -188,7 +344,32 @@ static int pm_publish(struct el *e, struct rt_err *err)
 static int pm_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 {
 	struct pm *s = e->state;
+	s->e = e;
 	mig_ac_set_init(&s->set);
+	struct mig_off_cfg cfg;
+	if (mig_off_args_cfg(&s->a, &cfg, err) < 0)
+		return err->code;
+	if (s->flow_states < 1 || s->flow_states > MIG_AC_FLOWIDX)
+		return rt_errf(err, &e->loc, -EINVAL, "%s: FLOW_STATES must be 1 to %u", e->name, MIG_AC_FLOWIDX);
+	/* The running element of this name, if any, is the one this instance
+	 * replaces (a migration, a rebuild after add/remove): its set, with
+	 * the patterns added since, is the state to keep. */
+	struct el *old = e->router ? rt_router_find(e->router, e->name) : NULL;
+	if (old && old != e && old->cls == e->cls) {
+		struct pm *os = old->state;
+		struct rt_buf b;
+		rt_buf_init(&b);
+		mig_ac_set_serialize(&os->set, &b);
+		struct rt_err e2;
+		rt_err_clear(&e2);
+		int rc = mig_ac_set_deserialize(&s->set, b.p, b.len, &e2);
+		rt_buf_free(&b);
+		if (rc < 0)
+			return rt_errf(err, &e->loc, rc, "%s: %s", e->name, e2.msg);
+		s->next_id = os->next_id;
+		s->dfa_gen = os->dfa_gen;
+		return pm_publish(e, err);
+	}
 	char where[32];
 	for (int i = 0; i < argc; i++) {
 		snprintf(where, sizeof(where), "pattern %d", i + 1);
@@ -202,9 +383,38 @@ static int pm_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 	return pm_publish(e, err);
 }
 
+static int pm_init(struct el *e, struct rt_err *err)
+{
+	struct pm *s = e->state;
+	s->st = calloc(s->flow_states, 4);
+	if (!s->st)
+		return rt_errf(err, NULL, -ENOMEM, "out of memory for %llu flow states", (unsigned long long)s->flow_states);
+	int nw = e->router ? rt_router_nworkers(e->router) : 1;
+	uint32_t per = (uint32_t)(s->flow_states / (uint64_t)(nw < 1 ? 1 : nw));
+	for (int w = 0; w < nw; w++) {
+		struct pm_pw *pw = el_pw_of(e, (unsigned)w);
+		pw->lo = pw->next = (uint32_t)w * per;
+		pw->hi = pw->lo + per;
+		pw->rcap = per ? per : 1;
+		pw->ring = calloc(pw->rcap, sizeof(*pw->ring));
+		if (!pw->ring)
+			return rt_errf(err, NULL, -ENOMEM, "out of memory");
+	}
+	struct mig_off_cfg cfg;
+	mig_off_args_cfg(&s->a, &cfg, err);
+	return mig_off_new(e, &pm_kernel, s, &cfg, &s->off, err);
+}
+
 static void pm_cleanup(struct el *e)
 {
 	struct pm *s = e->state;
+	mig_off_free(s->off); /* waits for the device's jobs */
+	mig_mem_free(s->ddfa);
+	mig_mem_free(s->dst);
+	mig_dev_close(s->dev);
+	free(s->st);
+	for (unsigned w = 0; w < RT_MAX_WORKERS; w++)
+		free(((struct pm_pw *)el_pw_of(e, w))->ring);
 	if (s->dfa)
 		mig_ac_dfa_free(s->dfa);
 	free(s->dfa);
@@ -213,7 +423,7 @@ static void pm_cleanup(struct el *e)
 
 /* ---- handlers and state -------------------------------------------------------- */
 
-enum { H_COUNT, H_MATCHES, H_PATTERNS, H_STATES, H_BYTES, H_BUILD, H_LIST };
+enum { H_COUNT, H_MATCHES, H_PATTERNS, H_STATES, H_BYTES, H_BUILD, H_LIST, H_NOSTATE };
 
 static void pm_totals(struct el *e, uint64_t *count, uint64_t *matches)
 {
@@ -244,6 +454,7 @@ static int pm_read(struct el *e, intptr_t what, struct rt_buf *out)
 	case H_STATES: v = s->dfa->nstates; break;
 	case H_BYTES: v = mig_ac_dfa_bytes(s->dfa); break;
 	case H_BUILD: v = s->dfa->build_ns / 1000; break;
+	case H_NOSTATE: v = el_pw_sum(e, offsetof(struct pm_pw, nostate)); break;
 	}
 	rt_buf_printf(out, "%llu", (unsigned long long)v);
 	return 0;
@@ -258,6 +469,18 @@ static int pm_reset(struct el *e, intptr_t what, const char *v, struct rt_err *e
 	return 0;
 }
 
+/* A changed set takes effect: on the cpu, a new automaton published in
+ * place; on a device, a rebuilt element (a live reconfiguration: the new
+ * instance takes the set over and loads its automaton on the device).
+ * After a successful rebuild e is gone. */
+static int pm_apply_set(struct el *e, struct rt_err *err)
+{
+	struct pm *s = e->state;
+	if (s->off && mig_off_kind(s->off) != MIG_CPU)
+		return rt_ctl_reconfigure(e->router, e->name, e->config ? e->config : "", NULL, err);
+	return pm_publish(e, err);
+}
+
 /* add: one more pattern (data syntax), numbered after the others. */
 static int pm_h_add(struct el *e, intptr_t what, const char *v, struct rt_err *err)
 {
@@ -267,7 +490,7 @@ static int pm_h_add(struct el *e, intptr_t what, const char *v, struct rt_err *e
 	rt_err_clear(&e2);
 	if (pm_add(e, v, "add", &e2) < 0)
 		return rt_errf(err, NULL, e2.code, "%s", e2.msg);
-	if (pm_publish(e, err) < 0) {
+	if (pm_apply_set(e, err) < 0) {
 		mig_ac_set_remove(&s->set, --s->next_id, &e2);
 		return err->code;
 	}
@@ -298,22 +521,61 @@ static int pm_h_remove(struct el *e, intptr_t what, const char *v, struct rt_err
 	struct rt_err e2;
 	rt_err_clear(&e2);
 	mig_ac_set_remove(&s->set, keep.id, &e2);
-	int rc = pm_publish(e, err);
+	int rc = pm_apply_set(e, err);
 	if (rc < 0)
 		mig_ac_set_add(&s->set, keep.id, copy, keep.len, keep.flags, &e2);
 	free(copy);
 	return rc;
 }
 
-/* A replacement keeps the counts of the element it replaces. */
+/* A replacement keeps the counts of the element it replaces, its held
+ * packets and, when the automaton is the same, every flow's state and the
+ * state indices (the flows' FCB slots keep pointing at them). */
 static int pm_take(struct el *e, struct el *old, struct rt_err *err)
 {
-	(void)err;
-	struct pm *s = e->state;
+	struct pm *s = e->state, *os = old->state;
 	uint64_t c, m;
 	pm_totals(old, &c, &m);
 	s->base_count -= c;
 	s->base_matches -= m;
+	/* the old placement finishes its batches: its states are final */
+	mig_off_take(s->off, os->off);
+	bool same = s->flow_states == os->flow_states && s->dfa->set_crc == os->dfa->set_crc &&
+		    s->dfa->nstates == os->dfa->nstates;
+	s->dfa_gen = same ? os->dfa_gen : os->dfa_gen + 1;
+	if (same) {
+		uint32_t *tmp = NULL;
+		const uint32_t *from = os->st;
+		if (os->dst) {
+			if (!(tmp = malloc(s->flow_states * 4)) ||
+			    mig_mem_read(os->dst, 0, tmp, s->flow_states * 4, err) < 0) {
+				free(tmp);
+				return err->code ? err->code : rt_errf(err, NULL, -ENOMEM, "out of memory");
+			}
+			from = tmp;
+		}
+		int rc = s->dst ? mig_mem_write(s->dst, 0, from, s->flow_states * 4, err) : 0;
+		if (!s->dst)
+			memcpy(s->st, from, s->flow_states * 4);
+		free(tmp);
+		if (rc < 0)
+			return rc;
+	}
+	for (unsigned w = 0; w < RT_MAX_WORKERS; w++) {
+		struct pm_pw *np = el_pw_of(e, w), *op = el_pw_of(old, w);
+		np->count += op->count;
+		np->matches += op->matches;
+		np->nostate += op->nostate;
+		if (same && op->ring && np->ring && np->rcap == op->rcap) {
+			/* the allocator moves too: live flows hold its indices */
+			struct pm_free *ring = np->ring;
+			np->next = op->next, np->rhead = op->rhead, np->rtail = op->rtail;
+			np->ring = op->ring;
+			op->ring = ring;
+		}
+	}
+	s->base_count = os->base_count;
+	s->base_matches = os->base_matches;
 	return 0;
 }
 
@@ -323,6 +585,9 @@ static const struct el_arg pm_args[] = {
 	{"NOCASE", EL_T_BOOL, offsetof(struct pm, nocase), "false", 0, "ASCII letters match either case"},
 	{"PAYLOAD", EL_T_BOOL, offsetof(struct pm, payload), "true", 0,
 	 "scan after the IP and TCP/UDP headers when the packet has a network header annotation"},
+	{"FLOW_STATES", EL_T_UINT, offsetof(struct pm, flow_states), "65536", 0,
+	 "flows that can carry a match across packets at once (behind a FlowManager), 4 bytes each"},
+	MIG_OFF_ARGS(struct pm, a),
 	EL_ARGS_END,
 };
 
@@ -337,12 +602,14 @@ static const struct el_handler pm_handlers[] = {
 	{"add", NULL, pm_h_add, 0, 0, "add a pattern (data syntax) while traffic flows; it gets the next id"},
 	{"remove", NULL, pm_h_remove, 0, 0, "remove the pattern with this id while traffic flows"},
 	{"reset", NULL, pm_reset, 0, EL_H_BUTTON, "reset count and matches"},
+	{"nostate", pm_read, NULL, H_NOSTATE, 0, "flows scanned packet by packet for want of a free state (FLOW_STATES)"},
+	MIG_OFF_HANDLERS(struct pm, off),
 	EL_HANDLERS_END,
 };
 
 static struct el_class patternmatch = {
 	.name = "PatternMatch",
-	.sig = "PatternMatch(PATTERN..., [FILE, NOCASE, PAYLOAD])",
+	.sig = "PatternMatch(PATTERN..., [FILE, NOCASE, PAYLOAD, FLOW_STATES, PLACEMENT, BATCH, LATENCY])",
 	.summary = "multi-pattern payload matching (Aho-Corasick)",
 	.doc = "Scans each packet for every PATTERN at once and sends packets that contain at least one "
 	       "to output 1, the others to output 0 (with one output, matching packets are dropped and "
@@ -355,17 +622,26 @@ static struct el_class patternmatch = {
 	       "is scanned: the bytes after the IPv4 or IPv6 header and, in an unfragmented packet or a "
 	       "first fragment, after its TCP or UDP header (PAYLOAD false scans the whole packet). "
 	       "Every occurrence counts, overlapping ones included.\n\n"
+	       "Behind a FlowManager, each flow carries its automaton state from packet to packet, so a "
+	       "pattern split across TCP segments or IP fragments is found (up to FLOW_STATES flows at "
+	       "once; more are scanned packet by packet and counted in `nostate`). Without one, each "
+	       "packet is scanned on its own.\n\n"
 	       "The patterns compile into one DFA with byte classes and flat tables "
-	       "(migrate/mig_ac.h), the same tables the opencl and cuda placements load; a scan can "
-	       "resume from a saved state, which is how a flow carries a match across packets.",
+	       "(migrate/mig_ac.h). PLACEMENT runs the scan on the cpu, or on an OpenCL or CUDA device "
+	       "with the same kernel (packets batched by BATCH and LATENCY, resumed in order); "
+	       "`migrate` moves the element with its patterns, its flows' states and its held packets.",
 	.ports = "1/1-2",
 	.state_size = sizeof(struct pm),
 	.pw_size = sizeof(struct pm_pw),
 	.args = pm_args,
 	.configure = pm_configure,
+	.init = pm_init,
 	.cleanup = pm_cleanup,
 	.push = pm_push,
+	.run = pm_run,
 	.take_state = pm_take,
+	.flow_size = sizeof(struct pm_flow),
+	.flow_release = pm_flow_release,
 	.handlers = pm_handlers,
 };
 EL_REGISTER(patternmatch)

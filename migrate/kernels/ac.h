@@ -90,4 +90,47 @@ MIG_DEV void mig_ac_item(MIG_G const uint32_t *desc, MIG_G const uint8_t *bytes,
 	o[3] = r.first_end;
 }
 
+/* Per-flow scans (PatternMatch behind a FlowManager).  A record is
+ * {blob offset, length, flow, next}: flow is MIG_AC_NOFLOW or the flow's
+ * index in the state array st, with MIG_AC_FRESH (start from state 0: a
+ * new flow, or a new automaton) or MIG_AC_LINKED (an earlier record of the
+ * same flow in this batch carries its state here); next is the index of the
+ * flow's next record in this batch, or MIG_AC_NOFLOW.  Each chain head
+ * scans its flow's records in order and stores the end state in st, so a
+ * pattern split across packets is found, and records of different flows
+ * run in parallel.  Batches run in order on a device queue, so st is
+ * always up to date for the next batch. */
+#define MIG_AC_NOFLOW 0xffffffffu
+#define MIG_AC_FRESH 0x40000000u
+#define MIG_AC_LINKED 0x80000000u
+#define MIG_AC_FLOWIDX 0x3fffffffu
+
+MIG_DEV void mig_ac_flow_item(MIG_G const uint32_t *desc, MIG_G const uint8_t *bytes, MIG_G uint32_t *res,
+			      MIG_G const uint32_t *dfa, MIG_G uint32_t *st, uint32_t i)
+{
+	MIG_G const uint32_t *d = desc + 4 * i;
+	uint32_t f = d[2];
+	if (f != MIG_AC_NOFLOW && (f & MIG_AC_LINKED))
+		return;
+	uint32_t state = f == MIG_AC_NOFLOW || (f & MIG_AC_FRESH) ? 0 : st[f & MIG_AC_FLOWIDX];
+	if (state >= dfa[MIG_AC_H_NSTATES]) /* a state of another automaton: start over */
+		state = 0;
+	uint32_t j = i;
+	for (uint32_t hops = 0; hops < 0x100000u; hops++) {
+		MIG_G const uint32_t *dj = desc + 4 * j;
+		struct mig_ac_res r = mig_ac_scan(dfa, state, bytes + dj[0], dj[1]);
+		MIG_G uint32_t *o = res + 4 * j;
+		o[0] = r.state;
+		o[1] = r.nmatch;
+		o[2] = r.first_id;
+		o[3] = r.first_end;
+		state = r.state;
+		if (f == MIG_AC_NOFLOW || dj[3] == MIG_AC_NOFLOW)
+			break;
+		j = dj[3];
+	}
+	if (f != MIG_AC_NOFLOW)
+		st[f & MIG_AC_FLOWIDX] = state;
+}
+
 #endif
