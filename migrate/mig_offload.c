@@ -425,15 +425,20 @@ void mig_off_take(struct mig_off *o, struct mig_off *old)
 		n += ow->ncarry;
 		bool prefix = n == done; /* results can only lead the carry */
 		ow->ncarry = ow->carry_done = 0;
-		/* Oldest slot first.  Batches on the device finish there: their
-		 * results come along (a kernel's per-flow state on the device is
-		 * then final); a batch the device failed is computed here by the
-		 * cpu kernel.  The filling batch goes as plain packets. */
+		/* Oldest slot first.  With device state, batches on the device
+		 * finish there and their results come along (the state is then
+		 * final; a batch the device failed is computed here by the cpu
+		 * kernel); without, they go as plain packets, recomputed.  The
+		 * filling batch goes as plain packets. */
 		for (int s = 0; s < MIG_OFF_SLOTS; s++) {
 			struct off_slot *sl = &ow->s[(ow->head + s) % MIG_OFF_SLOTS];
 			if (!sl->n)
 				continue;
-			if (sl->busy) {
+			if (sl->busy && !k->device_state) {
+				/* recomputed by the new placement; the old buffers stay
+				 * busy until the old instance is freed, which waits */
+				prefix = false;
+			} else if (sl->busy) {
 				int rc = sl->job.ev ? mig_job_wait(ow->q, &sl->job) : -EIO;
 				if (rc != 1)
 					old->k->cpu(old->ctx, sl->hin, sl->hblob, sl->hout, sl->n);
@@ -447,7 +452,8 @@ void mig_off_take(struct mig_off *o, struct mig_off *old)
 			memcpy(c + n, sl->pkts, sizeof(*c) * sl->n);
 			n += sl->n;
 			sl->n = 0;
-			sl->busy = false;
+			if (k->device_state)
+				sl->busy = false; /* waited for above */
 		}
 		nw->carry_done = done;
 		__atomic_store_n(&nw->ncarry, n, __ATOMIC_RELEASE);

@@ -9,10 +9,12 @@
  * LATENCY arguments.  Its push and run call mig_off_push/mig_off_run.
  * Moving the element to another placement is a swap to the same class
  * with another PLACEMENT (rt_ctl_migrate): take_state calls mig_off_take,
- * which lets the batches still on the old device finish (so state the
- * kernel keeps on the device is final), and hands their packets with their
- * results, then the packets not yet sent, in order, per worker, to the new
- * engine, ahead of anything newer (ARCHITECTURE.md, decision 6).
+ * which hands the packets the old engine held, in order, per worker, to the
+ * new engine, ahead of anything newer (ARCHITECTURE.md, decision 6).  A
+ * kernel that keeps state on the device (device_state) lets the batches
+ * still on the old device finish there, so that state is final, and their
+ * results travel with their packets; others' batches are recomputed by the
+ * new placement, so the pause does not wait for the old device.
  *
  * Per worker, the engine keeps MIG_OFF_SLOTS batches: one filling, the
  * others in flight on the worker's own device queue (double buffering, so
@@ -49,6 +51,9 @@ struct mig_off_kernel {
 	uint32_t in_size;       /* bytes of one input record */
 	uint32_t out_size;      /* bytes of one output record */
 	uint32_t blob_max;      /* bytes of variable input per packet at most (0: none) */
+	bool device_state;      /* the kernel keeps state on the device (per-flow): at a
+				 * hand-over, batches on the old device finish there;
+				 * without, they are recomputed by the new placement */
 	/* Data path: write packet m's input record (pos->recs + pos->idx *
 	 * in_size); copy its variable bytes at pos->blob (pos->blob_off is
 	 * their offset in the batch's blob, for the record) and return how

@@ -238,6 +238,7 @@ static const struct mig_off_kernel pm_kernel = {
 	.in_size = 16,
 	.out_size = 16,
 	.blob_max = PM_BLOB_MAX,
+	.device_state = true,
 	.extract = pm_extract,
 	.cpu = pm_cpu,
 	.args = pm_dev_args,

@@ -5,7 +5,9 @@
  * opencl -> cpu repeatedly and records, per table size, how long each
  * migration takes (building the new instance and loading its table, off
  * the data path) and the pause (packets held: first publish to release),
- * then stops the source and checks that every packet came out.
+ * then stops the source and checks that every packet came out.  Then the
+ * same with a PatternMatch behind a FlowManager holding 1 M live flows,
+ * whose per-flow automaton states move with it (4 MB).
  * Prints `BENCH placement <name> <value> <unit>`.
  *
  * Usage: bench_migrate [MOVES]   (default 10 per table size)
@@ -13,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include <rte_ip.h>
+#include <rte_udp.h>
 
 #include "ctl.h"
 #include "mig.h"
@@ -28,6 +33,121 @@ static uint64_t rd(struct rt_router *r, const char *h)
 	uint64_t n = strtoull(b.p ? b.p : "0", NULL, 10);
 	rt_buf_free(&b);
 	return n;
+}
+
+/* BenchFlowSource(FLOWS n): 64-byte UDP packets, flow i = source address
+ * 10.0.0.0 + i, round robin over n flows. */
+struct bfs {
+	uint64_t flows, sent;
+	bool active;
+};
+
+static int bfs_init(struct el *e, struct rt_err *err)
+{
+	EL_STATE(e, struct bfs)->active = true;
+	return 0;
+}
+
+static int bfs_run(struct el_node *n)
+{
+	struct bfs *s = n->state;
+	if (!__atomic_load_n(&s->active, __ATOMIC_ACQUIRE))
+		return 0;
+	struct rt_batch b;
+	b.n = 32;
+	if (rte_pktmbuf_alloc_bulk(rt_router_pool(n->e->router), b.pkts, b.n) != 0)
+		return 0;
+	for (uint32_t i = 0; i < b.n; i++) {
+		struct rte_mbuf *m = b.pkts[i];
+		rt_anno_reset(m);
+		uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+		memset(d, 0, 64);
+		d[12] = 0x08;
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + 14);
+		ip->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16(50);
+		ip->time_to_live = 64;
+		ip->next_proto_id = 17;
+		ip->src_addr = rte_cpu_to_be_32(0x0a000000u + (uint32_t)((s->sent + i) % s->flows));
+		ip->dst_addr = rte_cpu_to_be_32(0xc0a80101u);
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip + 1);
+		u->src_port = rte_cpu_to_be_16(1234);
+		u->dst_port = rte_cpu_to_be_16(80);
+		u->dgram_len = rte_cpu_to_be_16(30);
+		memcpy((uint8_t *)(u + 1), "payload-bytes-for-the-matcher", 22);
+		m->data_len = m->pkt_len = 64;
+		rt_set_nh(m, 14);
+	}
+	__atomic_store_n(&s->sent, s->sent + b.n, __ATOMIC_RELEASE);
+	el_output(n, 0, &b);
+	return (int)b.n;
+}
+
+static int bfs_active(struct el *e, intptr_t a, const char *v, struct rt_err *err)
+{
+	__atomic_store_n(&EL_STATE(e, struct bfs)->active, !strcmp(v, "true"), __ATOMIC_RELEASE);
+	return 0;
+}
+
+static const struct el_arg bfs_args[] = {
+	{ "FLOWS", EL_T_UINT, offsetof(struct bfs, flows), "1", EL_ARG_POS, "flows" },
+	EL_ARGS_END,
+};
+static const struct el_handler bfs_handlers[] = {
+	{ "active", NULL, bfs_active, 0, 0, "true/false", NULL },
+	EL_HANDLERS_END,
+};
+static struct el_class bfs_class = {
+	.name = "BenchFlowSource",
+	.ports = "0/1",
+	.state_size = sizeof(struct bfs),
+	.args = bfs_args,
+	.init = bfs_init,
+	.run = bfs_run,
+	.handlers = bfs_handlers,
+};
+EL_REGISTER(bfs_class)
+
+/* An IDS holding 1 M flows' state moves cpu -> to -> cpu: pause per move. */
+static int flows_1m(const char *to, int moves, uint64_t *loss)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	static const char cfg[] =
+		"src :: BenchFlowSource(1000000) -> a :: Counter -> fm :: FlowManager(CAPACITY 1200000, TIMEOUT_UDP 600s)"
+		" -> pm :: PatternMatch(\"EVIL-SIGNATURE\", FLOW_STATES 1048576, BATCH 1024, LATENCY 100us) -> b :: Counter -> Discard;"
+		" pm[1] -> b;\n";
+	struct rt_router_opts o = { .nworkers = 1, .pin = true };
+	struct rt_router *r = rt_router_new(&o, &err);
+	if (!r || rt_router_load(r, cfg, "bench", NULL, &err) < 0 || rt_router_start(r, &err) < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	uint64_t t0 = rt_now_ns();
+	while (rd(r, "fm.flows") < 1000000 && rt_now_ns() - t0 < 60000000000ull)
+		usleep(20000);
+	uint64_t flows = rd(r, "fm.flows");
+	uint64_t worst = 0, sum = 0;
+	for (int i = 0; i < moves * 2; i++) {
+		if (rt_ctl_migrate(r, "pm", i % 2 ? "cpu" : to, NULL, &err) < 0) {
+			fprintf(stderr, "migrate: %s\n", err.msg);
+			return 1;
+		}
+		sum += r->live_hold_ns;
+		worst = RT_MAX(worst, r->live_hold_ns);
+		usleep(500000); /* past the first batches (PoCL compiles a kernel at its first launch) */
+	}
+	rt_ctl_write(r, "src.active", "false", &err);
+	for (int i = 0; i < 2000 && rd(r, "a.count") != rd(r, "b.count"); i++)
+		usleep(1000);
+	*loss += rd(r, "a.count") - rd(r, "b.count");
+	printf("BENCH placement migrate_1m_flows_live_flows %llu flows\n", (unsigned long long)flows);
+	printf("BENCH placement migrate_1m_flows_pause_ms %.3f ms\n", sum / 1e6 / (moves * 2));
+	printf("BENCH placement migrate_1m_flows_pause_max_ms %.3f ms\n", worst / 1e6);
+	rt_router_stop(r);
+	rt_router_join(r);
+	rt_router_free(r);
+	return 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -113,6 +233,8 @@ int main(int argc, char **argv)
 		rt_router_free(r);
 		unlink(path);
 	}
+	if (flows_1m(to, moves / 2 ? moves / 2 : 1, &loss))
+		return 1;
 	printf("BENCH placement migrate_target %s placement\n", to);
 	printf("BENCH placement migrate_loss %llu packets\n", (unsigned long long)loss);
 	uv_run(uv_default_loop(), UV_RUN_NOWAIT);
