@@ -311,6 +311,75 @@ static int check_ac(enum mig_kind k)
 	return 0;
 }
 
+/* Per-flow scans (ac_scan_flows): the same payloads as 2048 flows, each
+ * flow's records chained in order within the batch, states in device
+ * memory; results and final states against the cpu build. */
+static int check_ac_flows(enum mig_kind k, struct mig_dev *d)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	enum { NFLOW = 2048 };
+	size_t bytes = 0;
+	for (int i = 0; i < AC_N; i++)
+		bytes += ac_len[i];
+	uint32_t *rec = malloc(sizeof(uint32_t) * 4 * AC_N), last[NFLOW];
+	uint8_t *blob = malloc(bytes);
+	static uint32_t st_ref[NFLOW], st_dev[NFLOW];
+	static struct mig_ac_res ref[AC_N], res[AC_N];
+	for (int f = 0; f < NFLOW; f++)
+		last[f] = MIG_AC_NOFLOW, st_ref[f] = 0;
+	size_t off = 0;
+	for (uint32_t i = 0; i < AC_N; i++) {
+		uint32_t f = i % NFLOW;
+		memcpy(blob + off, ac_p[i], ac_len[i]);
+		rec[4 * i] = (uint32_t)off, rec[4 * i + 1] = ac_len[i], rec[4 * i + 3] = MIG_AC_NOFLOW;
+		off += ac_len[i];
+		if (last[f] != MIG_AC_NOFLOW) {
+			rec[4 * last[f] + 3] = i;
+			rec[4 * i + 2] = f | MIG_AC_LINKED;
+		} else {
+			rec[4 * i + 2] = f | (i % 3 ? 0 : MIG_AC_FRESH);
+		}
+		last[f] = i;
+	}
+	for (int f = 0; f < NFLOW; f++)
+		st_ref[f] = (uint32_t)f % ac_dfa.nstates; /* states left by earlier batches */
+	memcpy(st_dev, st_ref, sizeof(st_dev));
+	mig_ac_flow_records(&ac_dfa, rec, blob, ref, AC_N, st_ref);
+	struct mig_prog *p;
+	struct mig_kernel *kn;
+	struct mig_queue *q;
+	struct mig_mem *dd, *dst, *drec, *dblob, *dres;
+	if (mig_prog_build(d, "ac", &p, &err) < 0 || mig_kernel_get(p, "ac_scan_flows", &kn, &err) < 0 ||
+	    mig_queue_open(d, &q, &err) < 0 || mig_ac_dev_load(d, &ac_dfa, &dd, &err) < 0 ||
+	    mig_mem_alloc(d, sizeof(st_dev), &dst, &err) < 0 || mig_mem_write(dst, 0, st_dev, sizeof(st_dev), &err) < 0 ||
+	    mig_mem_alloc(d, sizeof(uint32_t) * 4 * AC_N, &drec, &err) < 0 || mig_mem_alloc(d, bytes, &dblob, &err) < 0 ||
+	    mig_mem_alloc(d, sizeof(res), &dres, &err) < 0)
+		return fail("ac flows setup", &err);
+	struct mig_job j = { .k = kn, .n = AC_N, .nargs = 6, .nin = 2, .nout = 1 };
+	j.args[0] = MIG_MEM(drec), j.args[1] = MIG_MEM(dblob), j.args[2] = MIG_MEM(dres), j.args[3] = MIG_U32(AC_N);
+	j.args[4] = MIG_MEM(dd), j.args[5] = MIG_MEM(dst);
+	j.in[0] = (struct mig_copy){ drec, 0, sizeof(uint32_t) * 4 * AC_N, rec };
+	j.in[1] = (struct mig_copy){ dblob, 0, bytes, blob };
+	j.out[0] = (struct mig_copy){ dres, 0, sizeof(res), res };
+	double t0 = now_s();
+	if (mig_job_submit(q, &j) < 0 || mig_job_wait(q, &j) != 1 || mig_mem_read(dst, 0, st_dev, sizeof(st_dev), &err) < 0)
+		return fail("ac flows job", &err);
+	double dt = now_s() - t0;
+	if (memcmp(res, ref, sizeof(res)) || memcmp(st_dev, st_ref, sizeof(st_dev))) {
+		fprintf(stderr, "gpucheck: %s per-flow ac results or states differ from the cpu\n", mig_kind_name(k));
+		return 1;
+	}
+	printf("BENCH placement gpucheck_ac_flows_%s_gbps %.2f Gbit/s\n", mig_kind_name(k), bytes * 8 / dt / 1e9);
+	mig_mem_free(dd), mig_mem_free(dst), mig_mem_free(drec), mig_mem_free(dblob), mig_mem_free(dres);
+	mig_queue_close(q);
+	mig_kernel_free(kn);
+	mig_prog_free(p);
+	free(rec);
+	free(blob);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int ran = 0, bad = fib_setup() + ac_setup();
@@ -329,6 +398,7 @@ int main(int argc, char **argv)
 		bad += check_selftest(k, d);
 		bad += check_fib(k, d);
 		bad += check_ac(k);
+		bad += check_ac_flows(k, d);
 		mig_dev_close(d);
 	}
 	if (!ran)
