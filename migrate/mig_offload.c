@@ -421,7 +421,8 @@ void mig_off_take(struct mig_off *o, struct mig_off *old)
 			memcpy(co, ow->carry_out, (size_t)ow->carry_done * k->out_size);
 			done = ow->carry_done;
 		}
-		memcpy(c + n, ow->carry, sizeof(*c) * ow->ncarry);
+		if (ow->ncarry)
+			memcpy(c + n, ow->carry, sizeof(*c) * ow->ncarry);
 		n += ow->ncarry;
 		bool prefix = n == done; /* results can only lead the carry */
 		ow->ncarry = ow->carry_done = 0;
