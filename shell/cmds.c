@@ -406,6 +406,7 @@ static const struct sh_cmd sh_cmds[] = {
 	{"write", "NAME.HANDLER [VALUE]", "write a handler", cmd_write},
 	{"swap", "NAME Class(args)", "replace element NAME live, keeping its state when it can", cmd_swap},
 	{"reconfigure", "NAME ARGS", "give element NAME new arguments, state kept", cmd_reconfigure},
+	{"load", "FILE", "load a Click configuration file: it becomes the running graph (elements that did not change keep running, with their state)", cmd_hotconfig},
 	{"hotconfig", "FILE", "replace the whole configuration; unchanged elements keep running", cmd_hotconfig},
 	{"add", "STATEMENTS", "add elements and connections (Click statements)", cmd_add},
 	{"connect", "SPEC", "add a connection \"a [p] -> [q] b\"", cmd_connect},

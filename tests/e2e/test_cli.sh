@@ -102,6 +102,13 @@ check "-u: READ c.count through the control socket (mode 0600)" \
 	"0o600|Click::ControlSocket/1.3|200 Read handler 'c.count' OK|DATA 1|5|200 Goodbye!|200 Write handler 'stop' OK" "$got"
 check "-u: WRITE stop ends the run, the socket file is removed" "0 5 gone" \
 	"$st $(cat "$T/ctl.out") $([ -e "$T/ctl" ] && echo left || echo gone)"
+# load FILE into an empty runtime, save it, load it again: the same graph
+printf 'a :: Idle -> c :: Counter -> Discard;\n' >"$T/l.click"
+out=$(printf 'load %s\nsave %s\nload %s\nshow graph\n' "$T/l.click" "$T/saved.click" "$T/saved.click" |
+	"$B/mboxsh" -i 2>&1)
+check "load, save, load" "saved $T/saved.click
+a [0] -> [0] c
+c [0] -> [0] Discard@3" "$out"
 # placements: migrate through the shell, piped (opencl only when PoCL answers)
 out=$(printf 'migrate f cpu\nread f.placement\nmigrate f gpu\nmigrate c opencl\n' |
 	"$B/mboxsh" -e 'Idle -> f :: FIBLookup(10.0.0.0/8 0) -> c :: Counter -> Discard;' -i 2>&1 | sed 's/ ([0-9.]* ms)//')
@@ -112,5 +119,5 @@ error: c (Counter) runs on the cpu only: it has no kernel to move" "$out"
 out=$(printf 'placements f\n' | "$B/mboxsh" -e 'Idle -> f :: FIBLookup(10.0.0.0/8 0) -> Discard;' -i 2>&1 | head -2)
 check "placements" "f (FIBLookup)
   cpu* available not run yet" "$out"
-echo "cli: $((25 - fails)) passed, $fails failed"
+echo "cli: $((26 - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
