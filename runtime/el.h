@@ -193,6 +193,8 @@ struct el {
 	uint64_t args_given;    /* bit i: table row i was given by the user */
 	int uid;                /* unique id (never reused) */
 	const void *graph;      /* the graph it belongs to (graph.c), for el_input_peer */
+	uint32_t tenant;        /* owner (tenant/tn.h): 0 = the operator */
+	struct rte_mempool *pool; /* where its packets come from: its tenant's pool */
 };
 
 /* The element connected to input `port` of e (the first one, if several),

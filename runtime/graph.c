@@ -11,6 +11,7 @@
 #include <rte_malloc.h>
 
 #include "router_int.h"
+#include "tenant/tn.h"
 
 void rt_graph_free(struct rt_graph *g)
 {
@@ -256,6 +257,7 @@ void rt_plan_free(struct rt_plan *p)
 {
 	if (!p)
 		return;
+	tn_cpu_plan_free(p);
 	rt_prof_plan_free(p);
 	for (int i = 0; i < p->nnodes; i++)
 		rte_free(p->nodes[i]);
@@ -299,7 +301,7 @@ struct rt_plan *rt_plan_compile(struct rt_router *r, const struct rt_graph *g, s
 			p->tasks[w][p->ntasks[w]++] = p->nodes[i];
 		}
 	}
-	if (r->prof_on && rt_prof_plan(r, p, err) < 0) {
+	if ((r->prof_on && rt_prof_plan(r, p, err) < 0) || tn_cpu_plan(r, p, err) < 0) {
 		rt_plan_free(p);
 		return NULL;
 	}

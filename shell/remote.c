@@ -225,6 +225,23 @@ struct sh_remote *sh_remote_connect(const char *where, struct rt_err *err)
 		sh_remote_close(c);
 		return NULL;
 	}
+	/* a tenant's (or the operator's) token: act for it (docs/tenants.md) */
+	const char *token = getenv("MBOXSH_TOKEN");
+	if (token && *token) {
+		struct rt_buf cmd, none;
+		char msg[256];
+		rt_buf_init(&cmd);
+		rt_buf_init(&none);
+		rt_buf_printf(&cmd, "AUTH %s\r\n", token);
+		int code = strpbrk(token, " \t\r\n") ? 0 : request(c, cmd.p, "", 0, &none, msg, sizeof(msg));
+		rt_buf_free(&cmd);
+		rt_buf_free(&none);
+		if (code != 200) {
+			rt_errf(err, NULL, -EACCES, "%s: authentication failed (MBOXSH_TOKEN)", where);
+			sh_remote_close(c);
+			return NULL;
+		}
+	}
 	return c;
 }
 
