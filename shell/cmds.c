@@ -125,26 +125,6 @@ static char *slurp(const char *path, struct rt_err *err)
 	return rt_buf_steal(&b);
 }
 
-struct lmb *sh_lua(struct sh *s, struct rt_err *err)
-{
-	struct rt_ident id = rt_ctl_ident(s->r);
-	if (rt_ident_is_operator(id)) {
-		if (!s->lua)
-			s->lua = lmb_new(s->r, 0, err);
-		return s->lua;
-	}
-	/* a tenant (this shell's, or a socket client's): its own state */
-	for (int i = 0; i < s->ntlua; i++)
-		if (s->tlua[i].tenant == id.tenant)
-			return s->tlua[i].lua;
-	struct lmb *m = lmb_new_as(s->r, id, err);
-	if (m) {
-		s->tlua = realloc(s->tlua, sizeof(*s->tlua) * (size_t)(s->ntlua + 1));
-		s->tlua[s->ntlua++] = (struct sh_tlua){id.tenant, m};
-	}
-	return m;
-}
-
 void sh_set_ident(struct sh *s, struct rt_ident id) { s->id = id; }
 
 /* Commands that touch the server's files or the whole router: not for a
