@@ -193,6 +193,30 @@ static int find_decl(const struct lang_graph *g, int from, const char *name)
 	return -1;
 }
 
+/* What a tenant's configuration may not use: elements that reach the
+ * server's files, devices or the router itself, and file arguments of
+ * any class (FIBLookup FILE, IPPrint OUTFILE, ...). */
+static int tenant_may_declare(const struct lang_decl *d, struct rt_err *err)
+{
+	static const char *const classes[] = {"DriverManager", "FromDPDKDevice", "ToDPDKDevice", "FromDump", "ToDump",
+					      "FromIPSummaryDump", "ToIPSummaryDump", NULL};
+	for (int i = 0; classes[i]; i++)
+		if (!strcmp(d->cls, classes[i]))
+			return rt_errf(err, &d->loc, -EPERM, "%s: class %s is the operator's (files, devices)", d->name,
+				       d->cls);
+	char **argv;
+	int argc = el_argv_split(d->config ? d->config : "", &argv), rc = 0;
+	for (int i = 0; i < argc && rc == 0; i++) {
+		const char *v;
+		int n = el_arg_keyword(argv[i], &v);
+		if ((n == 4 && !strncmp(argv[i], "FILE", 4)) || (n == 7 && !strncmp(argv[i], "OUTFILE", 7)) ||
+		    (n == 8 && !strncmp(argv[i], "FILENAME", 8)))
+			rc = rt_errf(err, &d->loc, -EPERM, "%s: %.*s is the operator's (server files)", d->name, n, argv[i]);
+	}
+	el_argv_free(argc, argv);
+	return rc;
+}
+
 /* Apply `text` to tenant t's namespace: parse it (after the tenant's own
  * graph unless replace) in the tenant's names, so that it can only name
  * its own elements; then one live change with everybody else's graph
@@ -219,6 +243,13 @@ static int apply(struct rt_router *r, const struct tn *t, const char *text, bool
 			err->loc.file = NULL; /* in its running graph */
 		return rc;
 	}
+	for (int i = 0; i < lg.ndecls; i++)
+		if ((rc = tenant_may_declare(&lg.decls[i], err)) < 0) {
+			if (err->loc.file && err->loc.line > offset)
+				err->loc.line -= offset;
+			lang_graph_free(&lg);
+			return rc;
+		}
 	struct lang_graph v = {0};
 	int total = fg->ndecls + lg.ndecls;
 	v.decls = calloc((size_t)total + 1, sizeof(*v.decls));
@@ -407,14 +438,18 @@ int tn_list(struct rt_router *r, struct rt_buf *out, struct rt_err *err)
 	RT_CTL_ENTRY_TEXT(r, "tenant list", NULL, err, tn_list(r, out, err));
 	struct rt_ident id = rt_ctl_ident(r);
 	int shown = 0;
-	rt_buf_printf(out, "%-16s %4s %8s %16s\n", "TENANT", "ID", "ELEMENTS", "BUFFERS");
+	rt_buf_printf(out, "%-16s %4s %8s %16s %14s %10s\n", "TENANT", "ID", "ELEMENTS", "BUFFERS", "CPU_CYCLES",
+		      "THROTTLED");
 	for (int i = 0; r->tenants && i < r->tenants->n; i++) {
 		const struct tn *t = r->tenants->v[i];
 		if (!rt_ident_is_operator(id) && t->id != id.tenant)
 			continue;
 		char b[40];
 		snprintf(b, sizeof(b), "%u/%u", rte_mempool_in_use_count(t->pool), t->q.pkt_buffers);
-		rt_buf_printf(out, "%-16s %4u %8d %16s\n", t->name, t->id, nelements(r, t), b);
+		uint64_t cycles, throttled;
+		tn_cpu_usage(t, &cycles, &throttled);
+		rt_buf_printf(out, "%-16s %4u %8d %16s %14llu %10llu\n", t->name, t->id, nelements(r, t), b,
+			      (unsigned long long)cycles, (unsigned long long)throttled);
 		shown++;
 	}
 	return shown;

@@ -312,9 +312,19 @@ static void test_tenant_lifecycle(void **st)
 	assert_string_equal(err.loc.file, "<t>");
 	assert_int_equal(err.loc.line, 2);
 	assert_int_equal(rt_router_nelements(r), 3 + 3);
+	/* nothing that reaches the server's files or devices */
+	rt_err_clear(&err);
+	assert_int_equal(tn_load(r, "A", "\nFromDump(/etc/shadow) -> Discard;", false, "<t>", NULL, &err), -EPERM);
+	assert_string_equal(err.msg, "FromDump@4: class FromDump is the operator's (files, devices)");
+	assert_int_equal(err.loc.line, 2);
+	rt_err_clear(&err);
+	assert_int_equal(tn_load(r, "A", "Idle -> IPPrint(OUTFILE /tmp/x) -> Discard;", false, "<t>", NULL, &err), -EPERM);
+	assert_string_equal(err.msg, "IPPrint@5: OUTFILE is the operator's (server files)");
+	rt_err_clear(&err);
+	assert_int_equal(rt_ctl_add(r, "Idle -> IPPrint(OUTFILE /dev/null) -> Discard;", NULL, &err), 0); /* the operator's */
 	rt_err_clear(&err);
 	assert_int_equal(tn_remove(r, "A", &err), 0);
-	assert_int_equal(rt_router_nelements(r), 3);
+	assert_int_equal(rt_router_nelements(r), 6);
 	assert_null(tn_by_name(r, "A"));
 	/* a new A is another tenant: a session of the old one is nobody now */
 	assert_int_equal(tn_add(r, "A", NULL, &err), 0);
@@ -323,6 +333,31 @@ static void test_tenant_lifecycle(void **st)
 	assert_int_equal(rt_ctl_add(r, "Z/k :: Idle -> Discard;", NULL, &err), 0);
 	rt_err_clear(&err);
 	assert_int_equal(tn_add(r, "Z", NULL, &err), -EEXIST);
+	tu_router_free(r);
+}
+
+/* The edge: the operator tags a tenant's traffic; a tenant can tag only
+ * as itself. */
+static void test_tenant_tag(void **st)
+{
+	(void)st;
+	struct rt_router *r = world();
+	struct rt_err err;
+	rt_err_clear(&err);
+	assert_int_equal(rt_ctl_add(r, "Idle -> t :: TenantTag(B) -> sink :: TestSink;", NULL, &err), 0);
+	tu_push1(r, "t", 0, tu_pkt(r, "xxxxxxxxxxxxxx", 14));
+	assert_int_equal(tu_sink_count(r, "sink"), 1);
+	assert_int_equal(rt_anno(tu_sink_pkt(r, "sink", 0))->tenant, tn_id(tn_by_name(r, "B")));
+	assert_int_equal(tu_read_int(r, "t.count"), 1);
+	rt_err_clear(&err);
+	assert_true(rt_ctl_add(r, "Idle -> TenantTag(nosuch) -> Discard;", NULL, &err) < 0);
+	struct rt_ident was = rt_ctl_enter(r, id_of(r, "A"));
+	rt_err_clear(&err);
+	assert_true(rt_ctl_add(r, "Idle -> TenantTag(B) -> Discard;", NULL, &err) < 0);
+	assert_non_null(strstr(err.msg, "no tenant 'B'"));
+	rt_err_clear(&err);
+	assert_int_equal(rt_ctl_add(r, "Idle -> TenantTag(A) -> Discard;", NULL, &err), 0);
+	rt_ctl_leave(r, was);
 	tu_router_free(r);
 }
 
@@ -465,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_api_isolation), cmocka_unit_test(test_api_own_namespace),
 		cmocka_unit_test(test_operator_can),  cmocka_unit_test(test_tenant_lifecycle),
 		cmocka_unit_test(test_pools),	      cmocka_unit_test(test_cpu_budget),
+		cmocka_unit_test(test_tenant_tag),
 		cmocka_unit_test(test_audit),
 	};
 	return cmocka_run_group_tests_name("tenants", tests, NULL, NULL);
