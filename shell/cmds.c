@@ -18,6 +18,7 @@
 #include "ctlsock.h"
 #include "lua/lmb.h"
 #include "shell/sh_int.h"
+#include "tenant/tn.h"
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -567,8 +568,12 @@ int sh_exec(struct sh *s, const char *line, struct rt_buf *out)
 		a.rest = sh_trim(a.rest);
 		rc = c->fn(s, &a, out, &err);
 	}
-	if (s->r)
+	if (s->r) {
+		/* the line itself, as typed (listing commands make no control-API
+		 * call of their own) */
+		tn_audit(s->r, rt_ctl_ident(s->r), "shell", line, rc, rc < 0 ? err.msg : NULL);
 		rt_ctl_leave(s->r, was);
+	}
 	if (rc < 0) {
 		char msg[700];
 		if (!err.msg[0])

@@ -98,7 +98,11 @@ static void test_shell_isolation(void **st)
 	assert_string_equal(ex(s, "write B/c.reset"), "");
 	assert_int_equal(tu_read_int(r, "B/c.count"), 0);
 	assert_non_null(strstr(ex(s, "tenant show B"), "name B\n"));
-	assert_non_null(strstr(ex(s, "audit 100"), " A read B/c.count -> error -2: no element 'B/c'"));
+	const char *audit = ex(s, "audit 200");
+	assert_non_null(strstr(audit, " A read B/c.count -> error -2: no element 'B/c'\n"));
+	/* the shell line too, with what listing commands did */
+	assert_non_null(strstr(audit, " A shell read B/c.count -> error -2: no element 'B/c'\n"));
+	assert_non_null(strstr(audit, " A shell show elements -> ok\n"));
 	sh_free(s);
 	uv_run(rt_router_loop(r), UV_RUN_NOWAIT);
 	tu_router_free(r);
