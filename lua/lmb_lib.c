@@ -28,6 +28,10 @@ static int lmb_done(lua_State *L, struct rt_buf *warn, int rc, const struct rt_e
 		return lmb_raise(L, err);
 	}
 	lua_pushboolean(L, 1);
+	if (warn->p) { /* names as the caller knows them */
+		rt_ctl_unqualify(lmb_of(L)->r, warn->p);
+		warn->len = strlen(warn->p);
+	}
 	size_t n = warn->len;
 	while (n && warn->p[n - 1] == '\n')
 		n--;

@@ -345,6 +345,10 @@ static int live_change(struct sh *s, const char *cmd, struct sh_args *a, struct 
 		else
 			rc = rt_ctl_disconnect(s->r, text, &warn, err);
 	}
+	if (warn.p) { /* names as the caller knows them */
+		rt_ctl_unqualify(s->r, warn.p);
+		warn.len = strlen(warn.p);
+	}
 	put_warnings(out, &warn);
 	rt_buf_free(&warn);
 	return rc;

@@ -84,6 +84,9 @@ static void test_shell_isolation(void **st)
 		assert_null(strchr(c[i], '/'));
 	assert_non_null(c[0]);
 	sh_complete_free(c);
+	/* warnings about its own elements use its names */
+	assert_string_equal(ex(s, "swap c Paint(1)"), "warning: c: Counter state not carried to Paint\n");
+	assert_int_equal(ex_rc, 0);
 	/* and A's own changes work */
 	assert_string_equal(ex(s, "add n :: Idle -> Discard;"), "");
 	assert_int_equal(ex_rc, 0);
@@ -168,6 +171,13 @@ static void test_lua_isolation(void **st)
 	lmb_free(m);
 	uv_run(rt_router_loop(r), UV_RUN_NOWAIT);
 	same(r, &s0);
+	/* its own changes work, and their warnings use its names */
+	m = lmb_new_as(r, id_of(r, "A"), &err);
+	rt_buf_init(&out);
+	assert_int_equal(lmb_dostring(m, "print(mb.swap('c', 'Paint(1)'))", "=t", &out, &err), 0);
+	assert_string_equal(out.p, "true\tc: Counter state not carried to Paint\n");
+	rt_buf_free(&out);
+	lmb_free(m);
 	/* the operator's Lua does it */
 	m = lmb_new(r, 0, &err);
 	rt_err_clear(&err);
