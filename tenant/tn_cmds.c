@@ -43,8 +43,18 @@ static int cmd_tenant(struct sh *s, struct sh_args *a, struct rt_buf *out, struc
 		struct rt_buf warn;
 		rt_buf_init(&warn);
 		int rc = tn_load(r, name, rest, sub[0] == 'l', "<tenant load>", &warn, err);
-		if (warn.p)
-			rt_buf_puts(out, warn.p);
+		if (warn.p) { /* one "warning: " line each, in the caller's names */
+			rt_ctl_unqualify(r, warn.p);
+			for (char *line = warn.p, *nl; *line; line = nl ? nl + 1 : line + strlen(line)) {
+				nl = strchr(line, '\n');
+				if (nl)
+					*nl = 0;
+				if (*line)
+					rt_buf_printf(out, "warning: %s\n", line);
+				if (!nl)
+					break;
+			}
+		}
 		rt_buf_free(&warn);
 		return rc;
 	}

@@ -87,6 +87,9 @@ static void test_shell_isolation(void **st)
 	/* warnings about its own elements use its names */
 	assert_string_equal(ex(s, "swap c Paint(1)"), "warning: c: Counter state not carried to Paint\n");
 	assert_int_equal(ex_rc, 0);
+	assert_string_equal(ex(s, "tenant load A in :: Idle -> c :: IPFilter(allow all) -> d :: Discard;"), "");
+	assert_string_equal(ex(s, "tenant load A in :: Idle -> c :: IPFilter(deny all) -> d :: Discard;"),
+			    "warning: c: IPFilter state not carried to IPFilter\n");
 	/* and A's own changes work */
 	assert_string_equal(ex(s, "add n :: Idle -> Discard;"), "");
 	assert_int_equal(ex_rc, 0);
