@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "lmb_int.h"
+#include "tenant/tn.h"
 
 #define LMB_HOOK_EVERY 1000	/* instructions between two limit checks */
 #define LMB_TIMER_MT "mb.timer"
@@ -149,6 +150,7 @@ static int lmb_call(struct lmb *m, bool show, struct rt_buf *out, struct rt_err 
 		m->interrupted = 0;
 		lmb_set_instruction_limit(m, m->instr_limit);
 	}
+	struct rt_ident was = rt_ctl_enter(m->r, m->id);
 	int st = lua_pcall(L, 0, LUA_MULTRET, base);
 	if (st == LUA_OK && show && lua_gettop(L) > base) {
 		/* printing may call __tostring: protected too */
@@ -156,6 +158,7 @@ static int lmb_call(struct lmb *m, bool show, struct rt_buf *out, struct rt_err 
 		lua_insert(L, base + 1);
 		st = lua_pcall(L, lua_gettop(L) - base - 1, 0, base);
 	}
+	rt_ctl_leave(m->r, was);
 	int rc = st != LUA_OK ? lmb_fail(L, st, err) : 0;
 	m->out = saved;
 	lua_settop(L, base - 1);
@@ -266,7 +269,9 @@ static void lmb_resume(struct lmb *m, lua_State *co, lua_State *from, int nargs)
 	int nres;
 	m->slept = false;
 	m->instr_count = 0;
+	struct rt_ident was = rt_ctl_enter(m->r, m->id);
 	int st = lua_resume(co, from, nargs, &nres);
+	rt_ctl_leave(m->r, was);
 	if (st == LUA_YIELD) {
 		lua_pop(co, nres);
 		if (!m->slept) {
@@ -309,7 +314,10 @@ static void lmb_on_timer(uv_timer_t *h)
 	else
 		lua_pushnil(L);
 	m->instr_count = 0;
-	if (lua_pcall(L, 1, 0, -3) != LUA_OK) {
+	struct rt_ident was = rt_ctl_enter(m->r, m->id);
+	int st = lua_pcall(L, 1, 0, -3);
+	rt_ctl_leave(m->r, was);
+	if (st != LUA_OK) {
 		lmb_report(m, L, t->repeat ? "mb.every" : "mb.after");
 		lmb_timer_stop(t);
 		lua_pop(L, 1);
@@ -431,7 +439,10 @@ void lmb_notify_stop(struct lmb *m)
 		lua_pushcfunction(L, lmb_msgh);
 		lua_rawgeti(L, -2, i);
 		m->instr_count = 0;
-		if (lua_pcall(L, 0, 0, -2) != LUA_OK) {
+		struct rt_ident was = rt_ctl_enter(m->r, m->id);
+		int st = lua_pcall(L, 0, 0, -2);
+		rt_ctl_leave(m->r, was);
+		if (st != LUA_OK) {
 			lmb_report(m, L, "mb.on(\"stop\")");
 			lua_pop(L, 1);
 		}
@@ -494,6 +505,65 @@ fail_setup:
 fail_state:
 	free(m);
 	return NULL;
+}
+
+/* load(chunk [, name [, mode [, env]]]) with text chunks only: precompiled
+ * bytecode is not checked by Lua and can break the VM. */
+static int lmb_load_text(lua_State *L)
+{
+	int n = lua_gettop(L), nargs = n >= 4 ? 4 : 3; /* env only when given */
+	lua_pushvalue(L, lua_upvalueindex(1));
+	for (int i = 1; i <= nargs; i++) {
+		if (i == 3)
+			lua_pushliteral(L, "t");
+		else if (i <= n)
+			lua_pushvalue(L, i);
+		else
+			lua_pushnil(L);
+	}
+	lua_call(L, nargs, LUA_MULTRET);
+	return lua_gettop(L) - n;
+}
+
+static int lmb_sandbox(lua_State *L)
+{
+	static const char *const gone[] = {"io", "os", "debug", "package", "require", "dofile", "loadfile", NULL};
+	for (int i = 0; gone[i]; i++) {
+		lua_pushnil(L);
+		lua_setglobal(L, gone[i]);
+	}
+	lua_getglobal(L, "load");
+	lua_pushcclosure(L, lmb_load_text, 1);
+	lua_setglobal(L, "load");
+	/* string.dump makes bytecode: useless without binary load */
+	lua_getglobal(L, "string");
+	lua_pushnil(L);
+	lua_setfield(L, -2, "dump");
+	lua_pop(L, 1);
+	return 0;
+}
+
+struct lmb *lmb_new_as(struct rt_router *r, struct rt_ident id, struct rt_err *err)
+{
+	if (rt_ident_is_operator(id))
+		return lmb_new(r, 0, err);
+	const struct tn *t = tn_by_id(r, id.tenant);
+	if (!t) {
+		rt_errf(err, NULL, -EACCES, "lua: not authenticated");
+		return NULL;
+	}
+	struct lmb *m = lmb_new(r, tn_quota(t)->lua_mem, err);
+	if (!m)
+		return NULL;
+	m->id = id;
+	lua_pushcfunction(m->L, lmb_sandbox);
+	if (lua_pcall(m->L, 0, 0, 0) != LUA_OK) {
+		rt_errf(err, NULL, -ENOMEM, "lua: %s", lua_tostring(m->L, -1));
+		lmb_free(m);
+		return NULL;
+	}
+	lmb_set_instruction_limit(m, tn_quota(t)->lua_instr);
+	return m;
 }
 
 void lmb_free(struct lmb *m)

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "router.h"
+#include "ctl.h"
 
 struct lmb;
 
@@ -23,6 +23,13 @@ struct lmb;
  * state may allocate (0: LMB_DEFAULT_MEM_LIMIT); an allocation beyond it
  * fails as a Lua memory error.  NULL on error, with err filled. */
 struct lmb *lmb_new(struct rt_router *r, size_t mem_limit, struct rt_err *err);
+
+/* A Lua state acting for id (ctl.h, identities): every chunk, timer and
+ * coroutine of it calls the control API as id.  A tenant's state is
+ * sandboxed: no io, os, debug or package (nor require, dofile, loadfile;
+ * load takes text only), its memory and instructions per call capped by
+ * the tenant's quotas (tenant/tn.h).  The operator's is lmb_new's. */
+struct lmb *lmb_new_as(struct rt_router *r, struct rt_ident id, struct rt_err *err);
 
 /* Stop every timer and coroutine, close the Lua state and free.  Timer
  * handles are closed asynchronously: the caller runs

@@ -19,6 +19,7 @@ struct lmb_timer;
 struct lmb {
 	lua_State *L;
 	struct rt_router *r;
+	struct rt_ident id;            /* who it acts for (lmb_new_as) */
 	size_t mem_limit, mem_used;
 	uint64_t instr_limit, instr_count;
 	struct rt_buf *out;            /* where print writes; NULL = stdout */

@@ -28,6 +28,10 @@ static int lmb_done(lua_State *L, struct rt_buf *warn, int rc, const struct rt_e
 		return lmb_raise(L, err);
 	}
 	lua_pushboolean(L, 1);
+	if (warn->p) { /* names as the caller knows them */
+		rt_ctl_unqualify(lmb_of(L)->r, warn->p);
+		warn->len = strlen(warn->p);
+	}
 	size_t n = warn->len;
 	while (n && warn->p[n - 1] == '\n')
 		n--;
@@ -201,7 +205,9 @@ static int mb_load(lua_State *L)
 	struct lmb *m = lmb_of(L);
 	struct rt_err err;
 	rt_err_clear(&err);
-	if (rt_router_load(m->r, text, file, NULL, &err) < 0)
+	if (!rt_ident_is_operator(rt_ctl_ident(m->r))) /* its own namespace, replaced */
+		rt_errf(&err, NULL, -EPERM, "mb.load: permission denied (a tenant uses mb.hotconfig)");
+	if (err.code || rt_router_load(m->r, text, file, NULL, &err) < 0)
 		return lmb_raise(L, &err);
 	lua_pushboolean(L, 1);
 	return 1;
@@ -214,7 +220,7 @@ static int mb_load(lua_State *L)
 static void lmb_push_element(lua_State *L, const struct el *e)
 {
 	lua_createtable(L, 0, 2);
-	lua_pushstring(L, e->name);
+	lua_pushstring(L, rt_ctl_name(lmb_of(L)->r, e)); /* as the caller names it */
 	lua_setfield(L, -2, "name");
 	lua_pushstring(L, e->cls->name);
 	lua_setfield(L, -2, "class");
@@ -273,11 +279,13 @@ static int lmb_el_handlers(lua_State *L)
 static int mb_graph(lua_State *L)
 {
 	struct rt_router *r = lmb_of(L)->r;
-	int n = rt_router_nelements(r);
+	int n = rt_router_nelements(r), k = 0;
 	lua_createtable(L, n, 0);
 	for (int i = 0; i < n; i++) {
+		if (!rt_ctl_visible(r, rt_router_element(r, i))) /* its own elements only */
+			continue;
 		lmb_push_element(L, rt_router_element(r, i));
-		lua_rawseti(L, -2, i + 1);
+		lua_rawseti(L, -2, ++k);
 	}
 	return 1;
 }
@@ -286,13 +294,16 @@ static int mb_graph(lua_State *L)
 static int mb_element(lua_State *L)
 {
 	const char *name = luaL_checkstring(L, 1);
-	struct el *e = rt_router_find(lmb_of(L)->r, name);
-	if (!e) {
+	struct rt_router *r = lmb_of(L)->r;
+	char q[256];
+	struct rt_err err;
+	rt_err_clear(&err);
+	if (rt_ctl_qualify(r, name, q, sizeof(q), &err) < 0) { /* in the caller's namespace */
 		lua_pushnil(L);
-		lua_pushfstring(L, "no element '%s'", name);
+		lua_pushstring(L, err.msg);
 		return 2;
 	}
-	lmb_push_element(L, e);
+	lmb_push_element(L, rt_router_find(r, q));
 	return 1;
 }
 

@@ -24,6 +24,7 @@ static bool has_placement(struct el *e) { return mig_off_of(e) != NULL; }
 int rt_ctl_migrate(struct rt_router *r, const char *name, const char *where, struct rt_buf *warn,
 		   struct rt_err *err)
 {
+	RT_CTL_ENTRY(r, "migrate", name, err, rt_ctl_migrate(r, name, where, warn, err));
 	struct el *e = rt_router_find(r, name);
 	if (!e)
 		return rt_errf(err, NULL, -ENOENT, "no element '%s'", name);
@@ -67,12 +68,15 @@ int rt_ctl_migrate(struct rt_router *r, const char *name, const char *where, str
 
 int rt_ctl_placements(struct rt_router *r, const char *name, bool json, struct rt_buf *out, struct rt_err *err)
 {
+	if (name && !*name)
+		name = NULL;
+	RT_CTL_ENTRY(r, "placements", name, err, rt_ctl_placements(r, name, json, out, err));
 	int n = rt_router_nelements(r), shown = 0;
 	if (json)
 		rt_buf_puts(out, "[");
 	for (int i = 0; i < n; i++) {
 		struct el *e = rt_router_element(r, i);
-		if (name && *name && strcmp(e->name, name))
+		if ((name && *name && strcmp(e->name, name)) || !rt_ctl_visible(r, e))
 			continue;
 		struct mig_off *o = mig_off_of(e);
 		if (!o) {
@@ -82,14 +86,14 @@ int rt_ctl_placements(struct rt_router *r, const char *name, bool json, struct r
 		}
 		if (json) {
 			rt_buf_printf(out, "%s{\"element\": \"%s\", \"class\": \"%s\", \"placements\": ", shown ? ", " : "",
-				      e->name, e->cls->name);
+				      rt_ctl_name(r, e), e->cls->name);
 			mig_off_placements_json(o, out); /* the array, then "auto" when on */
 			rt_buf_puts(out, "}");
 		} else {
 			struct rt_buf v;
 			rt_buf_init(&v);
 			mig_off_placements(o, &v);
-			rt_buf_printf(out, "%s (%s)\n", e->name, e->cls->name);
+			rt_buf_printf(out, "%s (%s)\n", rt_ctl_name(r, e), e->cls->name);
 			for (char *line = v.p, *nl; line && *line; line = nl) {
 				nl = strchr(line, '\n');
 				if (nl)

@@ -11,6 +11,72 @@
 
 #include "router.h"
 
+/* ---- identities (tenants: docs/tenants.md, tenant/tn.h) ------------------
+ *
+ * Every control-API call acts for an identity: the operator (tenant 0),
+ * a tenant, or nobody (a client that has not authenticated).  The faces
+ * (shell session, Lua state, control-socket client) each carry one and
+ * enter it around the work they do for it; the control API reads it from
+ * the router.  Entering only ever narrows: inside a tenant's call, entering
+ * the operator keeps the tenant (a socket client's SHELL command runs with
+ * the client's identity, not the shell's).
+ *
+ * A tenant sees only its own elements, by their names in its namespace
+ * ("fw" for the element the operator sees as "A/fw"); anything else is
+ * "no element 'x'", exactly as for a name that does not exist. */
+#define RT_TENANT_OPERATOR 0u
+#define RT_TENANT_NOBODY UINT32_MAX
+struct rt_ident {
+	uint32_t tenant;
+};
+#define RT_IDENT_OPERATOR ((struct rt_ident){RT_TENANT_OPERATOR})
+#define RT_IDENT_NOBODY ((struct rt_ident){RT_TENANT_NOBODY})
+
+/* Act as id (narrowed by the identity already entered) until rt_ctl_leave
+ * with the returned previous identity. */
+struct rt_ident rt_ctl_enter(struct rt_router *r, struct rt_ident id);
+void rt_ctl_leave(struct rt_router *r, struct rt_ident prev);
+struct rt_ident rt_ctl_ident(const struct rt_router *r);
+static inline bool rt_ident_is_operator(struct rt_ident id) { return id.tenant == RT_TENANT_OPERATOR; }
+/* May the current identity see element e?  Its name as the identity sees
+ * it (a pointer into e->name). */
+bool rt_ctl_visible(const struct rt_router *r, const struct el *e);
+const char *rt_ctl_name(const struct rt_router *r, const struct el *e);
+/* The internal name of the element the current identity calls `name` into
+ * q (size qn); -ENOENT "no element 'name'" when it is not one of its
+ * elements. */
+int rt_ctl_qualify(const struct rt_router *r, const char *name, char *q, size_t qn, struct rt_err *err);
+/* Rewrite internal names in a message as the current identity sees them
+ * ("A/fw" -> "fw" for tenant A). */
+void rt_ctl_unqualify(const struct rt_router *r, char *msg);
+
+/* Entry of a control-API function taking an element name (may be a NULL
+ * pointer): the outermost call checks and qualifies the name, runs `call`
+ * (the same function again, now inner) and audits its result; inner calls
+ * fall through to the body. */
+struct rt_ctl_call {
+	const char *op, *target;
+	char q[256];
+};
+int rt_ctl_begin(struct rt_router *r, struct rt_ctl_call *c, const char *op, const char **name, struct rt_err *err);
+int rt_ctl_end(struct rt_router *r, struct rt_ctl_call *c, int rc, struct rt_err *err);
+#define RT_CTL_ENTRY(r, op, namevar, err, call)                                            \
+	do {                                                                                \
+		struct rt_ctl_call cc_;                                                     \
+		int b_ = rt_ctl_begin((r), &cc_, (op), &(namevar), (err));                 \
+		if (b_ != 0)                                                                \
+			return rt_ctl_end((r), &cc_, b_ < 0 ? b_ : (call), (err));          \
+	} while (0)
+/* The same for a call whose argument is text, not a name (audited as is). */
+#define RT_CTL_ENTRY_TEXT(r, op, text, err, call)                                          \
+	do {                                                                                \
+		struct rt_ctl_call cc_;                                                     \
+		int b_ = rt_ctl_begin((r), &cc_, (op), NULL, (err));                       \
+		cc_.target = (text);                                                        \
+		if (b_ != 0)                                                                \
+			return rt_ctl_end((r), &cc_, b_ < 0 ? b_ : (call), (err));          \
+	} while (0)
+
 /* Read a handler: "elem.handler", or a router handler ("version", "config",
  * "flatconfig", "list", "classes", "requirements", "handlers") given bare or
  * as ".name".  The value is appended to out as the handler produced it. */

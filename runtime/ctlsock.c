@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "ctlsock_int.h"
+#include "tenant/tn.h"
 
 /* ---- output ------------------------------------------------------------- */
 
@@ -357,6 +358,18 @@ static void client_finish(struct cs_client *c)
 
 /* ---- listening --------------------------------------------------------------- */
 
+/* A Unix-socket client's identity: its user (SO_PEERCRED) through the
+ * tenants' table; nobody when the kernel will not say. */
+static struct rt_ident peer_ident(struct cs_client *c)
+{
+	uv_os_fd_t fd;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	if (uv_fileno(&c->io.h, &fd) < 0 || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return RT_IDENT_NOBODY;
+	return tn_ident_of_uid(c->s->r, cred.uid);
+}
+
 static void on_connection(uv_stream_t *lis, int status)
 {
 	struct rt_ctlsock *s = lis->data;
@@ -378,6 +391,7 @@ static void on_connection(uv_stream_t *lis, int status)
 	}
 	if (s->tcp)
 		uv_tcp_nodelay(&c->io.tcp, 1);
+	c->id = s->tcp ? tn_ident_tcp(s->r) : peer_ident(c);
 	c->next = s->clients;
 	if (s->clients)
 		s->clients->prev = c;

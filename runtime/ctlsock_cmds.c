@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ctlsock_int.h"
+#include "tenant/tn.h"
 
 /* ---- commands ------------------------------------------------------------ */
 
@@ -125,9 +126,18 @@ static void do_complete(struct cs_client *c, const char *line)
 	rt_buf_free(&b);
 }
 
+static void run_data_command(struct cs_client *c);
+
 /* Run the READDATA/WRITEDATA/...UNTIL/SHELLDATA/COMPLETE whose data is
- * complete in c->data. */
+ * complete in c->data, acting for the client. */
 void cs_run_data_command(struct cs_client *c)
+{
+	struct rt_ident was = rt_ctl_enter(c->s->r, c->id);
+	run_data_command(c);
+	rt_ctl_leave(c->s->r, was);
+}
+
+static void run_data_command(struct cs_client *c)
 {
 	const char *h = c->wait_handler, *data = c->data.p ? c->data.p : "";
 	if (c->wait_kind != D_HANDLER && memchr(data, 0, c->data.len))
@@ -289,6 +299,21 @@ static void cmd_shell_data(struct cs_client *c, struct cs_words *ws)
 
 static void cmd_help(struct cs_client *c, struct cs_words *ws);
 
+/* AUTH token: act for the tenant (or the operator) the token names from
+ * now on (docs/tenants.md).  A failure keeps the identity it had. */
+static void cmd_auth(struct cs_client *c, struct cs_words *ws)
+{
+	struct rt_err err;
+	struct rt_ident id;
+	rt_err_clear(&err);
+	if (tn_auth(c->s->r, ws->h, &id, &err) < 0) {
+		cs_reply(c, CS_AUTH_FAILED, "Authentication failed");
+		return;
+	}
+	c->id = id; /* from its next command on */
+	cs_reply(c, CS_OK, "Authenticated as %s", tn_ident_name(c->s->r, id));
+}
+
 /* The commands: word counts (command included) and HELP line (none for
  * aliases). */
 static const struct cs_cmd {
@@ -315,6 +340,7 @@ static const struct cs_cmd {
 	{"SHELL", 2, INT_MAX, cmd_shell, "SHELL line              run one mboxsh shell command, return DATA"},
 	{"SHELLDATA", 2, 2, cmd_shell_data, "SHELLDATA len           run len bytes of shell input, return DATA"},
 	{"COMPLETE", 4, 4, cmd_shell_data, "COMPLETE start end len  completions for a shell line of len bytes"},
+	{"AUTH", 2, 2, cmd_auth, "AUTH token              act for the tenant (or operator) the token names"},
 };
 
 static void cmd_help(struct cs_client *c, struct cs_words *ws)
@@ -329,8 +355,18 @@ static void cmd_help(struct cs_client *c, struct cs_words *ws)
 	rt_buf_free(&b);
 }
 
-/* Parse and run one command line (terminator removed; cut in place). */
+static void command(struct cs_client *c, char *line, size_t n);
+
+/* Parse and run one command line (terminator removed; cut in place),
+ * acting for the client. */
 void cs_command(struct cs_client *c, char *line, size_t n)
+{
+	struct rt_ident was = rt_ctl_enter(c->s->r, c->id);
+	command(c, line, n);
+	rt_ctl_leave(c->s->r, was);
+}
+
+static void command(struct cs_client *c, char *line, size_t n)
 {
 	struct cs_words ws;
 	if (memchr(line, 0, n)) {

@@ -24,6 +24,7 @@ enum cs_code {
 	CS_HANDLER_ERROR = 520,
 	CS_DATA_TOO_BIG = 521,
 	CS_PERMISSION = 530,
+	CS_AUTH_FAILED = 531, /* mboxsh: AUTH with an unknown token */
 };
 
 union cs_stream {
@@ -63,6 +64,7 @@ struct cs_client {
 	bool skip_lf;       /* the last line ended with a CR that ended the input */
 	size_t lingered;
 	uv_shutdown_t sd;
+	struct rt_ident id;   /* who it is (peer credentials, AUTH): every command acts for it */
 };
 
 struct rt_ctlsock {

@@ -253,6 +253,7 @@ struct el *el_new(struct rt_router *r, const struct el_class *cls, const char *n
 	if (loc)
 		e->loc = *loc;
 	e->router = r;
+	e->pool = r ? rt_router_pool_for(r, name, &e->tenant) : NULL;
 	e->thread = -1;
 	e->nin_cfg = e->nout_cfg = -1;
 	e->is_task = cls->run != NULL;

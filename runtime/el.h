@@ -205,6 +205,8 @@ struct el {
 	const void *graph;      /* the graph it belongs to (graph.c), for el_input_peer */
 	struct el *flow_mgr;    /* flow manager holding its FCB slot (flow/), NULL if none */
 	uint32_t flow_off;      /* its slot's offset in that manager's FCB data */
+	uint32_t tenant;        /* owner (tenant/tn.h): 0 = the operator */
+	struct rte_mempool *pool; /* where its packets come from: its tenant's pool */
 };
 
 /* The element connected to input `port` of e (the first one, if several),

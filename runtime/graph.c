@@ -12,6 +12,7 @@
 
 #include "router_int.h"
 #include "flow/flow.h"
+#include "tenant/tn.h"
 
 void rt_graph_free(struct rt_graph *g)
 {
@@ -257,6 +258,7 @@ void rt_plan_free(struct rt_plan *p)
 {
 	if (!p)
 		return;
+	tn_cpu_plan_free(p);
 	rt_prof_plan_free(p);
 	flow_plan_free(p->nodes, p->nnodes);
 	for (int i = 0; i < p->nnodes; i++)
@@ -306,7 +308,7 @@ struct rt_plan *rt_plan_compile(struct rt_router *r, const struct rt_graph *g, s
 			p->tasks[w][p->ntasks[w]++] = p->nodes[i];
 		}
 	}
-	if (r->prof_on && rt_prof_plan(r, p, err) < 0) {
+	if ((r->prof_on && rt_prof_plan(r, p, err) < 0) || tn_cpu_plan(r, p, err) < 0) {
 		rt_plan_free(p);
 		return NULL;
 	}

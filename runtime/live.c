@@ -27,6 +27,7 @@
 
 #include "ctl.h"
 #include "router_int.h"
+#include "tenant/tn.h"
 
 /* Packets one worker may hold for one input during a change: the default
  * pool's size, so a hold never overflows before the pool runs dry. */
@@ -452,6 +453,9 @@ fail:
 int rt_ctl_hotconfig(struct rt_router *r, const char *text, const char *file, struct rt_buf *warn,
 		     struct rt_err *err)
 {
+	RT_CTL_ENTRY_TEXT(r, "hotconfig", file, err, rt_ctl_hotconfig(r, text, file, warn, err));
+	if (!rt_ident_is_operator(rt_ctl_ident(r))) /* a tenant replaces its own graph */
+		return tn_load(r, NULL, text, true, file, warn, err);
 	return rt_live_apply(r, text, file, NULL, NULL, warn, err);
 }
 
@@ -498,6 +502,7 @@ static int split_spec(const char *spec, char *cls, size_t clen, const char **con
 
 int rt_ctl_swap(struct rt_router *r, const char *name, const char *spec, struct rt_buf *warn, struct rt_err *err)
 {
+	RT_CTL_ENTRY(r, "swap", name, err, rt_ctl_swap(r, name, spec, warn, err));
 	uint64_t t0 = rt_now_ns();
 	struct el *old = rt_router_find(r, name);
 	if (!old)

@@ -12,6 +12,7 @@
 
 #include "ctl.h"
 #include "router_int.h"
+#include "tenant/tn.h"
 
 static int count_lines(const char *s)
 {
@@ -43,11 +44,17 @@ static int apply_added(struct rt_router *r, const char *text, const char *op, st
 
 int rt_ctl_add(struct rt_router *r, const char *text, struct rt_buf *warn, struct rt_err *err)
 {
+	RT_CTL_ENTRY_TEXT(r, "add", text, err, rt_ctl_add(r, text, warn, err));
+	if (!rt_ident_is_operator(rt_ctl_ident(r))) /* into the tenant's own namespace */
+		return tn_load(r, NULL, text, false, "<add>", warn, err);
 	return apply_added(r, text, "<add>", warn, err);
 }
 
 int rt_ctl_connect(struct rt_router *r, const char *spec, struct rt_buf *warn, struct rt_err *err)
 {
+	RT_CTL_ENTRY_TEXT(r, "connect", spec, err, rt_ctl_connect(r, spec, warn, err));
+	if (!rt_ident_is_operator(rt_ctl_ident(r)))
+		return tn_load(r, NULL, spec, false, "<connect>", warn, err);
 	return apply_added(r, spec, "<connect>", warn, err);
 }
 
@@ -114,10 +121,16 @@ static int decl_index(const struct lang_graph *g, const char *name)
 
 int rt_ctl_disconnect(struct rt_router *r, const char *spec, struct rt_buf *warn, struct rt_err *err)
 {
-	char a[256], b[256];
+	RT_CTL_ENTRY_TEXT(r, "disconnect", spec, err, rt_ctl_disconnect(r, spec, warn, err));
+	char a[256], b[256], qa[256], qb[256];
 	int p, q;
 	if (parse_conn(spec, a, &p, b, &q, err) < 0)
 		return err->code;
+	/* the caller's names (ctl.h, identities) */
+	if (rt_ctl_qualify(r, a, qa, sizeof(qa), err) < 0 || rt_ctl_qualify(r, b, qb, sizeof(qb), err) < 0)
+		return err->code;
+	strcpy(a, qa);
+	strcpy(b, qb);
 	const struct lang_graph *g = &r->flat;
 	int ia = decl_index(g, a), ib = decl_index(g, b);
 	if (ia < 0 || ib < 0)
@@ -142,6 +155,11 @@ int rt_ctl_disconnect(struct rt_router *r, const char *spec, struct rt_buf *warn
 
 int rt_ctl_remove(struct rt_router *r, const char *name, const char *into, struct rt_buf *warn, struct rt_err *err)
 {
+	RT_CTL_ENTRY(r, "remove", name, err, rt_ctl_remove(r, name, into, warn, err));
+	char qi[256];
+	if (into && rt_ctl_qualify(r, into, qi, sizeof(qi), err) < 0)
+		return err->code;
+	into = into ? qi : NULL;
 	const struct lang_graph *g = &r->flat;
 	int i = decl_index(g, name);
 	if (i < 0)
@@ -170,6 +188,7 @@ int rt_ctl_remove(struct rt_router *r, const char *name, const char *into, struc
 int rt_ctl_reconfigure(struct rt_router *r, const char *name, const char *args, struct rt_buf *warn,
 		       struct rt_err *err)
 {
+	RT_CTL_ENTRY(r, "reconfigure", name, err, rt_ctl_reconfigure(r, name, args, warn, err));
 	struct el *e = rt_router_find(r, name);
 	if (!e)
 		return rt_errf(err, NULL, -ENOENT, "no element '%s'", name);

@@ -183,6 +183,9 @@ bool rt_ctl_profiling(const struct rt_router *r) { return r->prof_on; }
 
 int rt_ctl_profile(struct rt_router *r, bool on, struct rt_err *err)
 {
+	RT_CTL_ENTRY_TEXT(r, "profile", on ? "on" : "off", err, rt_ctl_profile(r, on, err));
+	if (!rt_ident_is_operator(rt_ctl_ident(r))) /* one switch for the whole router */
+		return rt_errf(err, NULL, -EPERM, "profiling is switched by the operator");
 	if (r->prof_on == on)
 		return 0;
 	r->prof_on = on;
@@ -203,22 +206,27 @@ int rt_ctl_profile(struct rt_router *r, bool on, struct rt_err *err)
 
 int rt_ctl_prof(struct rt_router *r, struct rt_ctl_prof **out, uint64_t *tsc_hz, struct rt_err *err)
 {
+	RT_CTL_ENTRY_TEXT(r, "prof", NULL, err, rt_ctl_prof(r, out, tsc_hz, err));
 	const struct rt_plan *p = r->plan;
 	int n = r->g.nels;
 	struct rt_ctl_prof *v = calloc((size_t)n + 1, sizeof(*v));
 	if (!v)
 		return rt_errf(err, NULL, -ENOMEM, "out of memory");
+	int k2 = 0;
 	for (int i = 0; i < n; i++) {
 		struct el *e = r->g.els[i];
-		v[i] = (struct rt_ctl_prof){.name = e->name, .cls = e->cls->name, .drops = -1};
+		if (!rt_ctl_visible(r, e)) /* a tenant sees its own elements only */
+			continue;
+		int j = k2++;
+		v[j] = (struct rt_ctl_prof){.name = rt_ctl_name(r, e), .cls = e->cls->name, .drops = -1};
 		const struct rt_prof_el *a = NULL;
 		for (int k = 0; p->prof && k < p->prof->nels && !a; k++)
 			if (p->prof->els[k]->e == e)
 				a = p->prof->els[k];
 		for (int w = 0; a && w < RT_MAX_WORKERS; w++) {
-			v[i].pkts += __atomic_load_n(&a->w[w].pkts, __ATOMIC_RELAXED);
-			v[i].calls += __atomic_load_n(&a->w[w].calls, __ATOMIC_RELAXED);
-			v[i].cycles += __atomic_load_n(&a->w[w].cycles, __ATOMIC_RELAXED);
+			v[j].pkts += __atomic_load_n(&a->w[w].pkts, __ATOMIC_RELAXED);
+			v[j].calls += __atomic_load_n(&a->w[w].calls, __ATOMIC_RELAXED);
+			v[j].cycles += __atomic_load_n(&a->w[w].cycles, __ATOMIC_RELAXED);
 		}
 		if (el_handler_find(e, "drops")) {
 			struct rt_buf b;
@@ -226,12 +234,12 @@ int rt_ctl_prof(struct rt_router *r, struct rt_ctl_prof **out, uint64_t *tsc_hz,
 			rt_buf_init(&b);
 			rt_err_clear(&e2);
 			if (el_handler_read(e, "drops", &b, &e2) == 0 && b.p)
-				v[i].drops = strtoll(b.p, NULL, 10);
+				v[j].drops = strtoll(b.p, NULL, 10);
 			rt_buf_free(&b);
 		}
 	}
 	if (tsc_hz)
 		*tsc_hz = rte_get_tsc_hz();
 	*out = v;
-	return n;
+	return k2;
 }

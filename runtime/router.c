@@ -17,6 +17,7 @@
 
 #include "port.h"
 #include "router_int.h"
+#include "tenant/tn.h"
 
 static bool eal_up, eal_huge;
 
@@ -94,15 +95,18 @@ void rt_eal_cleanup(void)
  * a batch of 32 then thrashes the cache (measured: 12.9 -> 23 Mpps on the
  * router chain when fixed).  Virtual devices need no IOVA-contiguous
  * buffers, so let objects cross pages and pack at their natural stride. */
-static struct rte_mempool *pool_create(const char *name, unsigned n, struct rt_err *err)
+struct rte_mempool *rt_pool_create(const char *name, unsigned n, struct rt_err *err)
 {
+	/* per-worker caches of 256, smaller for small (tenant) pools: DPDK
+	 * wants the cache well under the pool size */
+	unsigned cache = n >= 4096 ? 256 : n / 16;
 	if (eal_huge)
-		return rte_pktmbuf_pool_create(name, n, 256, RT_ANNO_SIZE, RTE_MBUF_DEFAULT_BUF_SIZE,
+		return rte_pktmbuf_pool_create(name, n, cache, RT_ANNO_SIZE, RTE_MBUF_DEFAULT_BUF_SIZE,
 					       (int)rte_socket_id());
 	struct rte_pktmbuf_pool_private priv = {.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE,
 						 .mbuf_priv_size = RT_ANNO_SIZE};
 	struct rte_mempool *mp = rte_mempool_create_empty(
-		name, n, sizeof(struct rte_mbuf) + RT_ANNO_SIZE + RTE_MBUF_DEFAULT_BUF_SIZE, 256, sizeof(priv),
+		name, n, sizeof(struct rte_mbuf) + RT_ANNO_SIZE + RTE_MBUF_DEFAULT_BUF_SIZE, cache, sizeof(priv),
 		(int)rte_socket_id(), RTE_MEMPOOL_F_NO_IOVA_CONTIG);
 	if (!mp)
 		return NULL;
@@ -152,7 +156,7 @@ struct rt_router *rt_router_new(const struct rt_router_opts *o, struct rt_err *e
 	r->loop = o->loop ? o->loop : uv_default_loop();
 	snprintf(r->pool_name, sizeof(r->pool_name), "mb_pool%d", seq++);
 	unsigned n = o->pool_size ? o->pool_size : 16383;
-	r->pool = pool_create(r->pool_name, n, err);
+	r->pool = rt_pool_create(r->pool_name, n, err);
 	if (!r->pool) {
 		rt_errf(err, NULL, -ENOMEM, "cannot create packet pool of %u buffers: %s", n, rte_strerror(rte_errno));
 		free(r);
@@ -193,6 +197,7 @@ void rt_router_free(struct rt_router *r)
 	rt_ports_stop(r);
 	free_graph_and_plan(r);
 	rt_ports_close(r);
+	tn_set_free(r); /* the tenants' pools, once no element holds their mbufs */
 	rte_mempool_free(r->pool);
 	rte_free(r->qsbr);
 	/* the async handle is freed with the router once libuv lets go of it */
@@ -304,6 +309,13 @@ struct el *rt_router_find(const struct rt_router *r, const char *name)
 }
 
 struct rte_mempool *rt_router_pool(const struct rt_router *r) { return r->pool; }
+
+struct rte_mempool *rt_router_pool_for(const struct rt_router *r, const char *ename, uint32_t *tenant)
+{
+	const struct tn *t = r->tenants ? tn_owner(r, ename) : NULL;
+	*tenant = t ? tn_id(t) : RT_TENANT_OPERATOR;
+	return t ? tn_pool(t) : r->pool;
+}
 uv_loop_t *rt_router_loop(const struct rt_router *r) { return r->loop; }
 int rt_router_nworkers(const struct rt_router *r) { return r->o.nworkers; }
 struct rte_rcu_qsbr *rt_router_qsbr(const struct rt_router *r) { return r->qsbr; }

@@ -66,6 +66,9 @@ int rt_router_nelements(const struct rt_router *r);
 struct el *rt_router_element(const struct rt_router *r, int i);
 struct el *rt_router_find(const struct rt_router *r, const char *name);
 struct rte_mempool *rt_router_pool(const struct rt_router *r);
+/* The pool for an element named ename: its tenant's (docs/tenants.md), or
+ * the router's; *tenant gets the owner's id (0: the operator). */
+struct rte_mempool *rt_router_pool_for(const struct rt_router *r, const char *ename, uint32_t *tenant);
 uv_loop_t *rt_router_loop(const struct rt_router *r);
 int rt_router_nworkers(const struct rt_router *r);
 /* The router's QSBR variable: structures read by workers and changed by the

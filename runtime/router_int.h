@@ -33,6 +33,7 @@ struct rt_plan {
 	int ntasks[RT_MAX_WORKERS];
 	struct el_node **tasks[RT_MAX_WORKERS];
 	struct rt_prof_plan *prof;     /* prof.c: set when compiled with profiling */
+	struct tn_cpu_plan *cpu;       /* tenant/tn_cpu.c: tenants' tasks under their CPU budgets */
 };
 
 struct rt_worker {
@@ -71,6 +72,11 @@ struct rt_router {
 	uint64_t live_total_ns;        /* last live change: command to completion */
 	struct rt_ports *ports;        /* DPDK ports of device elements (port.c); NULL if none */
 	bool prof_on;                  /* plans are compiled with cycle accounting (prof.c) */
+	struct rt_ident_state {        /* ctl_ident.c: who the control API acts for */
+		uint32_t tenant;       /* RT_TENANT_OPERATOR, a tenant id, RT_TENANT_NOBODY */
+		int depth;             /* nesting of control-API calls (RT_CTL_ENTRY) */
+	} ident;
+	struct tn_set *tenants;        /* tenant/tn.c; NULL until the first tenant */
 };
 
 /* graph.c */
@@ -99,6 +105,9 @@ void rt_live_set_flat(struct rt_router *r, const char *name, const char *cls, co
  * current plan by element); rt_prof_plan_free undoes it for rt_plan_free. */
 int rt_prof_plan(struct rt_router *r, struct rt_plan *p, struct rt_err *err);
 void rt_prof_plan_free(struct rt_plan *p);
+
+/* router.c: a packet pool of n mbufs with room for the annotations. */
+struct rte_mempool *rt_pool_create(const char *name, unsigned n, struct rt_err *err);
 
 /* worker.c */
 int rt_workers_start(struct rt_router *r, struct rt_err *err);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run a benchmark area from a Release build and print its figures as
 #   BENCH <area> <name> <value> <unit>
-# Usage: scripts/bench.sh AREA [ARGS...]     AREA: core, live, dataplane, flow, placement
+# Usage: scripts/bench.sh AREA [ARGS...]     AREA: core, live, dataplane, flow, placement, tenants
 set -e
 cd "$(dirname "$0")/.."
 area=${1:-core}
@@ -80,7 +80,13 @@ placement)
 	build-release/bench_ac
 	build-release/bench_migrate
 	build-release/mig_gpucheck | grep '^BENCH' || true ;;
+tenants)
+	# The noisy neighbour: quiet tenant B's throughput and p99 lateness
+	# alone, then while tenant A floods over its CPU quota with a buffer
+	# hog and a Lua loop, then with A's CPU quota lifted (one worker).
+	cmake --build build-release -j "$(nproc)" --target bench_tenants >/dev/null
+	build-release/bench_tenants "$@" ;;
 *)
-	echo "bench.sh: unknown area '$area' (known: core, live, dataplane, flow, placement)" >&2
+	echo "bench.sh: unknown area '$area' (known: core, live, dataplane, flow, placement, tenants)" >&2
 	exit 2 ;;
 esac

@@ -1,7 +1,8 @@
 /*
  * cmd_lua.c - the shell's Lua face: `lua CODE`, `= EXPR`, `run FILE.lua`
- * and plain Lua statements typed at the prompt, all in the shell's one Lua
- * state (lua/lmb.h).  While a chunk runs, Ctrl-C (SIGINT) interrupts it:
+ * and plain Lua statements typed at the prompt, in the shell's Lua state (one
+ * per identity: a tenant's is sandboxed; lua/lmb.h).  While a chunk runs,
+ * Ctrl-C (SIGINT) interrupts it:
  * a signal handler asks the Lua state to stop at its next instruction and
  * the chunk fails with "interrupted"; what it already did through the mb
  * module stays done (each call is one atomic control-API operation), the
@@ -9,6 +10,7 @@
  * (sh_lua_incomplete): Lua's own "<eof>" syntax error, as lua.c does.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -18,6 +20,28 @@
 
 #include "lua/lmb.h"
 #include "shell/sh_int.h"
+
+/* The operator's state, or the sandboxed one of the tenant the shell acts
+ * for now (its own, or a socket client's): never shared between them. */
+struct lmb *sh_lua(struct sh *s, struct rt_err *err)
+{
+	struct rt_ident id = rt_ctl_ident(s->r);
+	if (rt_ident_is_operator(id)) {
+		if (!s->lua)
+			s->lua = lmb_new(s->r, 0, err);
+		return s->lua;
+	}
+	/* a tenant (this shell's, or a socket client's): its own state */
+	for (int i = 0; i < s->ntlua; i++)
+		if (s->tlua[i].tenant == id.tenant)
+			return s->tlua[i].lua;
+	struct lmb *m = lmb_new_as(s->r, id, err);
+	if (m) {
+		s->tlua = realloc(s->tlua, sizeof(*s->tlua) * (size_t)(s->ntlua + 1));
+		s->tlua[s->ntlua++] = (struct sh_tlua){id.tenant, m};
+	}
+	return m;
+}
 
 /* The state a SIGINT interrupts: set only while a chunk runs. */
 static struct lmb *volatile running;

@@ -18,6 +18,7 @@
 #include "ctlsock.h"
 #include "lua/lmb.h"
 #include "shell/sh_int.h"
+#include "tenant/tn.h"
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -125,11 +126,17 @@ static char *slurp(const char *path, struct rt_err *err)
 	return rt_buf_steal(&b);
 }
 
-struct lmb *sh_lua(struct sh *s, struct rt_err *err)
+void sh_set_ident(struct sh *s, struct rt_ident id) { s->id = id; }
+
+/* Commands that touch the server's files or the whole router: not for a
+ * tenant (the control API refuses the rest by itself). */
+static bool operator_cmd(const struct sh_cmd *c)
 {
-	if (!s->lua)
-		s->lua = lmb_new(s->r, 0, err);
-	return s->lua;
+	static const char *const names[] = {"save", "stop", "hotconfig", "run", NULL};
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(c->name, names[i]))
+			return true;
+	return false;
 }
 
 void sh_name_widths(struct rt_router *r, int *wn, int *wc)
@@ -137,7 +144,9 @@ void sh_name_widths(struct rt_router *r, int *wn, int *wc)
 	*wn = 4, *wc = 5;
 	for (int i = 0; i < rt_router_nelements(r); i++) {
 		struct el *e = rt_router_element(r, i);
-		*wn = (int)strlen(e->name) > *wn ? (int)strlen(e->name) : *wn;
+		if (!rt_ctl_visible(r, e))
+			continue;
+		*wn = (int)strlen(rt_ctl_name(r, e)) > *wn ? (int)strlen(rt_ctl_name(r, e)) : *wn;
 		*wc = (int)strlen(e->cls->name) > *wc ? (int)strlen(e->cls->name) : *wc;
 	}
 }
@@ -188,23 +197,27 @@ static int cmd_show_elements(struct sh *s, struct sh_args *a, struct rt_buf *out
 	int wn = 4, wc = 5;
 	for (int i = 0; i < n; i++) {
 		struct el *e = rt_router_element(s->r, i);
-		wn = (int)strlen(e->name) > wn ? (int)strlen(e->name) : wn;
+		if (!rt_ctl_visible(s->r, e))
+			continue;
+		wn = (int)strlen(rt_ctl_name(s->r, e)) > wn ? (int)strlen(rt_ctl_name(s->r, e)) : wn;
 		wc = (int)strlen(e->cls->name) > wc ? (int)strlen(e->cls->name) : wc;
 	}
 	if (a->json)
 		rt_buf_puts(out, "[");
 	else
 		rt_buf_printf(out, "%-*s  %-*s  PORTS\n", wn, "NAME", wc, "CLASS");
-	for (int i = 0; i < n; i++) {
+	for (int i = 0, k = 0; i < n; i++) {
 		struct el *e = rt_router_element(s->r, i);
+		if (!rt_ctl_visible(s->r, e))
+			continue;
 		if (a->json) {
-			rt_buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
-			sh_put_json_str(out, e->name);
+			rt_buf_puts(out, k++ ? ",{\"name\":" : "{\"name\":");
+			sh_put_json_str(out, rt_ctl_name(s->r, e));
 			rt_buf_puts(out, ",\"class\":");
 			sh_put_json_str(out, e->cls->name);
 			rt_buf_printf(out, ",\"inputs\":%d,\"outputs\":%d}", e->nin, e->nout);
 		} else {
-			rt_buf_printf(out, "%-*s  %-*s  %d/%d\n", wn, e->name, wc, e->cls->name, e->nin, e->nout);
+			rt_buf_printf(out, "%-*s  %-*s  %d/%d\n", wn, rt_ctl_name(s->r, e), wc, e->cls->name, e->nin, e->nout);
 		}
 	}
 	if (a->json)
@@ -236,21 +249,24 @@ static int cmd_show_graph(struct sh *s, struct sh_args *a, struct rt_buf *out, s
 		rt_buf_puts(out, "digraph mboxsh {\n");
 		for (int i = 0; i < n; i++) {
 			struct el *e = rt_router_element(s->r, i);
-			rt_buf_printf(out, "  \"%s\" [label=\"%s\\n%s\"];\n", e->name, e->name, e->cls->name);
+			if (rt_ctl_visible(s->r, e))
+				rt_buf_printf(out, "  \"%s\" [label=\"%s\\n%s\"];\n", rt_ctl_name(s->r, e),
+					      rt_ctl_name(s->r, e), e->cls->name);
 		}
 	}
 	for (int i = 0; i < n; i++) {
 		struct el *e = rt_router_element(s->r, i);
-		for (int p = 0; p < e->nout; p++) {
+		for (int p = 0; p < e->nout && rt_ctl_visible(s->r, e); p++) {
 			int q = 0;
 			struct el *t = el_output_peer(e, p, &q);
-			if (!t)
+			if (!t || !rt_ctl_visible(s->r, t)) /* the edge into a tenant is the operator's */
 				continue;
+			const char *en = rt_ctl_name(s->r, e), *tn = rt_ctl_name(s->r, t);
 			if (dot)
-				rt_buf_printf(out, "  \"%s\" -> \"%s\" [taillabel=\"%d\", headlabel=\"%d\"];\n", e->name,
-					      t->name, p, q);
+				rt_buf_printf(out, "  \"%s\" -> \"%s\" [taillabel=\"%d\", headlabel=\"%d\"];\n", en, tn,
+					      p, q);
 			else
-				rt_buf_printf(out, "%s [%d] -> [%d] %s\n", e->name, p, q, t->name);
+				rt_buf_printf(out, "%s [%d] -> [%d] %s\n", en, p, q, tn);
 		}
 	}
 	if (dot)
@@ -329,6 +345,10 @@ static int live_change(struct sh *s, const char *cmd, struct sh_args *a, struct 
 		else
 			rc = rt_ctl_disconnect(s->r, text, &warn, err);
 	}
+	if (warn.p) { /* names as the caller knows them */
+		rt_ctl_unqualify(s->r, warn.p);
+		warn.len = strlen(warn.p);
+	}
 	put_warnings(out, &warn);
 	rt_buf_free(&warn);
 	return rc;
@@ -354,7 +374,9 @@ static int cmd_stats(struct sh *s, struct sh_args *a, struct rt_buf *out, struct
 	/* columns as wide as in `show elements`, so the two tables line up */
 	for (int i = 0; i < rt_router_nelements(s->r); i++) {
 		struct el *e = rt_router_element(s->r, i);
-		wn = (int)strlen(e->name) > wn ? (int)strlen(e->name) : wn;
+		if (!rt_ctl_visible(s->r, e))
+			continue;
+		wn = (int)strlen(rt_ctl_name(s->r, e)) > wn ? (int)strlen(rt_ctl_name(s->r, e)) : wn;
 		wc = (int)strlen(e->cls->name) > wc ? (int)strlen(e->cls->name) : wc;
 	}
 	if (a->json)
@@ -531,7 +553,12 @@ int sh_exec(struct sh *s, const char *line, struct rt_buf *out)
 		free(copy);
 		return rc;
 	}
-	if (!c && sh_looks_like_lua(p)) {
+	/* everything below acts for the shell's identity (or the narrower one
+	 * of the socket client it runs for) */
+	struct rt_ident was = s->r ? rt_ctl_enter(s->r, s->id) : RT_IDENT_OPERATOR; /* no router: a remote's quit */
+	if (c && s->r && operator_cmd(c) && !rt_ident_is_operator(rt_ctl_ident(s->r))) {
+		rc = rt_errf(&err, NULL, -EPERM, "%s: permission denied (operator only)", c->name);
+	} else if (!c && sh_looks_like_lua(p)) {
 		rc = sh_lua_run(s, p, out, &err);
 	} else if (!c) {
 		rc = !strcmp(first, "show") ? rt_errf(&err, NULL, -EINVAL, "usage: show elements|handlers NAME|graph")
@@ -545,6 +572,12 @@ int sh_exec(struct sh *s, const char *line, struct rt_buf *out)
 		}
 		a.rest = sh_trim(a.rest);
 		rc = c->fn(s, &a, out, &err);
+	}
+	if (s->r) {
+		/* the line itself, as typed (listing commands make no control-API
+		 * call of their own) */
+		tn_audit(s->r, rt_ctl_ident(s->r), "shell", line, rc, rc < 0 ? err.msg : NULL);
+		rt_ctl_leave(s->r, was);
 	}
 	if (rc < 0) {
 		char msg[700];
@@ -585,6 +618,9 @@ void sh_free(struct sh *s)
 	if (!s)
 		return;
 	lmb_free(s->lua);
+	for (int i = 0; i < s->ntlua; i++)
+		lmb_free(s->tlua[i].lua);
+	free(s->tlua);
 	for (int i = 0; i < s->nprof; i++) {
 		free(s->prof[i].name);
 		free(s->prof[i].cls);
@@ -650,7 +686,10 @@ static void cand_elements(struct sh *s, struct sh_cands *c, const char *suffix)
 {
 	for (int i = 0; i < rt_router_nelements(s->r); i++) {
 		char name[300];
-		snprintf(name, sizeof(name), "%s%s", rt_router_element(s->r, i)->name, suffix);
+		struct el *e = rt_router_element(s->r, i);
+		if (!rt_ctl_visible(s->r, e)) /* a tenant completes its own names only */
+			continue;
+		snprintf(name, sizeof(name), "%s%s", rt_ctl_name(s->r, e), suffix);
 		cand(c, name, strlen(name));
 	}
 }
@@ -687,10 +726,22 @@ static void cand_handlers(struct sh *s, struct sh_cands *c)
 	rt_buf_free(&v);
 }
 
+static char **complete_local(struct sh *s, const char *line, int start, int end);
+
 char **sh_complete(struct sh *s, const char *line, int start, int end)
 {
 	if (s->remote)
 		return s->remote->complete(s->remote_arg, line, start, end);
+	if (!s->r)
+		return complete_local(s, line, start, end);
+	struct rt_ident was = rt_ctl_enter(s->r, s->id); /* names the identity may see */
+	char **v = complete_local(s, line, start, end);
+	rt_ctl_leave(s->r, was);
+	return v;
+}
+
+static char **complete_local(struct sh *s, const char *line, int start, int end)
+{
 	struct sh_cands c = {.word = line + start, .wlen = (size_t)(end - start)};
 	char before[512];
 	snprintf(before, sizeof(before), "%.*s", start, line);

@@ -59,6 +59,7 @@ static void usage(FILE *f, const char *prog)
 		"                           configuration on a terminal it is the default\n"
 		"      --connect PATH|HOST:PORT\n"
 		"                           the shell of another mboxsh, through its control socket\n"
+		"                           (as the tenant whose token is in $MBOXSH_TOKEN, if set)\n"
 		"      --demo               run the built-in demo middlebox\n"
 		"      --help, --version\n"
 		"NAME=VALUE sets the configuration variable $NAME.\n"

@@ -225,6 +225,23 @@ struct sh_remote *sh_remote_connect(const char *where, struct rt_err *err)
 		sh_remote_close(c);
 		return NULL;
 	}
+	/* a tenant's (or the operator's) token: act for it (docs/tenants.md) */
+	const char *token = getenv("MBOXSH_TOKEN");
+	if (token && *token) {
+		struct rt_buf cmd;
+		char line[256];
+		rt_buf_init(&cmd);
+		rt_buf_printf(&cmd, "AUTH %s\r\n", token);
+		/* one status line, no DATA */
+		bool ok = !strpbrk(token, " \t\r\n") && put_all(c, cmd.p, cmd.len) && get_line(c, line, sizeof(line)) &&
+			  !strncmp(line, "200 ", 4);
+		rt_buf_free(&cmd);
+		if (!ok) {
+			rt_errf(err, NULL, -EACCES, "%s: authentication failed (MBOXSH_TOKEN)", where);
+			sh_remote_close(c);
+			return NULL;
+		}
+	}
 	return c;
 }
 

@@ -26,7 +26,7 @@
 
 #include <stdbool.h>
 
-#include "router.h"
+#include "ctl.h"
 
 struct sh;
 struct lmb;
@@ -70,7 +70,10 @@ void sh_cmds_register(struct sh_cmds *t);
 /* The router the shell drives (NULL for a remote shell: its commands are
  * never called locally). */
 struct rt_router *sh_router(const struct sh *s);
-/* The shell's Lua state, created on first use (NULL with err filled). */
+/* Act for id from now on (a shell started by a tenant: mboxsh --tenant). */
+void sh_set_ident(struct sh *s, struct rt_ident id);
+/* The shell's Lua state for the identity it acts for now, created on first
+ * use (NULL with err filled): a tenant's is sandboxed (lmb_new_as). */
 struct lmb *sh_lua(struct sh *s, struct rt_err *err);
 /* Split off the first word of *p (NUL-terminated in place); NULL if none. */
 char *sh_word(char **p);

@@ -23,6 +23,12 @@ struct sh {
 	struct sh_prof_snap *prof;
 	int nprof;
 	uint64_t prof_ns;            /* when it was taken; 0 = none */
+	struct rt_ident id;          /* who the shell acts for (operator by default) */
+	struct sh_tlua {             /* a sandboxed Lua state per tenant served */
+		uint32_t tenant;
+		struct lmb *lua;
+	} *tlua;
+	int ntlua;
 };
 
 /* cmd_lua.c: a plain Lua statement typed at the prompt ("for i = 1, 3 do",

@@ -247,7 +247,10 @@ static void resolve(struct io_script *sc, const char *h, struct rt_buf *full, bo
 			rt_buf_printf(full, "%.*s/%s", (int)(slash - e->name), e->name, h);
 			struct rt_err e2;
 			rt_err_clear(&e2);
-			if (rt_ctl_check(e->router, full->p, write, &e2) == 0)
+			struct rt_ident was = rt_ctl_enter(e->router, (struct rt_ident){e->tenant});
+			int ok = rt_ctl_check(e->router, full->p, write, &e2) == 0;
+			rt_ctl_leave(e->router, was);
+			if (ok)
 				return;
 			rt_buf_reset(full);
 		}
@@ -279,7 +282,9 @@ static bool call_read(struct io_script *sc, const char *text, struct rt_buf *out
 		rc = io_sc_builtin(what, rest, &val, &err);
 	} else {
 		resolve(sc, name, &full, false);
+		struct rt_ident was = rt_ctl_enter(sc->e->router, (struct rt_ident){sc->e->tenant}); /* as its tenant */
 		rc = rt_ctl_read_param(sc->e->router, full.p, rest, &val, &err);
+		rt_ctl_leave(sc->e->router, was);
 	}
 	if (rc < 0) {
 		io_sc_report(sc, "%s: %s", name, err.msg);
@@ -499,7 +504,9 @@ int io_sc_write(struct io_script *sc, const struct sc_insn *in)
 		rt_buf_init(&full);
 		rt_err_clear(&err);
 		resolve(sc, name, &full, true);
+		struct rt_ident was = rt_ctl_enter(sc->e->router, (struct rt_ident){sc->e->tenant}); /* as its tenant */
 		rc = rt_ctl_write(sc->e->router, full.p, rest, &err);
+		rt_ctl_leave(sc->e->router, was);
 		if (rc < 0)
 			io_sc_report(sc, "%s", err.msg);
 		rt_buf_free(&full);

@@ -76,7 +76,7 @@ static int pswitch_init(struct el *e, struct rt_err *err)
 	struct pswitch *s = e->state;
 	if (e->nout > 255)
 		return rt_errf(err, &e->loc, -EINVAL, "%s: PaintSwitch has at most 255 outputs", e->name);
-	s->pool = rt_router_pool(e->router);
+	s->pool = e->pool;
 	return el_anno_byte(e, s->anno, &s->off, err);
 }
 

@@ -100,13 +100,14 @@ static inline uint64_t el_source_left(struct el *e, struct el_source *s)
 static inline int el_source_emit(struct el_node *n, struct el_source *s, uint64_t want, uint64_t ts)
 {
 	struct rt_batch b;
-	if (rte_pktmbuf_alloc_bulk(rt_router_pool(n->e->router), b.pkts, (unsigned)want) != 0)
+	if (rte_pktmbuf_alloc_bulk(n->e->pool, b.pkts, (unsigned)want) != 0) /* its tenant's pool */
 		return 0;
 	b.n = (uint32_t)want;
 	for (uint32_t i = 0; i < b.n; i++) {
 		struct rte_mbuf *m = b.pkts[i];
 		rt_anno_reset(m);
 		rt_anno(m)->timestamp = ts;
+		rt_anno(m)->tenant = n->e->tenant;
 		m->data_len = m->pkt_len = (uint16_t)s->pkt_len;
 		rte_memcpy(rte_pktmbuf_mtod(m, void *), s->pkt, s->pkt_len);
 	}

@@ -68,7 +68,7 @@ static int tee_configure(struct el *e, int argc, char **argv, struct rt_err *err
 static int tee_init(struct el *e, struct rt_err *err)
 {
 	(void)err;
-	EL_STATE(e, struct tee)->pool = rt_router_pool(e->router);
+	EL_STATE(e, struct tee)->pool = e->pool;
 	return 0;
 }
 

@@ -453,7 +453,8 @@ static void test_syntax(void **st)
 			  "200-QUIT                    close connection\r\n"
 			  "200-SHELL line              run one mboxsh shell command, return DATA\r\n"
 			  "200-SHELLDATA len           run len bytes of shell input, return DATA\r\n"
-			  "200 COMPLETE start end len  completions for a shell line of len bytes\r\n"
+			  "200-COMPLETE start end len  completions for a shell line of len bytes\r\n"
+			  "200 AUTH token              act for the tenant (or operator) the token names\r\n"
 			  "500 Bad command syntax\r\n" BYE);
 	/* a bare CR ends a line too; commands after QUIT are ignored */
 	CONVERSE(f, "READ c.count\rQUIT\rREAD c.count\n",

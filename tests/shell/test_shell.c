@@ -250,7 +250,7 @@ static void test_registered_commands(void **st)
 	assert_true(rc < 0);
 	assert_non_null(strstr(ex(s, "help", &rc), "  test hello WHO [--json]"));
 	assert_string_equal(ex(s, "help test", &rc), "test hello WHO [--json]\n  greets WHO (a test command)\n");
-	expect_cands(s, "te", "test");
+	expect_cands(s, "tes", "test");
 	expect_cands(s, "to", "top");
 	expect_cands(s, "pro", "profile");
 	sh_free(s);
@@ -508,7 +508,8 @@ static void test_socket_shell(void **st)
 		"200-QUIT                    close connection\r\n"
 		"200-SHELL line              run one mboxsh shell command, return DATA\r\n"
 		"200-SHELLDATA len           run len bytes of shell input, return DATA\r\n"
-		"200 COMPLETE start end len  completions for a shell line of len bytes\r\n" SOCK_BYE);
+		"200-COMPLETE start end len  completions for a shell line of len bytes\r\n"
+		"200 AUTH token              act for the tenant (or operator) the token names\r\n" SOCK_BYE);
 	/* a live change over the socket leaves the graph changed for everyone */
 	assert_string_equal(sock_talk(r, path, "SHELL swap c Paint(3)\r\nQUIT\r\n"),
 			    SOCK_GREETING "200 Shell command OK\r\nDATA 47\r\nwarning: c: Counter state not carried to Paint\n" SOCK_BYE);
