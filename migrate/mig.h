@@ -147,7 +147,7 @@ uint32_t mig_crc32c(uint32_t crc, const void *p, size_t len);
 
 /* Kernel sources are embedded at build time from migrate/kernels/: program
  * P is kernels/mig_kernel.h + kernels/P.h (device functions, also compiled
- * as C by the cpu placement) + kernels/P.cl (OpenCL entry points) and
- * kernels/P.cu (CUDA entry points, compiled by nvcc when found). */
+ * as C by the cpu placement) + kernels/P.cl (the entry points, for
+ * OpenCL and CUDA alike); kernels/P.cu includes those three for nvcc. */
 
 #endif

@@ -1,5 +1,5 @@
-/* ac.cl - OpenCL entry point of ac.h: one work item per payload, arguments
- * in the offload engine's order (records, blob, results, n, automaton). */
+/* ac.cl - the entry points of ac.h (OpenCL, and CUDA through ac.cu): one
+ * work item per payload, arguments in the offload engine's order (records, blob, results, n, automaton). */
 
 MIG_KERNEL ac_scan(MIG_G const uint32_t *desc, MIG_G const uint8_t *bytes, MIG_G uint32_t *res, uint32_t n,
 		   MIG_G const uint32_t *dfa)

@@ -1,5 +1,5 @@
 /*
- * fib.cl - OpenCL entry points of the multi-FIB lookup (built after
+ * fib.cl - Entry points (OpenCL, and CUDA through fib.cu) of the multi-FIB lookup (built after
  * mig_kernel.h and fib.h).  One work item per packet: fibs[i] and the
  * address (IPv4: addrs[i]; IPv6: addrs[4 i .. 4 i + 3]) give out[i].
  */

@@ -1,11 +1,7 @@
-/* fiblookup.cu - CUDA entry of FIBLookup (see fiblookup.cl). */
+/*
+ * fiblookup.cu - the CUDA build of the entry points in fiblookup.cl: the same text,
+ * compiled by nvcc (mig_kernel.h maps MIG_KERNEL, MIG_G and MIG_GID).
+ */
 #include "mig_kernel.h"
 #include "fiblookup.h"
-
-MIG_KERNEL fiblookup(MIG_G const uint32_t *in, MIG_G const uint8_t *blob, MIG_G uint32_t *out, uint32_t n,
-		     MIG_G const uint32_t *tab, MIG_G const uint32_t *nh, uint32_t nfib)
-{
-	uint32_t i = MIG_GID();
-	if (i < n)
-		out[i] = mig_fiblookup_one(tab, nh, nfib, in + MIG_FIBLOOKUP_WORDS * i);
-}
+#include "fiblookup.cl"

@@ -1,17 +1,7 @@
-/* selftest.cu - CUDA entry point of selftest.h. */
+/*
+ * selftest.cu - the CUDA build of the entry points in selftest.cl: the same text,
+ * compiled by nvcc (mig_kernel.h maps MIG_KERNEL, MIG_G and MIG_GID).
+ */
 #include "mig_kernel.h"
 #include "selftest.h"
-
-MIG_KERNEL selftest_mix(MIG_G const uint32_t *in, MIG_G uint32_t *out, uint32_t seed, uint32_t n)
-{
-	uint32_t i = MIG_GID();
-	if (i < n)
-		out[i] = mig_selftest_mix(in[i], seed);
-}
-
-MIG_KERNEL selftest_off(MIG_G const uint32_t *in, MIG_G const uint8_t *blob, MIG_G uint32_t *out, uint32_t n)
-{
-	uint32_t i = MIG_GID();
-	if (i < n)
-		out[i] = mig_selftest_mix(in[i], 77);
-}
+#include "selftest.cl"
