@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "tu.h"
+#include "mig_tu.h"
 #include "mig.h"
 
 static const char *SIG = "EVIL-SIGNATURE-42";
@@ -43,17 +44,6 @@ static void drain(struct rt_router *r, int want)
 	assert_int_equal(tu_sink_count(r, "clean") + tu_sink_count(r, "alert"), want);
 }
 
-static bool have_opencl(void)
-{
-	struct rt_err err;
-	rt_err_clear(&err);
-	if (mig_available(MIG_OPENCL, &err) < 0) {
-		printf("SKIP opencl: %s\n", err.msg);
-		return false;
-	}
-	return true;
-}
-
 /* nflows flows, each sending the signature cut in 3 pieces (padded with
  * clean bytes), interleaved: flow f's piece k is packet k * nflows + f.
  * Every flow's third packet must alert, nothing else. */
@@ -81,7 +71,7 @@ static void split_across_segments(const char *placement, int batch)
 static void test_split_cpu(void **s) { split_across_segments("cpu", 4096); }
 static void test_split_opencl(void **s)
 {
-	if (!have_opencl())
+	if (!mig_tu_have(MIG_OPENCL))
 		skip();
 	/* one batch holds all 150 packets: 50 chains of 3 */
 	split_across_segments("opencl", 4096);
@@ -126,14 +116,14 @@ static void migrate_mid_signature(const char *from, const char *to)
 
 static void test_migrate_cpu_to_opencl(void **s)
 {
-	if (!have_opencl())
+	if (!mig_tu_have(MIG_OPENCL))
 		skip();
 	migrate_mid_signature("cpu", "opencl");
 }
 
 static void test_migrate_opencl_to_cpu(void **s)
 {
-	if (!have_opencl())
+	if (!mig_tu_have(MIG_OPENCL))
 		skip();
 	migrate_mid_signature("opencl", "cpu");
 }
@@ -141,7 +131,7 @@ static void test_migrate_opencl_to_cpu(void **s)
 /* Across batches on a device: the flows' states stay in device memory. */
 static void test_device_state_across_batches(void **s)
 {
-	if (!have_opencl())
+	if (!mig_tu_have(MIG_OPENCL))
 		skip();
 	struct rt_router *r = ids("opencl", 1);
 	for (int f = 0; f < 4; f++)
@@ -158,7 +148,7 @@ static void test_device_state_across_batches(void **s)
  * start over on the new automaton, and the new pattern is found. */
 static void test_add_on_device(void **s)
 {
-	if (!have_opencl())
+	if (!mig_tu_have(MIG_OPENCL))
 		skip();
 	struct rt_router *r = ids("opencl", 1);
 	struct rt_err err;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "tu.h"
+#include "mig_tu.h"
 #include "mig_offload.h"
 #include "kernels/selftest.h"
 
@@ -140,17 +141,6 @@ static struct el_class tmix_class = {
 };
 EL_REGISTER(tmix_class)
 
-static bool have_opencl(void)
-{
-	struct rt_err err;
-	rt_err_clear(&err);
-	if (mig_available(MIG_OPENCL, &err) < 0) {
-		printf("SKIP opencl: %s\n", err.msg);
-		return false;
-	}
-	return true;
-}
-
 /* Push `n` packets of 4 flows into t, run tasks until all came out. */
 static void push_seq(struct rt_router *r, int n)
 {
@@ -170,7 +160,7 @@ static void push_seq(struct rt_router *r, int n)
 
 static void test_cpu_and_opencl_agree(void **s)
 {
-	if (!have_opencl())
+	if (!mig_tu_have(MIG_OPENCL))
 		skip();
 	const char *cfgs[2] = { "Idle -> t :: TestOffload(PLACEMENT cpu) -> chk :: TestMixCheck -> sink :: TestSink;",
 				"Idle -> t :: TestOffload(PLACEMENT opencl, BATCH 100, LATENCY 1ms) -> chk :: TestMixCheck -> sink :: TestSink;" };
@@ -207,7 +197,7 @@ static void test_cpu_and_opencl_agree(void **s)
 /* A few packets, far fewer than a batch: they leave after LATENCY. */
 static void test_latency_bound(void **s)
 {
-	if (!have_opencl())
+	if (!mig_tu_have(MIG_OPENCL))
 		skip();
 	struct rt_router *r = tu_router("Idle -> t :: TestOffload(PLACEMENT opencl, BATCH 4096, LATENCY 2ms) -> sink :: TestSink;", NULL);
 	push_seq(r, 3);
@@ -244,7 +234,7 @@ static void test_migrate_errors(void **s)
 		assert_non_null(strstr(err.msg, "t: no CUDA device"));
 		assert_string_equal(tu_read(r, "t.placement"), "cpu\n"); /* where it was */
 	}
-	if (have_opencl()) {
+	if (mig_tu_have(MIG_OPENCL)) {
 		/* a kernel that does not build, a device out of memory: refused, unchanged */
 		mig_fault_inject(MIG_OPENCL, MIG_FAULT_BUILD, 0);
 		rt_err_clear(&err);
@@ -274,7 +264,7 @@ static void test_migrate_errors(void **s)
  * 100 times: every packet once, in order per flow, every result right. */
 static void test_migration_stress(void **s)
 {
-	if (!have_opencl())
+	if (!mig_tu_have(MIG_OPENCL))
 		skip();
 	struct rt_router *r = tu_router_j(
 		"s0 :: TestSeqSource(0, FLOWS 8) -> t :: TestOffload(PLACEMENT cpu, BATCH 256, LATENCY 50us)"
@@ -320,7 +310,7 @@ static void test_migration_stress(void **s)
  * packets come out computed on the cpu, in order, and it says so. */
 static void test_device_lost(void **s)
 {
-	if (!have_opencl())
+	if (!mig_tu_have(MIG_OPENCL))
 		skip();
 	struct rt_router *r = tu_router("Idle -> t :: TestOffload(PLACEMENT opencl, BATCH 64, LATENCY 1s) -> chk :: TestMixCheck -> sink :: TestSink;", NULL);
 	mig_fault_inject(MIG_OPENCL, MIG_FAULT_LOST, 3);
@@ -371,7 +361,7 @@ static int auto_round(struct rt_router *r, int steps)
 
 static void test_auto_policy(void **s)
 {
-	if (!have_opencl())
+	if (!mig_tu_have(MIG_OPENCL))
 		skip();
 	struct rt_router *r = tu_router("Idle -> t :: TestOffload(SLOW 3000, AUTO true, BATCH 1024, LATENCY 1ms)"
 					" -> chk :: TestMixCheck -> Discard;", NULL);
