@@ -69,6 +69,7 @@ struct rt_router {
 	uint64_t live_hold_ns;         /* last live change: first publish to holds released (live.c) */
 	uint64_t live_total_ns;        /* last live change: command to completion */
 	struct rt_ports *ports;        /* DPDK ports of device elements (port.c); NULL if none */
+	int link_bcast_users;          /* initialised elements reading RT_AF_LINK_BCAST */
 };
 
 /* graph.c */
