@@ -57,15 +57,22 @@ dataplane)
 		done
 		echo "$tp_runs" | tr ' ' '\n' | grep . | sort -g | awk '{ v[n++] = $1 } END { print v[int(n / 2)] }'
 	}
-	ref_macswap=0 ref_io=0 ref_pcap=0
-	if command -v dpdk-testpmd >/dev/null 2>&1; then
-		ref_macswap=$(testpmd_mpps macswap loop 1 1024 --vdev net_null0)
-		ref_io=$(testpmd_mpps io loop 1 1024 --vdev net_null0)
-		ref_pcap=$(testpmd_mpps io paired 2 1700 --vdev "net_pcap0,rx_pcap=$dp_tmp/trace.pcap,infinite_rx=1" \
-			--vdev net_null1,no-rx=1)
-	fi
-	build-release/bench_dataplane --trace "$dp_tmp/trace.pcap" --ref-macswap "$ref_macswap" \
-		--ref-io "$ref_io" --ref-pcap "$ref_pcap" "$@" ;;
+	# each case right after its testpmd reference, so that both see the
+	# same machine load (the VM's two cores are shared); one process per
+	# case, the header lines once, the largest resident sizes
+	have_tp=0
+	command -v dpdk-testpmd >/dev/null 2>&1 && have_tp=1
+	ref() { if [ $have_tp = 1 ]; then testpmd_mpps "$@"; else echo 0; fi; }
+	dp() { build-release/bench_dataplane --trace "$dp_tmp/trace.pcap" "$@"; }
+	{
+		dp --case macswap --ref-macswap "$(ref macswap loop 1 1024 --vdev net_null0)" "$@"
+		dp --case io --ref-io "$(ref io loop 1 1024 --vdev net_null0)" "$@"
+		dp --case router_pcap --ref-pcap "$(ref io paired 2 1700 \
+			--vdev "net_pcap0,rx_pcap=$dp_tmp/trace.pcap,infinite_rx=1" --vdev net_null1,no-rx=1)" "$@"
+		dp --case macswap_2w "$@"
+	} | awk '$3 == "rss_mb" || $3 == "peak_rss_mb" { if ($4 > mem[$3]) { mem[$3] = $4; unit[$3] = $5 }; next }
+		 seen[$3]++ { next } { print; fflush() }
+		 END { for (k in mem) printf "BENCH dataplane %s %s %s\n", k, mem[k], unit[k] }' ;;
 *)
 	echo "bench.sh: unknown area '$area' (known: core, live, dataplane)" >&2
 	exit 2 ;;

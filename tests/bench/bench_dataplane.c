@@ -15,7 +15,8 @@
  *   macswap_2w  two workers, net_null0 with two rx queues (one
  *               FromDPDKDevice per queue, THREAD 0 / THREAD 1) -> EtherMirror ->
  *               one ToDPDKDevice (a tx queue per worker); scaling_2w is its
- *               rate over macswap's (the same graph on one worker, one queue)
+ *               rate over the same graph on one worker, one queue (macswap),
+ *               the two run alternately, the median of the per-run ratios
  *
  * Usage: bench_dataplane --gen-trace FILE      write the mixed-size trace and exit
  *        bench_dataplane [--secs S] [--runs N] [--routes N] [--trace FILE]
@@ -185,6 +186,12 @@ static bool wanted(const char *name)
 	return false;
 }
 
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(double), cmp_d);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static double run_median(const struct cfg *c)
 {
 	double v[32];
@@ -195,8 +202,26 @@ static double run_median(const struct cfg *c)
 			return -1;
 		fprintf(stderr, "  %s run %d: %.2f Mpps\n", c->name, i + 1, v[i]);
 	}
-	qsort(v, (size_t)n, sizeof(double), cmp_d);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return median(v, n);
+}
+
+/* Scaling: one worker then two, run after run, so that both see the same
+ * machine load; the median of the per-run ratios. */
+static int run_scaling(const struct cfg *one, const struct cfg *two, double *mpps2, double *ratio)
+{
+	double v2[32], r[32];
+	int n = runs < 32 ? runs : 32;
+	for (int i = 0; i < n; i++) {
+		double a = run_once(one), b = a < 0 ? -1 : run_once(two);
+		if (a <= 0 || b < 0)
+			return -1;
+		v2[i] = b;
+		r[i] = b / a;
+		fprintf(stderr, "  %s run %d: %.2f Mpps, 1 worker %.2f: x%.2f\n", two->name, i + 1, b, a, r[i]);
+	}
+	*mpps2 = median(v2, n);
+	*ratio = median(r, n);
+	return 0;
 }
 
 static void report(const char *name, double mpps, int nworkers, double ref)
@@ -287,9 +312,9 @@ int main(int argc, char **argv)
 	struct cfg macswap = {"macswap",
 			      "FromDPDKDevice(net_null0, QUEUE 0, THREAD 0) -> EtherMirror -> t :: ToDPDKDevice(net_null0);\n",
 			      1, NULL, NULL};
-	double m1 = 0;
-	if (wanted("macswap") || wanted("macswap_2w")) {
-		if ((m1 = run_median(&macswap)) < 0)
+	if (wanted("macswap")) {
+		double m1 = run_median(&macswap);
+		if (m1 < 0)
 			return 1;
 		report("macswap", m1, 1, ref_macswap);
 	}
@@ -325,11 +350,11 @@ int main(int argc, char **argv)
 			  "FromDPDKDevice(net_null0, QUEUE 1, THREAD 1) -> m1 :: EtherMirror -> t;\n",
 			  2, NULL, NULL};
 	if (wanted("macswap_2w")) {
-		double m2 = run_median(&two);
-		if (m2 < 0)
+		double m2, sc;
+		if (run_scaling(&macswap, &two, &m2, &sc) < 0)
 			return 1;
 		report("macswap_2w", m2, 2, 0);
-		printf("BENCH dataplane scaling_2w %.2f ratio\n", m2 / m1);
+		printf("BENCH dataplane scaling_2w %.2f ratio\n", sc);
 	}
 	printf("BENCH dataplane cores %ld count\n", sysconf(_SC_NPROCESSORS_ONLN));
 
