@@ -55,7 +55,9 @@ dataplane)
 			echo "  testpmd $tp_mode run $tp_i: ${tp_v:-0} Mpps" >&2
 			tp_runs="$tp_runs ${tp_v:-0}"
 		done
-		echo "$tp_runs" | tr ' ' '\n' | grep . | sort -g | awk '{ v[n++] = $1 } END { print v[int(n / 2)] }'
+		# a run that failed to start (0) is left out, not taken for a rate
+		echo "$tp_runs" | tr ' ' '\n' | grep . | grep -vx '0' | sort -g |
+			awk '{ v[n++] = $1 } END { print n ? v[int(n / 2)] : 0 }'
 	}
 	# each case right after its testpmd reference, so that both see the
 	# same machine load (the VM's two cores are shared); one process per
