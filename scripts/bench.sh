@@ -71,7 +71,7 @@ dataplane)
 		dp --case io --ref-io "$(ref io loop 1 1024 --vdev net_null0)" "$@"
 		dp --case router_pcap --ref-pcap "$(ref io paired 2 1700 \
 			--vdev "net_pcap0,rx_pcap=$dp_tmp/trace.pcap,infinite_rx=1" --vdev net_null1,no-rx=1)" "$@"
-		dp --case macswap_2w "$@"
+		dp --case macswap_2w --case macswap_2w_sep "$@"
 	} | awk '$3 == "rss_mb" || $3 == "peak_rss_mb" { if ($4 > mem[$3]) { mem[$3] = $4; unit[$3] = $5 }; next }
 		 seen[$3]++ { next } { print; fflush() }
 		 END { for (k in mem) printf "BENCH dataplane %s %s %s\n", k, mem[k], unit[k] }' ;;
