@@ -5,8 +5,8 @@
  * written, the first rt_anno() initialises it once, rt_anno_reset() is one
  * flag; packets looped back through a net_ring arrive with their
  * annotations reset; FromDPDKDevice marks group-addressed frames exactly
- * while a DropBroadcasts is loaded, and a failed load leaves no reader
- * counted.
+ * while a DropBroadcasts is loaded, and neither a failed load nor a live
+ * change leaves the count of readers wrong.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +183,28 @@ static void test_link_bcast_failed_load(void **st)
 	tu_router_free(r);
 }
 
+/* Live changes: a DropBroadcasts added to a running graph is counted
+ * before it sees a packet, and a removed one stops being counted. */
+static void test_link_bcast_live(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("Idle -> c :: Counter -> Discard;", NULL);
+	struct rt_err err;
+	rt_err_clear(&err);
+	assert_int_equal(rt_router_start(r, &err), 0);
+	assert_int_equal(*rt_router_link_bcast_users(r), 0);
+	assert_int_equal(rt_ctl_hotconfig(r, "Idle -> c :: Counter -> d :: DropBroadcasts -> Discard;", "live.click",
+					  NULL, &err), 0);
+	assert_int_equal(*rt_router_link_bcast_users(r), 1);
+	/* kept across an unrelated change: not counted twice */
+	assert_int_equal(rt_ctl_hotconfig(r, "Idle -> c :: Counter -> d :: DropBroadcasts -> Discard; Idle -> Discard;",
+					  "live.click", NULL, &err), 0);
+	assert_int_equal(*rt_router_link_bcast_users(r), 1);
+	assert_int_equal(rt_ctl_hotconfig(r, "Idle -> c :: Counter -> Discard;", "live.click", NULL, &err), 0);
+	assert_int_equal(*rt_router_link_bcast_users(r), 0);
+	tu_router_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +212,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ring_loop_resets_annotations, setup),
 		cmocka_unit_test_setup(test_link_bcast_on_demand, setup),
 		cmocka_unit_test_setup(test_link_bcast_failed_load, setup),
+		cmocka_unit_test_setup(test_link_bcast_live, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
