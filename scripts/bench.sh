@@ -18,9 +18,9 @@ live)
 dataplane)
 	# mboxsh on virtual devices against dpdk-testpmd on the same devices,
 	# in this run, with the same memory (hugepages or not, as rt_eal_init
-	# decides).  testpmd: 3 runs of 4 s, Rx-pps per 1 s period (the first
-	# dropped; the busiest port of each period), median per run, median of
-	# the runs.  testpmd gets small mbufs (--mbuf-size, still room for the
+	# decides).  testpmd: 3 runs of 6 s (start-up takes 1 to 2 s of them
+	# on a loaded machine), Rx-pps per 1 s period (the first dropped; the
+	# busiest port of each period), median per run, median of the runs.  testpmd gets small mbufs (--mbuf-size, still room for the
 	# trace's largest frame): without hugepages its pool puts one default
 	# mbuf per 4 KB page and every header in one L1 set, which cost it 60 %
 	# on macswap (25 vs 65 Mpps); mboxsh packs its pool (runtime/router.c).
@@ -44,7 +44,7 @@ dataplane)
 		tp_runs=""
 		for tp_i in 1 2 3; do
 			# shellcheck disable=SC2086
-			tp_v=$(timeout -s INT 4 dpdk-testpmd -l 0-1 $dp_mem --no-pci --no-telemetry \
+			tp_v=$(timeout -s INT 6 dpdk-testpmd -l 0-1 $dp_mem --no-pci --no-telemetry \
 				--file-prefix="mbxtpmd$$" --log-level=error "$@" -- --forward-mode="$tp_mode" \
 				--port-topology="$tp_topo" --nb-cores=1 --stats-period 1 --total-num-mbufs=32768 \
 				--mbuf-size="$tp_mbuf" </dev/null 2>&1 | awk -v np="$tp_nports" '
