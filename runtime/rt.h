@@ -42,9 +42,8 @@ static inline void rt_batch_free(struct rt_batch *b)
  * ol_flags (the mbuf's first cache line, which every source and driver
  * writes anyway), and rt_anno() fills in the defaults the first time an
  * element asks for them.  A path that never looks at an annotation (plain
- * forwarding, EtherMirror) never touches the private area's cache line:
- * resetting it eagerly cost one cache line per packet, about 8 % of io
- * forwarding (docs/performance.md). */
+ * forwarding, EtherMirror) never touches the private area's cache line,
+ * which resetting eagerly wrote for every packet (docs/performance.md). */
 struct rt_anno {
 	uint32_t dst_ip;   /* destination IP annotation, network order */
 	uint16_t nh_off;   /* network header offset from buf_addr; RT_NH_NONE if unset */
