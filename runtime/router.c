@@ -13,6 +13,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_mbuf_pool_ops.h>
 
 #include "port.h"
@@ -20,6 +21,21 @@
 #include "tenant/tn.h"
 
 static bool eal_up, eal_huge;
+
+const struct rt_anno rt_anno_defaults = {.nh_off = RT_NH_NONE};
+
+/* Reserve the ol_flags bit that marks valid annotations (rt.h), so that no
+ * driver or library registers a dynamic flag on top of it. */
+static int anno_flag_register(struct rt_err *err)
+{
+	static const struct rte_mbuf_dynflag df = {.name = "mboxsh_anno_valid"};
+	int bit = rte_mbuf_dynflag_register_bitnum(&df, RT_OLF_ANNO_BIT);
+	if (bit != RT_OLF_ANNO_BIT)
+		return rt_errf(err, NULL, -EBUSY,
+			       "cannot reserve mbuf flag bit %d for annotations (%s): another DPDK library holds it",
+			       RT_OLF_ANNO_BIT, rte_strerror(rte_errno));
+	return 0;
+}
 
 /* Packages `require` accepts: Click's names for what mboxsh provides. */
 const char *const rt_router_packages[] = {"mboxsh", "userlevel", "dpdk", "ip", "ip6", "standard",
@@ -78,7 +94,7 @@ int rt_eal_init(const char *eal_args, int nworkers, struct rt_err *err)
 	if (rc < 0)
 		return rt_errf(err, NULL, -EINVAL, "DPDK EAL initialisation failed: %s", rte_strerror(rte_errno));
 	eal_up = true;
-	return 0;
+	return anno_flag_register(err);
 }
 
 bool rt_eal_hugepages(void) { return eal_huge; }
@@ -144,7 +160,16 @@ static void on_async(uv_async_t *h)
 struct rt_router *rt_router_new(const struct rt_router_opts *o, struct rt_err *err)
 {
 	static int seq;
-	struct rt_router *r = calloc(1, sizeof(*r));
+	/* cache-aligned: each worker writes its own struct rt_worker every
+	 * round, and calloc's 16-byte alignment let two workers' counters share
+	 * a cache line in some routers and not others (found measuring the
+	 * 2-worker case) */
+	struct rt_router *r;
+	if (posix_memalign((void **)&r, RTE_CACHE_LINE_SIZE, sizeof(*r)) != 0) {
+		rt_errf(err, NULL, -ENOMEM, "cannot allocate the router");
+		return NULL;
+	}
+	memset(r, 0, sizeof(*r));
 	r->o = *o;
 	if (r->o.nworkers < 1)
 		r->o.nworkers = 1;
@@ -337,6 +362,13 @@ void rt_router_config(const struct rt_router *r, struct rt_buf *out)
 }
 
 void rt_router_flatconfig(const struct rt_router *r, struct rt_buf *out) { lang_unparse(&r->flat, out); }
+
+void rt_router_link_bcast_use(struct rt_router *r, int delta)
+{
+	__atomic_fetch_add(&r->link_bcast_users, delta, __ATOMIC_RELEASE);
+}
+
+const int *rt_router_link_bcast_users(struct rt_router *r) { return &r->link_bcast_users; }
 
 struct rte_mbuf *rt_pkt_alloc(struct rt_router *r)
 {

@@ -82,6 +82,17 @@ void rt_router_threads(const struct rt_router *r, struct rt_buf *out);
 void rt_router_config(const struct rt_router *r, struct rt_buf *out);
 void rt_router_flatconfig(const struct rt_router *r, struct rt_buf *out);
 
+/* The link-broadcast annotation (RT_AF_LINK_BCAST) on demand.  Device
+ * sources (FromDPDKDevice) set it only while some element that reads it
+ * is initialised: reading every frame's destination address costs a cache
+ * line per packet that plain forwarding never touches.  Readers call
+ * rt_router_link_bcast_use(r, +1) from init and (r, -1) from cleanup;
+ * sources read rt_router_link_bcast_users(r) once per burst (the pointer
+ * stays valid for the router's life).  A reader added to a running graph
+ * sees the annotation on every packet received after its init. */
+void rt_router_link_bcast_use(struct rt_router *r, int delta);
+const int *rt_router_link_bcast_users(struct rt_router *r);
+
 /* Allocate a packet from the router's pool with annotations reset; NULL
  * when the pool is empty. */
 struct rte_mbuf *rt_pkt_alloc(struct rt_router *r);

@@ -77,6 +77,7 @@ struct rt_router {
 		int depth;             /* nesting of control-API calls (RT_CTL_ENTRY) */
 	} ident;
 	struct tn_set *tenants;        /* tenant/tn.c; NULL until the first tenant */
+	int link_bcast_users;          /* initialised elements reading RT_AF_LINK_BCAST */
 };
 
 /* graph.c */

@@ -36,7 +36,14 @@ static inline void rt_batch_free(struct rt_batch *b)
 /* ---- annotations ------------------------------------------------------- */
 
 /* Per-packet annotations, kept in the mbuf's private area (decision 1).
- * The pools created by the runtime reserve room for this structure. */
+ * The pools created by the runtime reserve room for this structure.
+ *
+ * They are reset lazily: a fresh packet only has RT_OLF_ANNO cleared in its
+ * ol_flags (the mbuf's first cache line, which every source and driver
+ * writes anyway), and rt_anno() fills in the defaults the first time an
+ * element asks for them.  A path that never looks at an annotation (plain
+ * forwarding, EtherMirror) never touches the private area's cache line,
+ * which resetting eagerly wrote for every packet (docs/performance.md). */
 struct rt_anno {
 	uint32_t dst_ip;   /* destination IP annotation, network order */
 	uint16_t nh_off;   /* network header offset from buf_addr; RT_NH_NONE if unset */
@@ -58,18 +65,46 @@ struct rt_anno {
 
 #define RT_ANNO_SIZE RTE_ALIGN_CEIL(sizeof(struct rt_anno), RTE_MBUF_PRIV_ALIGN)
 
+/* The ol_flags bit that says "the private area holds this packet's
+ * annotations".  A fixed bit, so that testing it is one instruction: the
+ * first of DPDK's dynamic-flag bits, reserved under the name
+ * "mboxsh_anno_valid" by rt_eal_init (drivers that register dynamic flags
+ * are given the highest free bits first).  rte_pktmbuf_reset, hence every
+ * mbuf allocation, clears it; rte_pktmbuf_copy and Clone copy it together
+ * with the annotations. */
+#define RT_OLF_ANNO_BIT 23
+#define RT_OLF_ANNO (1ULL << RT_OLF_ANNO_BIT)
+
+/* The annotations' defaults: all zero but the network header (unset). */
+static inline void rt_anno_init(struct rte_mbuf *m)
+{
+	struct rt_anno *a = (struct rt_anno *)rte_mbuf_to_priv(m);
+	memset(a, 0, sizeof(*a));
+	a->nh_off = RT_NH_NONE;
+	m->ol_flags |= RT_OLF_ANNO;
+}
+
+/* A packet's annotations, to read or write; initialised on first use. */
 static inline struct rt_anno *rt_anno(struct rte_mbuf *m)
 {
+	if (unlikely(!(m->ol_flags & RT_OLF_ANNO)))
+		rt_anno_init(m);
 	return (struct rt_anno *)rte_mbuf_to_priv(m);
 }
 
-/* Reset annotations on a fresh packet. */
-static inline void rt_anno_reset(struct rte_mbuf *m)
+/* Read-only view: a fresh packet's annotations are read from the defaults
+ * without writing its private area. */
+extern const struct rt_anno rt_anno_defaults;
+static inline const struct rt_anno *rt_anno_ro(const struct rte_mbuf *m)
 {
-	struct rt_anno *a = rt_anno(m);
-	memset(a, 0, sizeof(*a));
-	a->nh_off = RT_NH_NONE;
+	if (unlikely(!(m->ol_flags & RT_OLF_ANNO)))
+		return &rt_anno_defaults;
+	return (const struct rt_anno *)rte_mbuf_to_priv((struct rte_mbuf *)(uintptr_t)m);
 }
+
+/* Reset annotations on a fresh packet (or one that came back from a
+ * device, such as a net_ring loop): one store, in the first cache line. */
+static inline void rt_anno_reset(struct rte_mbuf *m) { m->ol_flags &= ~RT_OLF_ANNO; }
 
 /* Network header: set by MarkIPHeader/CheckIPHeader/Strip-aware elements.
  * Stored as an offset from buf_addr, so it stays valid across Strip/Unstrip. */
@@ -77,13 +112,13 @@ static inline void rt_set_nh(struct rte_mbuf *m, uint32_t off_from_data)
 {
 	rt_anno(m)->nh_off = (uint16_t)(m->data_off + off_from_data);
 }
-static inline bool rt_has_nh(struct rte_mbuf *m) { return rt_anno(m)->nh_off != RT_NH_NONE; }
+static inline bool rt_has_nh(struct rte_mbuf *m) { return rt_anno_ro(m)->nh_off != RT_NH_NONE; }
 static inline uint8_t *rt_nh(struct rte_mbuf *m)
 {
-	return (uint8_t *)m->buf_addr + rt_anno(m)->nh_off;
+	return (uint8_t *)m->buf_addr + rt_anno_ro(m)->nh_off;
 }
 /* Offset of the network header from the current data start (may be negative). */
-static inline int rt_nh_offset(struct rte_mbuf *m) { return (int)rt_anno(m)->nh_off - (int)m->data_off; }
+static inline int rt_nh_offset(struct rte_mbuf *m) { return (int)rt_anno_ro(m)->nh_off - (int)m->data_off; }
 
 static inline uint8_t *rt_data(struct rte_mbuf *m) { return rte_pktmbuf_mtod(m, uint8_t *); }
 static inline uint32_t rt_len(struct rte_mbuf *m) { return rte_pktmbuf_data_len(m); }
@@ -95,8 +130,12 @@ static inline uint32_t rt_len(struct rte_mbuf *m) { return rte_pktmbuf_data_len(
 
 #define RT_MAX_WORKERS 16
 
-/* Index of the worker running this thread (0 on the control thread). */
-extern __thread unsigned rt_wid;
+/* Index of the worker running this thread (0 on the control thread).
+ * initial-exec: one %fs-relative load instead of a __tls_get_addr call
+ * per use from the shared library (libmbox.so is linked, not dlopen'ed;
+ * glibc keeps static TLS room for a few bytes even then). */
+#define RT_TLS_IE __attribute__((tls_model("initial-exec")))
+extern __thread unsigned rt_wid RT_TLS_IE;
 
 /* Set RT_AF_LINK_BCAST from an Ethernet frame's destination (group bit). */
 static inline void rt_anno_link_from_ether(struct rte_mbuf *m)

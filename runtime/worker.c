@@ -14,7 +14,7 @@
 
 #include "router_int.h"
 
-__thread unsigned rt_wid;
+__thread unsigned rt_wid RT_TLS_IE;
 
 /* After this many empty rounds a worker naps, offline for RCU, so idle
  * graphs do not burn a core (the machine may have only two). */

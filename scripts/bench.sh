@@ -23,9 +23,9 @@ flow)
 dataplane)
 	# mboxsh on virtual devices against dpdk-testpmd on the same devices,
 	# in this run, with the same memory (hugepages or not, as rt_eal_init
-	# decides).  testpmd: 3 runs of 4 s, Rx-pps per 1 s period (the first
-	# dropped; the busiest port of each period), median per run, median of
-	# the runs.  testpmd gets small mbufs (--mbuf-size, still room for the
+	# decides).  testpmd: 3 runs of 6 s (start-up takes 1 to 2 s of them
+	# on a loaded machine), Rx-pps per 1 s period (the first dropped; the
+	# busiest port of each period), median per run, median of the runs.  testpmd gets small mbufs (--mbuf-size, still room for the
 	# trace's largest frame): without hugepages its pool puts one default
 	# mbuf per 4 KB page and every header in one L1 set, which cost it 60 %
 	# on macswap (25 vs 65 Mpps); mboxsh packs its pool (runtime/router.c).
@@ -49,7 +49,7 @@ dataplane)
 		tp_runs=""
 		for tp_i in 1 2 3; do
 			# shellcheck disable=SC2086
-			tp_v=$(timeout -s INT 4 dpdk-testpmd -l 0-1 $dp_mem --no-pci --no-telemetry \
+			tp_v=$(timeout -s INT 6 dpdk-testpmd -l 0-1 $dp_mem --no-pci --no-telemetry \
 				--file-prefix="mbxtpmd$$" --log-level=error "$@" -- --forward-mode="$tp_mode" \
 				--port-topology="$tp_topo" --nb-cores=1 --stats-period 1 --total-num-mbufs=32768 \
 				--mbuf-size="$tp_mbuf" </dev/null 2>&1 | awk -v np="$tp_nports" '
@@ -60,17 +60,26 @@ dataplane)
 			echo "  testpmd $tp_mode run $tp_i: ${tp_v:-0} Mpps" >&2
 			tp_runs="$tp_runs ${tp_v:-0}"
 		done
-		echo "$tp_runs" | tr ' ' '\n' | grep . | sort -g | awk '{ v[n++] = $1 } END { print v[int(n / 2)] }'
+		# a run that failed to start (0) is left out, not taken for a rate
+		echo "$tp_runs" | tr ' ' '\n' | grep . | grep -vx '0' | sort -g |
+			awk '{ v[n++] = $1 } END { print n ? v[int(n / 2)] : 0 }'
 	}
-	ref_macswap=0 ref_io=0 ref_pcap=0
-	if command -v dpdk-testpmd >/dev/null 2>&1; then
-		ref_macswap=$(testpmd_mpps macswap loop 1 1024 --vdev net_null0)
-		ref_io=$(testpmd_mpps io loop 1 1024 --vdev net_null0)
-		ref_pcap=$(testpmd_mpps io paired 2 1700 --vdev "net_pcap0,rx_pcap=$dp_tmp/trace.pcap,infinite_rx=1" \
-			--vdev net_null1,no-rx=1)
-	fi
-	build-release/bench_dataplane --trace "$dp_tmp/trace.pcap" --ref-macswap "$ref_macswap" \
-		--ref-io "$ref_io" --ref-pcap "$ref_pcap" "$@" ;;
+	# each case right after its testpmd reference, so that both see the
+	# same machine load (the VM's two cores are shared); one process per
+	# case, the header lines once, the largest resident sizes
+	have_tp=0
+	command -v dpdk-testpmd >/dev/null 2>&1 && have_tp=1
+	ref() { if [ $have_tp = 1 ]; then testpmd_mpps "$@"; else echo 0; fi; }
+	dp() { build-release/bench_dataplane --trace "$dp_tmp/trace.pcap" "$@"; }
+	{
+		dp --case macswap --ref-macswap "$(ref macswap loop 1 1024 --vdev net_null0)" "$@"
+		dp --case io --ref-io "$(ref io loop 1 1024 --vdev net_null0)" "$@"
+		dp --case router_pcap --ref-pcap "$(ref io paired 2 1700 \
+			--vdev "net_pcap0,rx_pcap=$dp_tmp/trace.pcap,infinite_rx=1" --vdev net_null1,no-rx=1)" "$@"
+		dp --case macswap_2w --case macswap_2w_sep "$@"
+	} | awk '$3 == "rss_mb" || $3 == "peak_rss_mb" { if ($4 > mem[$3]) { mem[$3] = $4; unit[$3] = $5 }; next }
+		 seen[$3]++ { next } { print; fflush() }
+		 END { for (k in mem) printf "BENCH dataplane %s %s %s\n", k, mem[k], unit[k] }' ;;
 placement)
 	# Multi-FIB lookups and memory against rte_lpm (cpu, opencl, and cuda
 	# when a GPU answers), pattern matching, migration under traffic; then

@@ -28,10 +28,12 @@ static const char doc[] =
 	"the device offers when there is more than one) and the tx queues the ToDPDKDevices need, "
 	"and started when the router starts. Elements after the first may name the device without "
 	"its arguments.\n\n"
-	"Each packet's annotations are reset, the link-broadcast annotation is set for frames to a "
-	"group address, and with TIMESTAMP the timestamp annotation gets the wall-clock time of the "
-	"burst. Multi-segment packets (jumbo frames on a scattering device) are linearised when the "
-	"first segment has room, else dropped and counted in `dropped`.\n\n"
+	"Each packet's annotations are reset (lazily: a packet whose annotations nothing reads never "
+	"has them written), the link-broadcast annotation is set for frames to a group address while "
+	"an element that reads it (DropBroadcasts) is in the router, and with TIMESTAMP the timestamp "
+	"annotation gets the wall-clock time of the burst. Multi-segment packets (jumbo frames on a "
+	"scattering device) are linearised when the first segment has room, else dropped and counted "
+	"in `dropped`.\n\n"
 	"mboxsh differences: with N_QUEUES > 1 the element polls queues QUEUE.. QUEUE+N-1, one per worker (worker w polls QUEUE+w). For other placements, "
 	"write one FromDPDKDevice per queue with `QUEUE q` and place each on its worker with "
 	"`THREAD w`, e.g. `FromDPDKDevice(0, QUEUE 0, THREAD 0)` and `FromDPDKDevice(0, QUEUE 1, "
@@ -53,6 +55,7 @@ struct fdd {
 	struct rt_port_req req[RT_MAX_WORKERS]; /* one per queue polled */
 	int nreq;
 	uint16_t port_id, queue_id;
+	const int *bcast_readers; /* the router's link-broadcast readers */
 	/* control thread only: values at the last reset_counts */
 	uint64_t base_count, base_dropped, base_hw;
 };
@@ -118,7 +121,38 @@ static int fdd_init(struct el *e, struct rt_err *err)
 	}
 	s->port_id = rt_port_id(s->port);
 	s->queue_id = (uint16_t)s->queue;
+	s->bcast_readers = rt_router_link_bcast_users(e->router);
 	return 0;
+}
+
+/* Rare: some packets of the burst have several segments.  Linearise them
+ * (or drop them when the first segment has no room) and close the gaps. */
+static __rte_noinline void fdd_linearize(struct fdd_pw *pw, struct rt_batch *b)
+{
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < b->n; i++) {
+		struct rte_mbuf *m = b->pkts[i];
+		if (m->nb_segs > 1 && rte_pktmbuf_linearize(m) < 0) {
+			rte_pktmbuf_free(m);
+			pw->multiseg_dropped++;
+			continue;
+		}
+		b->pkts[k++] = m;
+	}
+	b->n = k;
+}
+
+/* The link-broadcast annotation, only while an element reads it (router.h):
+ * it costs each frame's first cache line. */
+static __rte_noinline void fdd_link_bcast(struct rt_batch *b)
+{
+	for (uint32_t i = 0; i < b->n && i < 4; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(b->pkts[i], void *));
+	for (uint32_t i = 0; i < b->n; i++) {
+		if (i + 4 < b->n)
+			rte_prefetch0(rte_pktmbuf_mtod(b->pkts[i + 4], void *));
+		rt_anno_link_from_ether(b->pkts[i]);
+	}
 }
 
 static int fdd_run(struct el_node *n)
@@ -137,24 +171,26 @@ static int fdd_run(struct el_node *n)
 	if (!got)
 		return 0;
 	struct fdd_pw *pw = el_pw(n->e);
-	uint64_t ts = s->timestamp ? rt_wall_ns() : 0;
-	uint32_t k = 0;
+	/* per packet, only the mbuf's first line (which the driver just
+	 * wrote): annotations reset lazily (rt.h), segment counts or-ed so
+	 * that one test after the loop finds multi-segment packets */
+	uint16_t segs = 0;
 	for (uint32_t i = 0; i < got; i++) {
 		struct rte_mbuf *m = b.pkts[i];
-		if (i + 4 < got)
-			rte_prefetch0(rte_pktmbuf_mtod(b.pkts[i + 4], void *));
-		if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m) < 0) {
-			rte_pktmbuf_free(m);
-			pw->multiseg_dropped++;
-			continue;
-		}
+		segs |= m->nb_segs;
 		rt_anno_reset(m);
-		rt_anno(m)->timestamp = ts;
-		rt_anno_link_from_ether(m);
-		b.pkts[k++] = m;
 	}
-	b.n = k;
-	__atomic_store_n(&pw->count, pw->count + k, __ATOMIC_RELAXED);
+	b.n = got;
+	if (unlikely(segs != 1))
+		fdd_linearize(pw, &b);
+	if (s->timestamp) {
+		uint64_t ts = rt_wall_ns();
+		for (uint32_t i = 0; i < b.n; i++)
+			rt_anno(b.pkts[i])->timestamp = ts;
+	}
+	if (__atomic_load_n(s->bcast_readers, __ATOMIC_ACQUIRE))
+		fdd_link_bcast(&b);
+	__atomic_store_n(&pw->count, pw->count + b.n, __ATOMIC_RELAXED);
 	el_output(n, 0, &b);
 	return (int)got;
 }

@@ -145,7 +145,7 @@ void io_sf_prepare(struct io_pdesc *d, const struct rte_mbuf *m)
 	d->m = m;
 	d->data = rte_pktmbuf_mtod(m, const uint8_t *);
 	d->plen = rte_pktmbuf_data_len(m);
-	const struct rt_anno *a = (const struct rt_anno *)rte_mbuf_to_priv((struct rte_mbuf *)m);
+	const struct rt_anno *a = rt_anno_ro(m);
 	int noff = a->nh_off == RT_NH_NONE ? 0 : (int)a->nh_off - (int)m->data_off;
 	if (noff < 0 || (uint32_t)noff > d->plen)
 		return;
@@ -226,7 +226,7 @@ static void payload_info(const struct io_pdesc *d, uint32_t *offp, uint32_t *len
 
 char *io_sf_out(const struct io_pdesc *d, int f, char *p, char *end)
 {
-	const struct rt_anno *a = (const struct rt_anno *)rte_mbuf_to_priv((struct rte_mbuf *)d->m);
+	const struct rt_anno *a = rt_anno_ro(d->m);
 	const uint8_t *ip = d->iph;
 	uint32_t netlen = ip ? d->plen - d->noff - d->tailpad : 0;
 	int tlen = ip ? (int)netlen - (int)d->hl : 0;

@@ -3,9 +3,11 @@
  * multicasts, so a router never forwards them.
  */
 #include "../../runtime/el.h"
+#include "../../runtime/router.h"
 
 struct dropb {
 	uint64_t base;
+	bool reading; /* counted in the router's link-broadcast readers */
 };
 
 struct dropb_pw {
@@ -31,6 +33,23 @@ static void dropb_push(struct el_node *n, int port, struct rt_batch *b)
 	el_output(n, 0, b);
 }
 
+/* Device sources set the annotation only while someone reads it. */
+static int dropb_init(struct el *e, struct rt_err *err)
+{
+	(void)err;
+	rt_router_link_bcast_use(e->router, +1);
+	EL_STATE(e, struct dropb)->reading = true;
+	return 0;
+}
+
+static void dropb_cleanup(struct el *e)
+{
+	struct dropb *s = e->state;
+	if (s->reading)
+		rt_router_link_bcast_use(e->router, -1);
+	s->reading = false;
+}
+
 static int dropb_read(struct el *e, intptr_t what, struct rt_buf *out)
 {
 	(void)what;
@@ -54,6 +73,8 @@ static struct el_class dropbroadcasts = {
 	.ports = "1/1",
 	.state_size = sizeof(struct dropb),
 	.pw_size = sizeof(struct dropb_pw),
+	.init = dropb_init,
+	.cleanup = dropb_cleanup,
 	.push = dropb_push,
 	.handlers = handlers,
 	.flags = EL_C_NOARGS,

@@ -15,11 +15,18 @@
  *   macswap_2w  two workers, net_null0 with two rx queues (one
  *               FromDPDKDevice per queue, THREAD 0 / THREAD 1) -> EtherMirror ->
  *               one ToDPDKDevice (a tx queue per worker); scaling_2w is its
- *               rate over macswap's (the same graph on one worker, one queue)
+ *               rate over the same graph on one worker, one queue (macswap),
+ *               the two run alternately, the median of the per-run ratios
+ *   macswap_2w_sep  the same on queues that share no cache line inside
+ *               net_null (rx 0 and 4, tx 0 and 5); scaling_2w_sep
  *
  * Usage: bench_dataplane --gen-trace FILE      write the mixed-size trace and exit
  *        bench_dataplane [--secs S] [--runs N] [--routes N] [--trace FILE]
  *                        [--ref-macswap MPPS] [--ref-io MPPS] [--ref-pcap MPPS]
+ *                        [--case NAME]   only this case (macswap, io, router_pcap,
+ *                                        macswap_2w, macswap_2w_sep; repeatable): for profiling
+ *                                        under callgrind, with the packet total
+ *                                        on stderr to divide instruction counts by
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +135,23 @@ struct cfg {
 
 static double secs = 1.0;
 
+/* Packets sent: t.count, plus t1.count in the graphs with two
+ * ToDPDKDevices (a missing handler reads as 0). */
+static uint64_t sent(struct rt_router *r) { return read_u64(r, "t.count") + read_u64(r, "t1.count"); }
+
+/* The process's CPU time (every thread), in seconds. */
+static double cpu_secs(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Mpps per second of CPU time in the last run_once: workers poll all the
+ * time and the rest of the process sleeps, so this is the rate per busy
+ * core whatever share of the cores other processes took. */
+static double last_per_cpu;
+
 /* Mpps over `secs` after a warm-up, counted at t.count; < 0 on error. */
 static double run_once(const struct cfg *c)
 {
@@ -145,10 +169,16 @@ static double run_once(const struct cfg *c)
 		return -1;
 	}
 	usleep(300000);
-	uint64_t c0 = read_u64(r, "t.count"), t0 = rt_now_ns();
+	double cpu0 = cpu_secs();
+	uint64_t c0 = sent(r), t0 = rt_now_ns();
 	usleep((useconds_t)(secs * 1e6));
-	uint64_t c1 = read_u64(r, "t.count"), t1 = rt_now_ns();
-	uint64_t dropped = read_u64(r, "t.dropped");
+	uint64_t c1 = sent(r), t1 = rt_now_ns();
+	double cpu1 = cpu_secs();
+	last_per_cpu = cpu1 > cpu0 ? (double)(c1 - c0) / 1e6 / (cpu1 - cpu0) : 0;
+	uint64_t dropped = read_u64(r, "t.dropped") + read_u64(r, "t1.dropped");
+	rt_router_stop(r);
+	rt_router_join(r);
+	fprintf(stderr, "%s: %llu packets in all\n", c->name, (unsigned long long)sent(r));
 	rt_router_free(r);
 	uv_run(uv_default_loop(), UV_RUN_NOWAIT);
 	if (dropped)
@@ -164,23 +194,75 @@ static int cmp_d(const void *a, const void *b)
 
 static int runs = 3;
 
-static double run_median(const struct cfg *c)
+/* --case: names of the cases to run (none given: all). */
+static const char *only[8];
+static int nonly;
+
+static bool wanted(const char *name)
 {
-	double v[32];
+	if (!nonly)
+		return true;
+	for (int i = 0; i < nonly; i++)
+		if (!strcmp(only[i], name))
+			return true;
+	return false;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(double), cmp_d);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Median Mpps of `runs` runs; *per_cpu: the median per CPU second. */
+static double run_median(const struct cfg *c, double *per_cpu)
+{
+	double v[32], e[32];
 	int n = runs < 32 ? runs : 32;
 	for (int i = 0; i < n; i++) {
 		v[i] = run_once(c);
 		if (v[i] < 0)
 			return -1;
-		fprintf(stderr, "  %s run %d: %.2f Mpps\n", c->name, i + 1, v[i]);
+		e[i] = last_per_cpu;
+		fprintf(stderr, "  %s run %d: %.2f Mpps, %.2f per CPU second\n", c->name, i + 1, v[i], e[i]);
 	}
-	qsort(v, (size_t)n, sizeof(double), cmp_d);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	*per_cpu = median(e, n);
+	return median(v, n);
 }
+
+/* Scaling: one worker then two, run after run, so that both see the same
+ * machine load; the median of the per-run ratios.  *eff: the same for the
+ * rates per second of CPU time (1.0: a second worker costs nothing per
+ * packet), which other processes on the cores do not move. */
+static int run_scaling(const struct cfg *one, const struct cfg *two, double *mpps2, double *ratio, double *eff)
+{
+	double v2[32], r[32], e[32];
+	int n = runs < 32 ? runs : 32;
+	for (int i = 0; i < n; i++) {
+		double a = run_once(one), ea = last_per_cpu;
+		double b = a < 0 ? -1 : run_once(two), eb = last_per_cpu;
+		if (a <= 0 || b < 0 || ea <= 0)
+			return -1;
+		v2[i] = b;
+		r[i] = b / a;
+		e[i] = eb / ea;
+		fprintf(stderr, "  %s run %d: %.2f Mpps, 1 worker %.2f: x%.2f; per CPU second %.2f vs %.2f: x%.2f\n",
+			two->name, i + 1, b, a, r[i], eb, ea, e[i]);
+	}
+	*mpps2 = median(v2, n);
+	*ratio = median(r, n);
+	*eff = median(e, n);
+	return 0;
+}
+
+/* The last run_median's rate per CPU second (0: none). */
+static double per_cpu;
 
 static void report(const char *name, double mpps, int nworkers, double ref)
 {
 	printf("BENCH dataplane %s_mpps %.2f Mpps\n", name, mpps);
+	if (per_cpu > 0)
+		printf("BENCH dataplane %s_mpps_per_cpu %.2f Mpps\n", name, per_cpu);
 	/* worker-core cycles per packet: every worker polls all the time */
 	printf("BENCH dataplane %s_cycles %.1f cycles/packet\n", name,
 	       (double)rte_get_tsc_hz() * nworkers / (mpps * 1e6));
@@ -232,6 +314,8 @@ int main(int argc, char **argv)
 			ref_io = atof(v);
 		else if (!strcmp(a, "--ref-pcap"))
 			ref_pcap = atof(v);
+		else if (!strcmp(a, "--case") && nonly < 8)
+			only[nonly++] = v;
 		else {
 			fprintf(stderr, "bench_dataplane: unknown option %s\n", a);
 			return 2;
@@ -264,16 +348,20 @@ int main(int argc, char **argv)
 	struct cfg macswap = {"macswap",
 			      "FromDPDKDevice(net_null0, QUEUE 0, THREAD 0) -> EtherMirror -> t :: ToDPDKDevice(net_null0);\n",
 			      1, NULL, NULL};
-	double m1 = run_median(&macswap);
-	if (m1 < 0)
-		return 1;
-	report("macswap", m1, 1, ref_macswap);
+	if (wanted("macswap")) {
+		double m1 = run_median(&macswap, &per_cpu);
+		if (m1 < 0)
+			return 1;
+		report("macswap", m1, 1, ref_macswap);
+	}
 
 	struct cfg io = {"io", "FromDPDKDevice(net_null0) -> t :: ToDPDKDevice(net_null0);\n", 1, NULL, NULL};
-	double mio = run_median(&io);
-	if (mio < 0)
-		return 1;
-	report("io", mio, 1, ref_io);
+	if (wanted("io")) {
+		double mio = run_median(&io, &per_cpu);
+		if (mio < 0)
+			return 1;
+		report("io", mio, 1, ref_io);
+	}
 
 	char rcfg[1024];
 	snprintf(rcfg, sizeof(rcfg),
@@ -282,24 +370,49 @@ int main(int argc, char **argv)
 		 "  -> EtherRewrite(00:00:00:00:00:01, 00:00:00:00:00:02) -> t :: ToDPDKDevice(\"net_null1,no-rx=1\");\n"
 		 "ch [1] -> Discard; ttl [1] -> Discard;\n",
 		 trace, nroutes + 16);
-	char *routes = gen_routes(nroutes);
-	struct cfg router = {"router_pcap", rcfg, 1, "rt.ctrl", routes};
-	double mr = run_median(&router);
-	free(routes);
-	if (mr < 0)
-		return 1;
-	printf("BENCH dataplane router_routes %d count\n", nroutes);
-	report("router_pcap", mr, 1, ref_pcap);
+	if (wanted("router_pcap")) {
+		char *routes = gen_routes(nroutes);
+		struct cfg router = {"router_pcap", rcfg, 1, "rt.ctrl", routes};
+		double mr = run_median(&router, &per_cpu);
+		free(routes);
+		if (mr < 0)
+			return 1;
+		printf("BENCH dataplane router_routes %d count\n", nroutes);
+		report("router_pcap", mr, 1, ref_pcap);
+	}
 
 	struct cfg two = {"macswap_2w",
 			  "FromDPDKDevice(net_null0, QUEUE 0, THREAD 0) -> m0 :: EtherMirror -> t :: ToDPDKDevice(net_null0);\n"
 			  "FromDPDKDevice(net_null0, QUEUE 1, THREAD 1) -> m1 :: EtherMirror -> t;\n",
 			  2, NULL, NULL};
-	double m2 = run_median(&two);
-	if (m2 < 0)
-		return 1;
-	report("macswap_2w", m2, 2, 0);
-	printf("BENCH dataplane scaling_2w %.2f ratio\n", m2 / m1);
+	if (wanted("macswap_2w")) {
+		double m2, sc, eff;
+		if (run_scaling(&macswap, &two, &m2, &sc, &eff) < 0)
+			return 1;
+		per_cpu = 0;
+		report("macswap_2w", m2, 2, 0);
+		printf("BENCH dataplane scaling_2w %.2f ratio\n", sc);
+		printf("BENCH dataplane efficiency_2w %.2f ratio\n", eff);
+	}
+	/* The same with queues that do not share cache lines inside net_null:
+	 * it keeps every queue's counters in one array and adds to them
+	 * atomically on each burst, so queues 0 and 1 of two workers write
+	 * one line (rx and tx).  Rx queues 0 and 4, tx queues 0 (t, QUEUE 0,
+	 * worker 0) and 5 (t1, QUEUE 2: 2 x 2 workers + worker 1), as a NIC
+	 * whose driver allocates each queue on its own would have. */
+	struct cfg sep = {"macswap_2w_sep",
+			  "FromDPDKDevice(net_null0, QUEUE 0, THREAD 0) -> m0 :: EtherMirror -> t :: ToDPDKDevice(net_null0);\n"
+			  "FromDPDKDevice(net_null0, QUEUE 4, THREAD 1) -> m1 :: EtherMirror -> t1 :: ToDPDKDevice(net_null0, QUEUE 2);\n",
+			  2, NULL, NULL};
+	if (wanted("macswap_2w_sep")) {
+		double m2, sc, eff;
+		if (run_scaling(&macswap, &sep, &m2, &sc, &eff) < 0)
+			return 1;
+		per_cpu = 0;
+		report("macswap_2w_sep", m2, 2, 0);
+		printf("BENCH dataplane scaling_2w_sep %.2f ratio\n", sc);
+		printf("BENCH dataplane efficiency_2w_sep %.2f ratio\n", eff);
+	}
 	printf("BENCH dataplane cores %ld count\n", sysconf(_SC_NPROCESSORS_ONLN));
 
 	struct rusage ru;
