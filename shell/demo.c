@@ -2,7 +2,8 @@
  * demo.c - the demo middlebox `make run` starts: a small stateless
  * firewall in front of a router's forwarding path, fed by built-in traffic
  * sources (DNS, web, and traffic the firewall must refuse), so it runs with
- * no NIC.
+ * no NIC.  The route lookup is a FIBLookup, so `migrate rt opencl` moves it
+ * to a device while traffic flows.
  */
 #include "demo.h"
 
@@ -22,7 +23,7 @@ const char mb_demo_config[] =
 	"in :: Counter;\n"
 	"dns, web, p2p -> in -> Strip(14) -> CheckIPHeader\n"
 	"  -> fw :: IPFilter(allow udp dst port 53, allow tcp dst port 80 or 443, deny all)\n"
-	"  -> rt :: RadixIPLookup(10.0.1.0/24 0, 0.0.0.0/0 1)\n"
+	"  -> rt :: FIBLookup(10.0.1.0/24 0, 0.0.0.0/0 1, BATCH 1024, LATENCY 200us)\n"
 	"  -> DecIPTTL -> Unstrip(14)\n"
 	"  -> EtherRewrite(00:00:c0:4f:71:ef, 00:20:6f:00:01:01)\n"
 	"  -> out :: Counter -> Discard;\n"
