@@ -153,6 +153,9 @@ def multiline_and_ctrl_c(home, ok):
         s.send("\x03")
         s.expect("^C")
         s.expect("mboxsh> ")
+        # the terminal echoes ^C at once; the shell clears its line when the
+        # loop handles the signal: type only once it has
+        time.sleep(0.3)
         s.send("read c.count\r")
         out = s.expect("\n5")
         assert "c.coread" not in out and "error" not in out, out
@@ -227,8 +230,14 @@ def connect(home, ok):
         assert os.path.exists(sock), "the server did not open its socket"
         s = Session(["--connect", sock], home)
         s.expect("mboxsh> ")
-        s.send("read c.count\r")
-        s.expect("\n1000")
+        # the server's source may still be sending its 1000 packets
+        for _ in range(50):
+            s.send("read c.count\r")
+            if "\n1000" in s.expect("mboxsh> "):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the server never counted 1000 packets")
         ok("--connect read")
         s.send("read c.nosuch\r")
         s.expect("error: no handler 'c.nosuch'")
