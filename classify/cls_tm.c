@@ -1,0 +1,634 @@
+/*
+ * cls_tm.c - the big classifier: tuple-merge tables specialised per rule
+ * set, batch lookups, and live updates published through QSBR.
+ *
+ * Rules are spread over hash tables, each keyed by a tuple: a source and a
+ * destination prefix length and, when every rule in it pins them, the exact
+ * protocol, source port and destination port ("fields with few values
+ * become exact lookups").  A rule goes into the first table whose tuple it
+ * refines (its prefixes at least as long, its exact fields a superset) and
+ * whose bucket for it holds fewer than COLLIDE rules; otherwise a new table
+ * is made with the rule's prefix lengths relaxed to a multiple of 4, or
+ * exactly the rule's when that one is full too.  A bucket holds the rules
+ * sharing a masked key, in priority order; wide ranges and short prefixes
+ * thus stay as few tables, and narrow rules fall in a few cache lines.
+ *
+ * Lookup takes up to 64 keys at once and walks the tables in order of the
+ * best priority each holds: for every table it hashes the keys that can
+ * still improve and prefetches their slots, then probes and prefetches the
+ * buckets, then scans them; a key stops as soon as the next table's best
+ * rule cannot beat what it has.
+ *
+ * Updates: buckets and the table list are immutable once published; an add
+ * or remove copies the one bucket it changes (and the table when it must
+ * grow, the table list when a table comes or goes or its best priority
+ * changes) and publishes the copy with a release store.  What it replaced
+ * is freed after a QSBR grace period.  A worker sees the old or the new
+ * rule set per table, never a half-built one.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+
+#include "cls_acl.h"
+
+#define COLLIDE 8       /* rules per bucket before another table is tried */
+#define LOAD_NUM 5      /* grow a table past 5/8 full */
+#define LOAD_DEN 8
+
+struct crule {
+	uint32_t src, smask, dst, dmask;
+	uint16_t splo, sphi, dplo, dphi;
+	uint8_t proto, pmask;
+	uint16_t flags, fmask;
+	uint32_t cls;
+	uint64_t order; /* prio << 32 | id: lower wins */
+};
+
+struct bucket {
+	uint32_t n;
+	uint32_t pad;
+	struct crule r[]; /* by order */
+};
+
+struct slot {
+	uint32_t a, b;
+	uint64_t c;
+	struct bucket *bk; /* NULL: empty; published last */
+};
+
+struct tbl {
+	uint32_t smask, dmask;
+	uint64_t cmask;
+	uint32_t shift;    /* 64 - log2(size) */
+	uint32_t size, used, nrules;
+	uint32_t tuple;    /* sl | dl << 8 | exact bits << 16 */
+	struct slot *slots;
+};
+
+struct img_ent {
+	uint64_t best;
+	struct tbl *t;
+};
+struct img {
+	uint32_t n;
+	uint32_t pad;
+	struct img_ent e[];
+};
+
+struct deferred {
+	void *p;
+	uint64_t token;
+};
+
+struct cls_acl {
+	struct img *img;          /* published (atomic) */
+	struct img_ent *tabs;     /* control copy of the table list */
+	uint32_t ntabs, captabs;
+	struct cls_rule *rules;   /* by id */
+	uint32_t *tuple_of;       /* id -> tuple of its table; UINT32_MAX: removed */
+	uint32_t nid, capid, nlive;
+	struct rte_rcu_qsbr *qsbr;
+	bool building;
+	struct deferred *dq;
+	uint32_t ndq, capdq;
+};
+
+static struct bucket empty_bucket; /* a removed key's slot keeps its key */
+
+enum { EX_PROTO = 1, EX_SPORT = 2, EX_DPORT = 4 };
+
+static uint32_t rule_tuple(const struct cls_rule *r)
+{
+	unsigned ex = (r->proto_mask == 0xff ? EX_PROTO : 0) | (r->sport_lo == r->sport_hi ? EX_SPORT : 0) |
+		      (r->dport_lo == r->dport_hi ? EX_DPORT : 0);
+	return r->slen | (uint32_t)r->dlen << 8 | ex << 16;
+}
+
+static bool tuple_fits(uint32_t t, uint32_t rt)
+{
+	unsigned ex = t >> 16, rex = rt >> 16;
+	return (t & 0xff) <= (rt & 0xff) && ((t >> 8) & 0xff) <= ((rt >> 8) & 0xff) && (ex & rex) == ex;
+}
+
+static uint32_t relax_len(uint32_t l) { return l < 4 ? 0 : l == 32 ? 28 : (l & ~3u); }
+
+static uint64_t cmask_of(uint32_t tuple)
+{
+	unsigned ex = tuple >> 16;
+	return (ex & EX_PROTO ? 0xffull << 32 : 0) | (ex & EX_SPORT ? 0xffffull << 16 : 0) | (ex & EX_DPORT ? 0xffffull : 0);
+}
+
+static inline uint64_t key_c(uint8_t proto, uint16_t sport, uint16_t dport)
+{
+	return (uint64_t)proto << 32 | (uint64_t)sport << 16 | dport;
+}
+
+static inline uint32_t hash3(uint32_t a, uint32_t b, uint64_t c, uint32_t shift)
+{
+	uint64_t x = ((uint64_t)a << 32 | b) * 0x9e3779b97f4a7c15ull;
+	x ^= (c + 0x632be59bd9b4e019ull) * 0xc2b2ae3d27d4eb4full;
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ull;
+	return (uint32_t)(x >> shift);
+}
+
+/* ---- deferred reclamation -------------------------------------------------------- */
+
+static void defer_free(struct cls_acl *a, void *p)
+{
+	if (!p || p == &empty_bucket)
+		return;
+	if (!a->qsbr || a->building) {
+		free(p);
+		return;
+	}
+	if (a->ndq == a->capdq) {
+		uint32_t cap = a->capdq ? a->capdq * 2 : 16;
+		struct deferred *d = realloc(a->dq, sizeof(*d) * cap);
+		if (!d) {
+			/* cannot queue it: wait for the grace period now */
+			rte_rcu_qsbr_synchronize(a->qsbr, RTE_QSBR_THRID_INVALID);
+			free(p);
+			return;
+		}
+		a->dq = d;
+		a->capdq = cap;
+	}
+	a->dq[a->ndq].p = p;
+	a->dq[a->ndq].token = rte_rcu_qsbr_start(a->qsbr);
+	a->ndq++;
+}
+
+void cls_acl_reclaim(struct cls_acl *a)
+{
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < a->ndq; i++) {
+		if (rte_rcu_qsbr_check(a->qsbr, a->dq[i].token, false) == 1)
+			free(a->dq[i].p);
+		else
+			a->dq[k++] = a->dq[i];
+	}
+	a->ndq = k;
+}
+
+/* ---- tables ------------------------------------------------------------------------- */
+
+static struct tbl *tbl_new(uint32_t tuple, uint32_t size)
+{
+	struct tbl *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->slots = calloc(size, sizeof(*t->slots));
+	if (!t->slots) {
+		free(t);
+		return NULL;
+	}
+	t->tuple = tuple;
+	t->smask = cls_pfx_mask(tuple & 0xff);
+	t->dmask = cls_pfx_mask((tuple >> 8) & 0xff);
+	t->cmask = cmask_of(tuple);
+	t->size = size;
+	t->shift = 64 - (uint32_t)__builtin_ctz(size);
+	return t;
+}
+
+/* The slot for a key: the one holding it, else the empty one ending its probe. */
+static struct slot *tbl_find(const struct tbl *t, uint32_t a, uint32_t b, uint64_t c)
+{
+	uint32_t m = t->size - 1;
+	for (uint32_t h = hash3(a, b, c, t->shift);; h = (h + 1) & m) {
+		struct slot *s = &t->slots[h];
+		if (!s->bk || (s->a == a && s->b == b && s->c == c))
+			return s;
+	}
+}
+
+/* A copy of t with room for more keys (live keys only: removed ones are
+ * dropped).  Buckets are shared with t, which is then freed without them. */
+static struct tbl *tbl_grow(const struct tbl *t)
+{
+	uint32_t live = 0;
+	for (uint32_t i = 0; i < t->size; i++)
+		live += t->slots[i].bk && t->slots[i].bk->n;
+	uint32_t size = 16;
+	while ((uint64_t)(live + 1) * LOAD_DEN > (uint64_t)size * LOAD_NUM / 2)
+		size *= 2;
+	struct tbl *n = tbl_new(t->tuple, size);
+	if (!n)
+		return NULL;
+	for (uint32_t i = 0; i < t->size; i++) {
+		const struct slot *s = &t->slots[i];
+		if (s->bk && s->bk->n) {
+			*tbl_find(n, s->a, s->b, s->c) = *s;
+			n->used++;
+		}
+	}
+	n->nrules = t->nrules;
+	return n;
+}
+
+static void tbl_free_shallow(struct cls_acl *a, struct tbl *t)
+{
+	defer_free(a, t->slots);
+	defer_free(a, t);
+}
+
+static void crule_of(const struct cls_rule *r, uint32_t id, struct crule *c)
+{
+	c->smask = cls_pfx_mask(r->slen);
+	c->dmask = cls_pfx_mask(r->dlen);
+	c->src = r->src & c->smask;
+	c->dst = r->dst & c->dmask;
+	c->splo = r->sport_lo, c->sphi = r->sport_hi, c->dplo = r->dport_lo, c->dphi = r->dport_hi;
+	c->proto = r->proto & r->proto_mask, c->pmask = r->proto_mask;
+	c->flags = r->flags & r->flags_mask, c->fmask = r->flags_mask;
+	c->cls = r->cls;
+	c->order = (uint64_t)r->prio << 32 | id;
+}
+
+/* ---- the table list ----------------------------------------------------------------- */
+
+static int by_best(const void *x, const void *y)
+{
+	const struct img_ent *a = x, *b = y;
+	return a->best < b->best ? -1 : a->best > b->best;
+}
+
+static int publish(struct cls_acl *a)
+{
+	struct img *im = malloc(sizeof(*im) + sizeof(im->e[0]) * (a->ntabs ? a->ntabs : 1));
+	if (!im)
+		return -ENOMEM;
+	im->n = a->ntabs;
+	memcpy(im->e, a->tabs, sizeof(im->e[0]) * a->ntabs);
+	qsort(im->e, im->n, sizeof(im->e[0]), by_best);
+	struct img *old = a->img;
+	__atomic_store_n(&a->img, im, __ATOMIC_RELEASE);
+	defer_free(a, old);
+	return 0;
+}
+
+static int tabs_reserve(struct cls_acl *a)
+{
+	if (a->ntabs < a->captabs)
+		return 0;
+	uint32_t cap = a->captabs ? a->captabs * 2 : 16;
+	struct img_ent *t = realloc(a->tabs, sizeof(*t) * cap);
+	if (!t)
+		return -ENOMEM;
+	a->tabs = t;
+	a->captabs = cap;
+	return 0;
+}
+
+static int tab_index(const struct cls_acl *a, uint32_t tuple)
+{
+	for (uint32_t i = 0; i < a->ntabs; i++)
+		if (a->tabs[i].t->tuple == tuple)
+			return (int)i;
+	return -1;
+}
+
+/* ---- insert and remove ---------------------------------------------------------------- */
+
+static uint32_t bucket_n(const struct slot *s) { return s->bk ? s->bk->n : 0; }
+
+/* Put rule id in table i: copy its bucket with the rule in order and publish
+ * it (growing the table first if the key is new and it is full). */
+static int tab_insert(struct cls_acl *a, uint32_t i, uint32_t id, bool *list_changed)
+{
+	const struct cls_rule *r = &a->rules[id];
+	struct tbl *t = a->tabs[i].t;
+	uint32_t ka = r->src & t->smask, kb = r->dst & t->dmask;
+	uint64_t kc = key_c(r->proto, r->sport_lo, r->dport_lo) & t->cmask;
+	struct slot *s = tbl_find(t, ka, kb, kc);
+	if (!s->bk && (uint64_t)(t->used + 1) * LOAD_DEN > (uint64_t)t->size * LOAD_NUM) {
+		struct tbl *g = tbl_grow(t);
+		if (!g)
+			return -ENOMEM;
+		a->tabs[i].t = g;
+		*list_changed = true;
+		if (a->building) {
+			free(t->slots);
+			free(t);
+		} else {
+			tbl_free_shallow(a, t);
+		}
+		t = g;
+		s = tbl_find(t, ka, kb, kc);
+	}
+	uint32_t n = bucket_n(s);
+	struct bucket *nb = malloc(sizeof(*nb) + sizeof(nb->r[0]) * (n + 1));
+	if (!nb)
+		return -ENOMEM;
+	struct crule c;
+	crule_of(r, id, &c);
+	uint32_t k = 0;
+	nb->n = n + 1;
+	for (uint32_t j = 0; j < n; j++) {
+		if (k == j && s->bk->r[j].order > c.order)
+			nb->r[k++] = c;
+		nb->r[k++] = s->bk->r[j];
+	}
+	if (k == n)
+		nb->r[k] = c;
+	struct bucket *old = s->bk;
+	if (!old) {
+		s->a = ka, s->b = kb, s->c = kc;
+		t->used++;
+	}
+	__atomic_store_n(&s->bk, nb, __ATOMIC_RELEASE);
+	defer_free(a, old);
+	t->nrules++;
+	if (c.order < a->tabs[i].best) {
+		a->tabs[i].best = c.order;
+		*list_changed = true;
+	}
+	a->tuple_of[id] = t->tuple;
+	return 0;
+}
+
+static int place(struct cls_acl *a, uint32_t id, bool *list_changed)
+{
+	const struct cls_rule *r = &a->rules[id];
+	uint32_t rt = rule_tuple(r);
+	for (uint32_t i = 0; i < a->ntabs; i++) {
+		struct tbl *t = a->tabs[i].t;
+		if (!tuple_fits(t->tuple, rt))
+			continue;
+		uint64_t kc = key_c(r->proto, r->sport_lo, r->dport_lo) & t->cmask;
+		if (bucket_n(tbl_find(t, r->src & t->smask, r->dst & t->dmask, kc)) < COLLIDE)
+			return tab_insert(a, i, id, list_changed);
+	}
+	uint32_t relaxed = relax_len(rt & 0xff) | relax_len((rt >> 8) & 0xff) << 8 | (rt & 0xff0000);
+	int i = tab_index(a, relaxed);
+	if (i >= 0) {
+		relaxed = rt; /* the relaxed table is full here: the rule's own tuple */
+		i = tab_index(a, rt);
+		if (i >= 0)
+			return tab_insert(a, (uint32_t)i, id, list_changed);
+	}
+	if (tabs_reserve(a) < 0)
+		return -ENOMEM;
+	struct tbl *t = tbl_new(relaxed, 16);
+	if (!t)
+		return -ENOMEM;
+	a->tabs[a->ntabs].t = t;
+	a->tabs[a->ntabs].best = UINT64_MAX;
+	a->ntabs++;
+	*list_changed = true;
+	int rc = tab_insert(a, a->ntabs - 1, id, list_changed);
+	if (rc < 0) {
+		a->ntabs--;
+		free(t->slots);
+		free(t);
+	}
+	return rc;
+}
+
+static int ids_reserve(struct cls_acl *a, uint32_t n)
+{
+	if (n <= a->capid)
+		return 0;
+	uint32_t cap = a->capid ? a->capid : 64;
+	while (cap < n)
+		cap *= 2;
+	struct cls_rule *r = realloc(a->rules, sizeof(*r) * cap);
+	if (!r)
+		return -ENOMEM;
+	a->rules = r;
+	uint32_t *t = realloc(a->tuple_of, sizeof(*t) * cap);
+	if (!t)
+		return -ENOMEM;
+	a->tuple_of = t;
+	a->capid = cap;
+	return 0;
+}
+
+static void tbl_free_deep(struct tbl *t)
+{
+	for (uint32_t i = 0; i < t->size; i++)
+		if (t->slots[i].bk != &empty_bucket)
+			free(t->slots[i].bk);
+	free(t->slots);
+	free(t);
+}
+
+void cls_acl_free(struct cls_acl *a)
+{
+	if (!a)
+		return;
+	if (a->qsbr && a->ndq)
+		rte_rcu_qsbr_synchronize(a->qsbr, RTE_QSBR_THRID_INVALID);
+	for (uint32_t i = 0; i < a->ndq; i++)
+		free(a->dq[i].p);
+	for (uint32_t i = 0; i < a->ntabs; i++)
+		tbl_free_deep(a->tabs[i].t);
+	free(a->dq);
+	free(a->tabs);
+	free(a->img);
+	free(a->rules);
+	free(a->tuple_of);
+	free(a);
+}
+
+int cls_acl_build(const struct cls_rule *rules, uint32_t n, struct rte_rcu_qsbr *qsbr, struct cls_acl **out,
+		  struct rt_err *err)
+{
+	struct cls_acl *a = calloc(1, sizeof(*a));
+	if (!a || ids_reserve(a, n ? n : 1) < 0)
+		goto nomem;
+	a->qsbr = qsbr;
+	a->building = true;
+	memcpy(a->rules, rules, sizeof(*rules) * n);
+	a->nid = a->nlive = n;
+	bool changed = false;
+	for (uint32_t i = 0; i < n; i++)
+		if (place(a, i, &changed) < 0)
+			goto nomem;
+	if (publish(a) < 0)
+		goto nomem;
+	a->building = false;
+	*out = a;
+	return 0;
+nomem:
+	cls_acl_free(a);
+	return rt_errf(err, NULL, -ENOMEM, "out of memory building a classifier of %u rules", n);
+}
+
+int cls_acl_add(struct cls_acl *a, const struct cls_rule *r, uint32_t *id, struct rt_err *err)
+{
+	if (ids_reserve(a, a->nid + 1) < 0)
+		return rt_errf(err, NULL, -ENOMEM, "out of memory adding a rule");
+	uint32_t i = a->nid;
+	a->rules[i] = *r;
+	bool changed = false;
+	if (place(a, i, &changed) < 0 || (changed && publish(a) < 0))
+		return rt_errf(err, NULL, -ENOMEM, "out of memory adding a rule");
+	/* a failed publish after a bucket went out cannot happen: place()
+	 * changes the list only where publish follows, and publish fails only
+	 * before its store */
+	a->nid++;
+	a->nlive++;
+	if (id)
+		*id = i;
+	cls_acl_reclaim(a);
+	return 0;
+}
+
+int cls_acl_remove(struct cls_acl *a, uint32_t id, struct rt_err *err)
+{
+	if (id >= a->nid || a->tuple_of[id] == UINT32_MAX)
+		return rt_errf(err, NULL, -ENOENT, "no rule %u", id);
+	int i = tab_index(a, a->tuple_of[id]);
+	struct tbl *t = a->tabs[i].t;
+	const struct cls_rule *r = &a->rules[id];
+	uint64_t kc = key_c(r->proto, r->sport_lo, r->dport_lo) & t->cmask;
+	struct slot *s = tbl_find(t, r->src & t->smask, r->dst & t->dmask, kc);
+	struct bucket *ob = s->bk, *nb = &empty_bucket;
+	if (ob->n > 1) {
+		nb = malloc(sizeof(*nb) + sizeof(nb->r[0]) * (ob->n - 1));
+		if (!nb)
+			return rt_errf(err, NULL, -ENOMEM, "out of memory removing a rule");
+		nb->n = 0;
+		for (uint32_t j = 0; j < ob->n; j++)
+			if ((uint32_t)ob->r[j].order != id)
+				nb->r[nb->n++] = ob->r[j];
+	}
+	if (t->nrules == 1) {
+		/* the table goes: publish the list without it first */
+		struct img_ent gone = a->tabs[i];
+		a->tabs[i] = a->tabs[--a->ntabs];
+		if (publish(a) < 0) {
+			a->tabs[a->ntabs++] = gone;
+			if (nb != &empty_bucket)
+				free(nb);
+			return rt_errf(err, NULL, -ENOMEM, "out of memory removing a rule");
+		}
+		defer_free(a, ob);
+		tbl_free_shallow(a, t);
+	} else {
+		__atomic_store_n(&s->bk, nb, __ATOMIC_RELEASE);
+		defer_free(a, ob);
+		t->nrules--;
+	}
+	a->tuple_of[id] = UINT32_MAX;
+	a->nlive--;
+	cls_acl_reclaim(a);
+	return 0;
+}
+
+const struct cls_rule *cls_acl_rule(const struct cls_acl *a, uint32_t id)
+{
+	return id < a->nid && a->tuple_of[id] != UINT32_MAX ? &a->rules[id] : NULL;
+}
+
+uint32_t cls_acl_id_limit(const struct cls_acl *a) { return a->nid; }
+
+void cls_acl_stats(const struct cls_acl *a, struct cls_acl_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->rules = a->nlive;
+	st->tables = a->ntabs;
+	st->mem_bytes = sizeof(struct img) + sizeof(struct img_ent) * a->ntabs;
+	for (uint32_t i = 0; i < a->ntabs; i++) {
+		const struct tbl *t = a->tabs[i].t;
+		unsigned ex = t->tuple >> 16;
+		st->exact_proto_tables += !!(ex & EX_PROTO);
+		st->exact_port_tables += !!(ex & (EX_SPORT | EX_DPORT));
+		st->mem_bytes += sizeof(*t) + sizeof(struct slot) * t->size;
+		for (uint32_t j = 0; j < t->size; j++) {
+			const struct bucket *b = t->slots[j].bk;
+			if (b && b != &empty_bucket) {
+				st->mem_bytes += sizeof(*b) + sizeof(b->r[0]) * b->n;
+				if (b->n > st->max_bucket)
+					st->max_bucket = b->n;
+			}
+		}
+	}
+}
+
+/* ---- lookup --------------------------------------------------------------------------- */
+
+static inline bool crule_match(const struct crule *r, const struct cls_key *k)
+{
+	return ((k->src & r->smask) == r->src) & ((k->dst & r->dmask) == r->dst) & (k->sport >= r->splo) &
+	       (k->sport <= r->sphi) & (k->dport >= r->dplo) & (k->dport <= r->dphi) &
+	       ((k->proto & r->pmask) == r->proto) & ((k->flags & r->fmask) == r->flags);
+}
+
+static void lookup64(const struct img *im, const struct cls_key *keys, uint32_t n, uint32_t *ids, uint32_t *classes)
+{
+	uint64_t best[64];
+	uint32_t cls[64];
+	uint8_t idx[64];
+	uint32_t h[64];
+	const struct bucket *bk[64];
+	for (uint32_t i = 0; i < n; i++)
+		best[i] = UINT64_MAX, cls[i] = CLS_NOMATCH;
+	for (uint32_t ti = 0; ti < im->n; ti++) {
+		const struct tbl *t = im->e[ti].t;
+		uint64_t tb = im->e[ti].best;
+		uint32_t cnt = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			if (best[i] <= tb)
+				continue;
+			const struct cls_key *k = &keys[i];
+			h[cnt] = hash3(k->src & t->smask, k->dst & t->dmask, key_c(k->proto, k->sport, k->dport) & t->cmask,
+				       t->shift);
+			rte_prefetch0(&t->slots[h[cnt]]);
+			idx[cnt++] = (uint8_t)i;
+		}
+		if (!cnt)
+			break; /* tables are in best order: none can improve any key */
+		uint32_t m = t->size - 1, nb = 0;
+		for (uint32_t j = 0; j < cnt; j++) {
+			const struct cls_key *k = &keys[idx[j]];
+			uint32_t a = k->src & t->smask, b = k->dst & t->dmask;
+			uint64_t c = key_c(k->proto, k->sport, k->dport) & t->cmask;
+			for (uint32_t s = h[j];; s = (s + 1) & m) {
+				const struct slot *sl = &t->slots[s];
+				const struct bucket *p = __atomic_load_n(&sl->bk, __ATOMIC_ACQUIRE);
+				if (!p)
+					break;
+				if (sl->a == a && sl->b == b && sl->c == c) {
+					if (p->n) {
+						rte_prefetch0(p->r);
+						bk[nb] = p;
+						idx[nb++] = idx[j];
+					}
+					break;
+				}
+			}
+		}
+		for (uint32_t j = 0; j < nb; j++) {
+			uint32_t i = idx[j];
+			const struct bucket *p = bk[j];
+			for (uint32_t r = 0; r < p->n; r++) {
+				const struct crule *cr = &p->r[r];
+				if (cr->order >= best[i])
+					break;
+				if (crule_match(cr, &keys[i])) {
+					best[i] = cr->order;
+					cls[i] = cr->cls;
+					break;
+				}
+			}
+		}
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		ids[i] = best[i] == UINT64_MAX ? CLS_NOMATCH : (uint32_t)best[i];
+		if (classes)
+			classes[i] = cls[i];
+	}
+}
+
+void cls_acl_lookup(const struct cls_acl *a, const struct cls_key *keys, uint32_t n, uint32_t *ids, uint32_t *classes)
+{
+	const struct img *im = __atomic_load_n(&a->img, __ATOMIC_ACQUIRE);
+	for (uint32_t o = 0; o < n; o += 64)
+		lookup64(im, keys + o, RT_MIN(n - o, 64u), ids + o, classes ? classes + o : NULL);
+}
