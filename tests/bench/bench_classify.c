@@ -1,0 +1,314 @@
+/*
+ * bench_classify.c - the big classifier (classify/cls_tm.c) against DPDK's
+ * rte_acl on the same ClassBench-like rules and the same trace, in the same
+ * run: lookups per second, build time, memory and single-rule update time,
+ * for the acl, fw and ipc shapes at 1K, 10K and 100K rules.  Every lookup
+ * result of both is checked against the other (mismatches are printed and
+ * fail the run).  Prints `BENCH classify <name> <value> <unit>`.
+ *
+ * Usage: bench_classify [--quick] [--sizes 1000,10000,100000] [--shapes acl,fw,ipc]
+ *                       [--gen SHAPE N FILE]   (write a rule file and exit)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <rte_acl.h>
+#include <rte_byteorder.h>
+#include <rte_eal.h>
+
+#include "router.h"
+#include "cls_acl.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* rte_acl's input: fields in network order, grouped in 4-byte words. */
+struct acl_in {
+	uint8_t proto, pad[3];
+	uint16_t flags, zero; /* a 2-byte field needs a partner in its word */
+	uint32_t src, dst;
+	uint16_t sport, dport;
+};
+
+static const struct rte_acl_field_def acl_fields[7] = {
+	{.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 1, .field_index = 0, .input_index = 0, .offset = 0},
+	{.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 2, .field_index = 1, .input_index = 1, .offset = 4},
+	{.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 2, .field_index = 2, .input_index = 1, .offset = 6},
+	{.type = RTE_ACL_FIELD_TYPE_MASK, .size = 4, .field_index = 3, .input_index = 2, .offset = 8},
+	{.type = RTE_ACL_FIELD_TYPE_MASK, .size = 4, .field_index = 4, .input_index = 3, .offset = 12},
+	{.type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = 5, .input_index = 4, .offset = 16},
+	{.type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = 6, .input_index = 4, .offset = 18},
+};
+#define NFIELDS 7
+RTE_ACL_RULE_DEF(acl_rule, NFIELDS);
+
+static struct rte_acl_ctx *acl_build(const struct cls_rule *rules, uint32_t n, double *secs)
+{
+	static int seq;
+	char name[32];
+	snprintf(name, sizeof(name), "bcls%d", seq++);
+	struct rte_acl_param p = {.name = name, .socket_id = SOCKET_ID_ANY, .rule_size = RTE_ACL_RULE_SZ(NFIELDS),
+				  .max_rule_num = n};
+	double t0 = now_s();
+	struct rte_acl_ctx *ctx = rte_acl_create(&p);
+	if (!ctx)
+		return NULL;
+	struct acl_rule *ar = calloc(n, sizeof(*ar));
+	for (uint32_t i = 0; i < n; i++) {
+		const struct cls_rule *r = &rules[i];
+		struct acl_rule *a = &ar[i];
+		a->data.category_mask = 1;
+		a->data.priority = (int32_t)(n - r->prio); /* prio = index here: distinct, > 0 */
+		a->data.userdata = i + 1;
+		a->field[0].value.u8 = r->proto, a->field[0].mask_range.u8 = r->proto_mask;
+		a->field[1].value.u16 = r->flags, a->field[1].mask_range.u16 = r->flags_mask;
+		a->field[3].value.u32 = r->src, a->field[3].mask_range.u32 = r->slen;
+		a->field[4].value.u32 = r->dst, a->field[4].mask_range.u32 = r->dlen;
+		a->field[5].value.u16 = r->sport_lo, a->field[5].mask_range.u16 = r->sport_hi;
+		a->field[6].value.u16 = r->dport_lo, a->field[6].mask_range.u16 = r->dport_hi;
+	}
+	int rc = rte_acl_add_rules(ctx, (const struct rte_acl_rule *)ar, n);
+	free(ar);
+	struct rte_acl_config cfg = {.num_categories = 1, .num_fields = NFIELDS};
+	memcpy(cfg.defs, acl_fields, sizeof(acl_fields));
+	if (rc == 0)
+		rc = rte_acl_build(ctx, &cfg);
+	if (rc != 0) {
+		fprintf(stderr, "rte_acl: build of %u rules failed: %d\n", n, rc);
+		rte_acl_free(ctx);
+		return NULL;
+	}
+	*secs = now_s() - t0;
+	return ctx;
+}
+
+struct run {
+	double mpps, build_s, mem_mb;
+};
+
+/* Repeat the trace until at least `min_s` seconds have passed; Mpps. */
+static double time_ours(const struct cls_acl *a, const struct cls_key *keys, uint32_t nk, double min_s, uint32_t *ids)
+{
+	uint64_t done = 0;
+	double t0 = now_s(), t;
+	do {
+		for (uint32_t o = 0; o < nk; o += 64)
+			cls_acl_lookup(a, keys + o, 64, ids + o, NULL);
+		done += nk;
+	} while ((t = now_s() - t0) < min_s);
+	return (double)done / t / 1e6;
+}
+
+static double time_acl(const struct rte_acl_ctx *ctx, const struct acl_in *in, uint32_t nk, double min_s, uint32_t *res)
+{
+	const uint8_t *ptr[64];
+	uint64_t done = 0;
+	double t0 = now_s(), t;
+	do {
+		for (uint32_t o = 0; o < nk; o += 64) {
+			for (uint32_t i = 0; i < 64; i++)
+				ptr[i] = (const uint8_t *)&in[o + i];
+			rte_acl_classify(ctx, ptr, res + o, 64, 1);
+		}
+		done += nk;
+	} while ((t = now_s() - t0) < min_s);
+	return (double)done / t / 1e6;
+}
+
+static const char *kname(uint32_t n)
+{
+	static char b[16];
+	if (n % 1000 == 0)
+		snprintf(b, sizeof(b), "%uk", n / 1000);
+	else
+		snprintf(b, sizeof(b), "%u", n);
+	return b;
+}
+
+static int failures;
+
+static void bench_one(enum cls_shape sh, uint32_t n, double min_s, bool updates)
+{
+	const char *shn = cls_shape_name(sh);
+	char tag[32];
+	snprintf(tag, sizeof(tag), "%s_%s", shn, kname(n));
+	struct cls_ruleset s;
+	cls_ruleset_init(&s);
+	cls_gen_rules(sh, n, 16, 1, &s);
+	uint32_t nk = 1u << 16;
+	struct cls_key *keys = malloc(sizeof(*keys) * nk);
+	cls_gen_trace(s.r, s.n, nk, 5, 2, keys);
+	struct rt_err err;
+	rt_err_clear(&err);
+
+	struct cls_acl *a = NULL;
+	double t0 = now_s();
+	if (cls_acl_build(s.r, s.n, NULL, &a, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", tag, err.msg);
+		exit(1);
+	}
+	double build = now_s() - t0;
+	struct cls_acl_stats st;
+	cls_acl_stats(a, &st);
+	uint32_t *ids = malloc(sizeof(*ids) * nk), *res = malloc(sizeof(*res) * nk);
+	double mpps = time_ours(a, keys, nk, min_s, ids);
+	printf("BENCH classify %s_mpps %.2f Mpps\n", tag, mpps);
+	printf("BENCH classify %s_build_s %.4f s\n", tag, build);
+	printf("BENCH classify %s_mem_mb %.2f MB\n", tag, (double)st.mem_bytes / 1e6);
+	printf("BENCH classify %s_tables %u tables\n", tag, st.tables);
+	printf("BENCH classify %s_max_bucket %u rules\n", tag, st.max_bucket);
+
+	struct acl_in *in = calloc(nk, sizeof(*in));
+	for (uint32_t i = 0; i < nk; i++) {
+		in[i].proto = keys[i].proto;
+		in[i].src = rte_cpu_to_be_32(keys[i].src);
+		in[i].dst = rte_cpu_to_be_32(keys[i].dst);
+		in[i].sport = rte_cpu_to_be_16(keys[i].sport);
+		in[i].dport = rte_cpu_to_be_16(keys[i].dport);
+		in[i].flags = rte_cpu_to_be_16(keys[i].flags);
+	}
+	double abuild = 0;
+	struct rte_acl_ctx *ctx = acl_build(s.r, s.n, &abuild);
+	if (ctx) {
+		double ampps = time_acl(ctx, in, nk, min_s, res);
+		uint32_t bad = 0;
+		for (uint32_t i = 0; i < nk; i++)
+			if ((res[i] ? res[i] - 1 : CLS_NOMATCH) != ids[i] && bad++ < 3)
+				fprintf(stderr, "%s: key %u: rte_acl rule %d, ours %d, linear %d\n", tag, i, (int)res[i] - 1,
+					(int)ids[i], (int)cls_linear_lookup(s.r, s.n, &keys[i]));
+		if (bad && getenv("BENCH_CLS_DEBUG")) {
+			struct rt_buf b;
+			rt_buf_init(&b);
+			cls_rule_unparse(&s.r[ids[0]], &b);
+			fprintf(stderr, "rule %s; key %08x %08x %u %u %u %04x\n", b.p, keys[0].src, keys[0].dst, keys[0].sport,
+				keys[0].dport, keys[0].proto, keys[0].flags);
+			rt_buf_free(&b);
+		}
+		if (bad) {
+			fprintf(stderr, "%s: %u of %u results differ from rte_acl\n", tag, bad, nk);
+			failures++;
+		}
+		printf("BENCH classify %s_rte_acl_mpps %.2f Mpps\n", tag, ampps);
+		printf("BENCH classify %s_rte_acl_build_s %.4f s\n", tag, abuild);
+		printf("BENCH classify %s_vs_rte_acl %.2f ratio\n", tag, mpps / ampps);
+		rte_acl_free(ctx);
+	} else {
+		printf("BENCH classify %s_rte_acl_mpps 0 Mpps\n", tag);
+	}
+
+	if (updates) {
+		/* single-rule updates: add rules of the same shape, then remove them */
+		struct cls_ruleset more;
+		cls_ruleset_init(&more);
+		cls_gen_rules(sh, 2000, 16, 77, &more);
+		for (uint32_t i = 0; i < more.n; i++)
+			more.r[i].prio = (uint32_t)(((uint64_t)i * 7919) % (n + 2000)); /* anywhere in the order */
+		uint32_t first = cls_acl_id_limit(a);
+		double worst = 0, tot = 0;
+		for (uint32_t i = 0; i < more.n; i++) {
+			double u0 = now_s();
+			cls_acl_add(a, &more.r[i], NULL, &err);
+			double d = now_s() - u0;
+			tot += d;
+			worst = d > worst ? d : worst;
+		}
+		for (uint32_t i = 0; i < more.n; i++) {
+			double u0 = now_s();
+			cls_acl_remove(a, first + i, &err);
+			double d = now_s() - u0;
+			tot += d;
+			worst = d > worst ? d : worst;
+		}
+		printf("BENCH classify %s_update_ms %.4f ms\n", tag, tot / (2.0 * more.n) * 1e3);
+		printf("BENCH classify %s_update_max_ms %.4f ms\n", tag, worst * 1e3);
+		if (sh == CLS_SHAPE_ACL && n == 10000) {
+			printf("BENCH classify update_ms %.4f ms\n", tot / (2.0 * more.n) * 1e3);
+			printf("BENCH classify update_max_ms %.4f ms\n", worst * 1e3);
+		}
+		cls_ruleset_free(&more);
+	}
+	cls_acl_free(a);
+	free(in);
+	free(ids);
+	free(res);
+	free(keys);
+	cls_ruleset_free(&s);
+}
+
+static int gen_file(const char *shape, const char *nstr, const char *path)
+{
+	int sh = cls_shape_parse(shape);
+	if (sh < 0) {
+		fprintf(stderr, "bench_classify: unknown shape '%s' (acl, fw, ipc)\n", shape);
+		return 2;
+	}
+	struct cls_ruleset s;
+	cls_ruleset_init(&s);
+	cls_gen_rules((enum cls_shape)sh, (uint32_t)strtoul(nstr, NULL, 0), 16, 1, &s);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		perror(path);
+		return 1;
+	}
+	struct rt_buf b;
+	rt_buf_init(&b);
+	for (uint32_t i = 0; i < s.n; i++) {
+		rt_buf_reset(&b);
+		cls_rule_unparse(&s.r[i], &b);
+		fprintf(f, "%s\n", b.p);
+	}
+	rt_buf_free(&b);
+	fclose(f);
+	cls_ruleset_free(&s);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	bool quick = false;
+	const char *sizes = "1000,10000,100000", *shapes = "acl,fw,ipc";
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick"))
+			quick = true;
+		else if (!strcmp(argv[i], "--sizes") && i + 1 < argc)
+			sizes = argv[++i];
+		else if (!strcmp(argv[i], "--shapes") && i + 1 < argc)
+			shapes = argv[++i];
+		else if (!strcmp(argv[i], "--gen") && i + 3 < argc)
+			return gen_file(argv[i + 1], argv[i + 2], argv[i + 3]);
+		else {
+			fprintf(stderr, "usage: bench_classify [--quick] [--sizes N,..] [--shapes acl,fw,ipc] [--gen SHAPE N FILE]\n");
+			return 2;
+		}
+	}
+	struct rt_err err;
+	rt_err_clear(&err);
+	if (rt_eal_init("-l 0 --no-huge -m 8192 --no-pci --no-shconf --no-telemetry --log-level=error", 1, &err) < 0) {
+		fprintf(stderr, "EAL: %s\n", err.msg);
+		return 1;
+	}
+	char *sz = strdup(sizes), *sv = NULL;
+	for (char *t = strtok_r(sz, ",", &sv); t; t = strtok_r(NULL, ",", &sv)) {
+		char *sp = strdup(shapes), *sv2 = NULL;
+		for (char *u = strtok_r(sp, ",", &sv2); u; u = strtok_r(NULL, ",", &sv2)) {
+			int sh = cls_shape_parse(u);
+			if (sh < 0) {
+				fprintf(stderr, "bench_classify: unknown shape '%s'\n", u);
+				return 2;
+			}
+			uint32_t n = (uint32_t)strtoul(t, NULL, 0);
+			bench_one((enum cls_shape)sh, n, quick ? 0.2 : 1.0, n == 10000);
+			fflush(stdout);
+		}
+		free(sp);
+	}
+	free(sz);
+	if (failures)
+		fprintf(stderr, "bench_classify: %d runs disagreed with rte_acl\n", failures);
+	return failures ? 1 : 0;
+}
