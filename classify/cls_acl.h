@@ -139,6 +139,8 @@ struct cls_acl_stats {
  * gets id i. */
 int cls_acl_build(const struct cls_rule *rules, uint32_t n, struct rte_rcu_qsbr *qsbr, struct cls_acl **out,
 		  struct rt_err *err);
+/* Free everything, deferred memory included: only once no lookup can be
+ * running (workers stopped, or past a grace period since the last one). */
 void cls_acl_free(struct cls_acl *a);
 
 /* Add a rule (incremental: one table's bucket or slot, or a new table, is

@@ -429,8 +429,6 @@ void cls_acl_free(struct cls_acl *a)
 {
 	if (!a)
 		return;
-	if (a->qsbr && a->ndq)
-		rte_rcu_qsbr_synchronize(a->qsbr, RTE_QSBR_THRID_INVALID);
 	for (uint32_t i = 0; i < a->ndq; i++)
 		free(a->dq[i].p);
 	for (uint32_t i = 0; i < a->ntabs; i++)
