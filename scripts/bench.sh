@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run a benchmark area from a Release build and print its figures as
 #   BENCH <area> <name> <value> <unit>
-# Usage: scripts/bench.sh AREA [ARGS...]     AREA: core, live, dataplane, placement
+# Usage: scripts/bench.sh AREA [ARGS...]     AREA: core, live, dataplane, placement, classify
 set -e
 cd "$(dirname "$0")/.."
 area=${1:-core}
@@ -75,7 +75,13 @@ placement)
 	build-release/bench_ac
 	build-release/bench_migrate
 	build-release/mig_gpucheck | grep '^BENCH' || true ;;
+classify)
+	# The big classifier against rte_acl on generated acl/fw/ipc rule sets of
+	# 1K, 10K and 100K rules and one trace each (bench_classify --quick:
+	# shorter rounds; --sizes/--shapes to narrow).
+	cmake --build build-release -j "$(nproc)" --target bench_classify >/dev/null
+	build-release/bench_classify "$@" ;;
 *)
-	echo "bench.sh: unknown area '$area' (known: core, live, dataplane, placement)" >&2
+	echo "bench.sh: unknown area '$area' (known: core, live, dataplane, placement, classify)" >&2
 	exit 2 ;;
 esac
