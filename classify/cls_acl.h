@@ -103,6 +103,35 @@ uint32_t cls_linear_lookup(const struct cls_rule *rules, uint32_t n, const struc
  * number of shadowed + redundant rules. */
 uint32_t cls_rules_unreachable(const struct cls_rule *rules, uint32_t n, uint32_t *shadowed, uint32_t *redundant);
 
+/* ---- merging a chain of classifiers ----------------------------------------- */
+
+/* One classifier of a chain.  Its rules must be complete (end with a
+ * wildcard rule for what it does with packets nothing else matches);
+ * packets it gives class `pass` go on to the next stage, other classes leave
+ * the chain there.  The last stage's every class leaves. */
+struct cls_stage {
+	const struct cls_rule *rules;
+	uint32_t n;
+	uint32_t pass;
+};
+
+/* A path through a chain: the stage a packet leaves at and its class there. */
+#define CLS_PATH(stage, cls) ((uint32_t)(stage) << 24 | (cls))
+#define CLS_PATH_STAGE(p) ((p) >> 24)
+#define CLS_PATH_CLASS(p) ((p) & 0xffffff)
+
+/* One rule set equivalent to the chain: each packet's best rule in `out`
+ * has class CLS_PATH(stage, class) of the path the chain would send it on.
+ * Built depth-first (stage rules in priority order, each intersected with
+ * the rule of the stage before that passed it on), so emission order is
+ * priority order; under one passing rule, a stage's rules after one that
+ * covers it are never reached and are not emitted.  -E2BIG past max_rules
+ * (the cross product can grow), leaving `out` empty. */
+int cls_merge_chain(const struct cls_stage *st, int nst, uint32_t max_rules, struct cls_ruleset *out,
+		    struct rt_err *err);
+/* Brute force: the path the chain gives k (the reference for tests). */
+uint32_t cls_chain_path(const struct cls_stage *st, int nst, const struct cls_key *k);
+
 /* ---- generator ----------------------------------------------------------- */
 
 enum cls_shape { CLS_SHAPE_ACL, CLS_SHAPE_FW, CLS_SHAPE_IPC };

@@ -6,7 +6,9 @@
  * result of both is checked against the other (mismatches are printed and
  * fail the run).  Prints `BENCH classify <name> <value> <unit>`.
  *
- * Usage: bench_classify [--quick] [--sizes 1000,10000,100000] [--shapes acl,fw,ipc]
+ * Then a chain of 4 classifiers merged into one against the 4 in sequence.
+ *
+ * Usage: bench_classify [--quick] [--sizes 1000,10000,100000] [--shapes acl,fw,ipc] [--merge-rules N]
  *                       [--gen SHAPE N FILE]   (write a rule file and exit)
  */
 #include <stdio.h>
@@ -246,6 +248,121 @@ static void bench_one(enum cls_shape sh, uint32_t n, double min_s, bool updates)
 	cls_ruleset_free(&s);
 }
 
+/* A chain of 4 classifying middleboxes (acl, fw, ipc, acl rules; class 0
+ * passes to the next, class 1, every `exit_every`th rule's, leaves; what
+ * no rule matches passes): each packet
+ * classified by every stage it reaches, as the graph would, against one
+ * lookup in the merged rule set.  Paths are checked to agree. */
+static void bench_merge(uint32_t per_stage, unsigned exit_every, const char *tag, double min_s)
+{
+	static const enum cls_shape shapes4[4] = {CLS_SHAPE_ACL, CLS_SHAPE_FW, CLS_SHAPE_IPC, CLS_SHAPE_ACL};
+	struct cls_ruleset rs[4];
+	struct cls_stage stg[4];
+	struct cls_acl *acl[4];
+	struct rt_err err;
+	rt_err_clear(&err);
+	uint32_t nk = 1u << 16;
+	struct cls_key *keys = malloc(sizeof(*keys) * nk);
+	for (int s = 0; s < 4; s++) {
+		cls_ruleset_init(&rs[s]);
+		cls_gen_rules(shapes4[s], per_stage, 1, 100 + (uint64_t)s, &rs[s]);
+		for (uint32_t i = 0; i < rs[s].n; i++)
+			rs[s].r[i].cls = i % exit_every == exit_every - 1; /* class 1 leaves the chain */
+		struct cls_rule dflt = {.sport_hi = 65535, .dport_hi = 65535, .prio = per_stage, .cls = 0};
+		cls_ruleset_push(&rs[s], &dflt);
+		stg[s] = (struct cls_stage){rs[s].r, rs[s].n, 0};
+		cls_gen_trace(rs[s].r, rs[s].n, nk / 4, 5, 7 + (uint64_t)s, keys + s * (nk / 4));
+		if (cls_acl_build(rs[s].r, rs[s].n, NULL, &acl[s], &err) < 0)
+			exit(1);
+	}
+	struct cls_ruleset m;
+	cls_ruleset_init(&m);
+	double t0 = now_s();
+	if (cls_merge_chain(stg, 4, 20u << 20, &m, &err) < 0) {
+		fprintf(stderr, "merge: %s\n", err.msg);
+		failures++;
+		return;
+	}
+	struct cls_acl *ma = NULL;
+	if (cls_acl_build(m.r, m.n, NULL, &ma, &err) < 0)
+		exit(1);
+	double mbuild = now_s() - t0;
+	uint32_t *ids = malloc(sizeof(*ids) * nk), *mcls = malloc(sizeof(*mcls) * nk), *ucls = malloc(sizeof(*ucls) * nk);
+	double best_m = 0, best_u = 0;
+	for (int k = 0; k < ROUNDS; k++) {
+		uint64_t done = 0;
+		double t1 = now_s(), t;
+		do {
+			for (uint32_t o = 0; o < nk; o += 64)
+				cls_acl_lookup(ma, keys + o, 64, ids + o, mcls + o);
+			done += nk;
+		} while ((t = now_s() - t1) < min_s / ROUNDS);
+		double mp = (double)done / t / 1e6;
+		best_m = RT_MAX(best_m, mp);
+		done = 0;
+		t1 = now_s();
+		do {
+			for (uint32_t o = 0; o < nk; o += 64) {
+				/* stage by stage on the packets still in the chain */
+				struct cls_key sub[64];
+				uint32_t idx[64], c[64], id[64], cnt = 64;
+				for (uint32_t i = 0; i < 64; i++)
+					idx[i] = o + i, sub[i] = keys[o + i];
+				for (int s = 0; s < 4 && cnt; s++) {
+					cls_acl_lookup(acl[s], sub, cnt, id, c);
+					uint32_t k2 = 0;
+					for (uint32_t i = 0; i < cnt; i++) {
+						if (s < 3 && c[i] == 0) {
+							sub[k2] = sub[i];
+							idx[k2++] = idx[i];
+						} else {
+							ucls[idx[i]] = CLS_PATH(s, c[i]);
+						}
+					}
+					cnt = k2;
+				}
+			}
+			done += nk;
+		} while ((t = now_s() - t1) < min_s / ROUNDS);
+		double up = (double)done / t / 1e6;
+		best_u = RT_MAX(best_u, up);
+	}
+	uint32_t bad = 0;
+	for (uint32_t i = 0; i < nk; i++)
+		bad += mcls[i] != ucls[i];
+	if (bad) {
+		fprintf(stderr, "merge: %u of %u paths differ\n", bad, nk);
+		failures++;
+	}
+	printf("BENCH classify %s_rules_per_stage %u rules\n", tag, per_stage + 1);
+	printf("BENCH classify %s_merged_rules %u rules\n", tag, m.n);
+	struct cls_acl_stats mst, ust;
+	cls_acl_stats(ma, &mst);
+	uint32_t utables = 0;
+	for (int s = 0; s < 4; s++) {
+		cls_acl_stats(acl[s], &ust);
+		utables += ust.tables;
+	}
+	printf("BENCH classify %s_merged_tables %u tables\n", tag, mst.tables);
+	printf("BENCH classify %s_unmerged_tables %u tables\n", tag, utables);
+	printf("BENCH classify %s_merge_build_s %.4f s\n", tag, mbuild);
+	printf("BENCH classify %s_merged_mpps %.2f Mpps\n", tag, best_m);
+	printf("BENCH classify %s_unmerged_mpps %.2f Mpps\n", tag, best_u);
+	printf("BENCH classify %s_merged_vs_unmerged %.2f ratio\n", tag, best_m / best_u);
+	if (!strcmp(tag, "chain4"))
+		printf("BENCH classify merged_vs_unmerged_4 %.2f ratio\n", best_m / best_u);
+	cls_acl_free(ma);
+	cls_ruleset_free(&m);
+	for (int s = 0; s < 4; s++) {
+		cls_acl_free(acl[s]);
+		cls_ruleset_free(&rs[s]);
+	}
+	free(keys);
+	free(ids);
+	free(mcls);
+	free(ucls);
+}
+
 static int gen_file(const char *shape, const char *nstr, const char *path)
 {
 	int sh = cls_shape_parse(shape);
@@ -277,6 +394,7 @@ static int gen_file(const char *shape, const char *nstr, const char *path)
 int main(int argc, char **argv)
 {
 	bool quick = false;
+	uint32_t merge_n = 1000;
 	const char *sizes = "1000,10000,100000", *shapes = "acl,fw,ipc";
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick"))
@@ -285,10 +403,13 @@ int main(int argc, char **argv)
 			sizes = argv[++i];
 		else if (!strcmp(argv[i], "--shapes") && i + 1 < argc)
 			shapes = argv[++i];
+		else if (!strcmp(argv[i], "--merge-rules") && i + 1 < argc)
+			merge_n = (uint32_t)strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--gen") && i + 3 < argc)
 			return gen_file(argv[i + 1], argv[i + 2], argv[i + 3]);
 		else {
-			fprintf(stderr, "usage: bench_classify [--quick] [--sizes N,..] [--shapes acl,fw,ipc] [--gen SHAPE N FILE]\n");
+			fprintf(stderr, "usage: bench_classify [--quick] [--sizes N,..] [--shapes acl,fw,ipc] [--merge-rules N] "
+				"[--gen SHAPE N FILE]\n");
 			return 2;
 		}
 	}
@@ -314,6 +435,10 @@ int main(int argc, char **argv)
 		free(sp);
 	}
 	free(sz);
+	/* most packets cross the whole chain (1 rule in 8 diverts), and a chain
+	 * where half the rules divert (most packets leave early) */
+	bench_merge(merge_n, 8, "chain4", quick ? 0.2 : 1.0);
+	bench_merge(merge_n, 2, "chain4_halfexit", quick ? 0.2 : 1.0);
 	if (failures)
 		fprintf(stderr, "bench_classify: %d runs disagreed with rte_acl\n", failures);
 	return failures ? 1 : 0;
