@@ -84,6 +84,7 @@ struct img {
 struct deferred {
 	void *p;
 	uint64_t token;
+	bool pending; /* queued by the update in progress: token not taken yet */
 };
 
 struct cls_acl {
@@ -95,6 +96,8 @@ struct cls_acl {
 	uint32_t nid, capid, nlive;
 	struct rte_rcu_qsbr *qsbr;
 	bool building;
+	struct img *spare;        /* a table list allocated ahead, so publishing cannot fail */
+	uint32_t spare_cap;
 	struct deferred *dq;
 	uint32_t ndq, capdq;
 };
@@ -140,6 +143,21 @@ static inline uint32_t hash3(uint32_t a, uint32_t b, uint64_t c, uint32_t shift)
 
 /* ---- deferred reclamation -------------------------------------------------------- */
 
+static int dq_reserve(struct cls_acl *a, uint32_t more)
+{
+	if (a->ndq + more <= a->capdq)
+		return 0;
+	uint32_t cap = a->capdq ? a->capdq : 16;
+	while (cap < a->ndq + more)
+		cap *= 2;
+	struct deferred *d = realloc(a->dq, sizeof(*d) * cap);
+	if (!d)
+		return -ENOMEM;
+	a->dq = d;
+	a->capdq = cap;
+	return 0;
+}
+
 static void defer_free(struct cls_acl *a, void *p)
 {
 	if (!p || p == &empty_bucket)
@@ -148,28 +166,38 @@ static void defer_free(struct cls_acl *a, void *p)
 		free(p);
 		return;
 	}
-	if (a->ndq == a->capdq) {
-		uint32_t cap = a->capdq ? a->capdq * 2 : 16;
-		struct deferred *d = realloc(a->dq, sizeof(*d) * cap);
-		if (!d) {
-			/* cannot queue it: wait for the grace period now */
-			rte_rcu_qsbr_synchronize(a->qsbr, RTE_QSBR_THRID_INVALID);
-			free(p);
-			return;
-		}
-		a->dq = d;
-		a->capdq = cap;
-	}
+	if (a->ndq == a->capdq && dq_reserve(a, 1) < 0)
+		return; /* cannot happen: updates reserve room first; leaking beats freeing early */
 	a->dq[a->ndq].p = p;
-	a->dq[a->ndq].token = rte_rcu_qsbr_start(a->qsbr);
+	a->dq[a->ndq].token = 0;
+	a->dq[a->ndq].pending = true;
 	a->ndq++;
+}
+
+/* End of an update: what it replaced may be freed once every worker has
+ * passed a quiescent state after this point, i.e. after the update's last
+ * publication (a token taken earlier could let a worker that loaded the old
+ * pointer after reporting go unnoticed). */
+static void defer_commit(struct cls_acl *a)
+{
+	if (!a->qsbr)
+		return;
+	uint64_t t = 0;
+	bool have = false;
+	for (uint32_t i = 0; i < a->ndq; i++)
+		if (a->dq[i].pending) {
+			if (!have)
+				t = rte_rcu_qsbr_start(a->qsbr), have = true;
+			a->dq[i].token = t;
+			a->dq[i].pending = false;
+		}
 }
 
 void cls_acl_reclaim(struct cls_acl *a)
 {
 	uint32_t k = 0;
 	for (uint32_t i = 0; i < a->ndq; i++) {
-		if (rte_rcu_qsbr_check(a->qsbr, a->dq[i].token, false) == 1)
+		if (!a->dq[i].pending && rte_rcu_qsbr_check(a->qsbr, a->dq[i].token, false) == 1)
 			free(a->dq[i].p);
 		else
 			a->dq[k++] = a->dq[i];
@@ -260,11 +288,26 @@ static int by_best(const void *x, const void *y)
 	return a->best < b->best ? -1 : a->best > b->best;
 }
 
-static int publish(struct cls_acl *a)
+/* Have a table list of n entries ready, before an update changes anything. */
+static int spare_reserve(struct cls_acl *a, uint32_t n)
 {
-	struct img *im = malloc(sizeof(*im) + sizeof(im->e[0]) * (a->ntabs ? a->ntabs : 1));
+	if (a->spare && a->spare_cap >= n)
+		return 0;
+	struct img *im = malloc(sizeof(*im) + sizeof(im->e[0]) * (n ? n : 1));
 	if (!im)
 		return -ENOMEM;
+	free(a->spare); /* never published */
+	a->spare = im;
+	a->spare_cap = n;
+	return 0;
+}
+
+static int publish(struct cls_acl *a)
+{
+	if (spare_reserve(a, a->ntabs) < 0)
+		return -ENOMEM;
+	struct img *im = a->spare;
+	a->spare = NULL;
 	im->n = a->ntabs;
 	memcpy(im->e, a->tabs, sizeof(im->e[0]) * a->ntabs);
 	qsort(im->e, im->n, sizeof(im->e[0]), by_best);
@@ -308,25 +351,27 @@ static int tab_insert(struct cls_acl *a, uint32_t i, uint32_t id, bool *list_cha
 	uint32_t ka = r->src & t->smask, kb = r->dst & t->dmask;
 	uint64_t kc = key_c(r->proto, r->sport_lo, r->dport_lo) & t->cmask;
 	struct slot *s = tbl_find(t, ka, kb, kc);
+	uint32_t n = bucket_n(s);
+	struct bucket *nb = malloc(sizeof(*nb) + sizeof(nb->r[0]) * (n + 1));
+	if (!nb)
+		return -ENOMEM;
 	if (!s->bk && (uint64_t)(t->used + 1) * LOAD_DEN > (uint64_t)t->size * LOAD_NUM) {
 		struct tbl *g = tbl_grow(t);
-		if (!g)
+		if (!g) {
+			free(nb);
 			return -ENOMEM;
+		}
 		a->tabs[i].t = g;
 		*list_changed = true;
 		if (a->building) {
 			free(t->slots);
 			free(t);
 		} else {
-			tbl_free_shallow(a, t);
+			tbl_free_shallow(a, t); /* freed after the list without it is out */
 		}
 		t = g;
-		s = tbl_find(t, ka, kb, kc);
+		s = tbl_find(t, ka, kb, kc); /* a new key: n stays 0 */
 	}
-	uint32_t n = bucket_n(s);
-	struct bucket *nb = malloc(sizeof(*nb) + sizeof(nb->r[0]) * (n + 1));
-	if (!nb)
-		return -ENOMEM;
 	struct crule c;
 	crule_of(r, id, &c);
 	uint32_t k = 0;
@@ -434,6 +479,7 @@ void cls_acl_free(struct cls_acl *a)
 	for (uint32_t i = 0; i < a->ntabs; i++)
 		tbl_free_deep(a->tabs[i].t);
 	free(a->dq);
+	free(a->spare);
 	free(a->tabs);
 	free(a->img);
 	free(a->rules);
@@ -472,11 +518,14 @@ int cls_acl_add(struct cls_acl *a, const struct cls_rule *r, uint32_t *id, struc
 	uint32_t i = a->nid;
 	a->rules[i] = *r;
 	bool changed = false;
-	if (place(a, i, &changed) < 0 || (changed && publish(a) < 0))
+	/* place() fails only before it changes anything; with a table list
+	 * ready (one more table at most), publish cannot fail after it */
+	/* an add replaces at most a bucket, a table and its slots, and a list */
+	if (dq_reserve(a, 4) < 0 || spare_reserve(a, a->ntabs + 1) < 0 || place(a, i, &changed) < 0)
 		return rt_errf(err, NULL, -ENOMEM, "out of memory adding a rule");
-	/* a failed publish after a bucket went out cannot happen: place()
-	 * changes the list only where publish follows, and publish fails only
-	 * before its store */
+	if (changed)
+		publish(a);
+	defer_commit(a);
 	a->nid++;
 	a->nlive++;
 	if (id)
@@ -504,16 +553,20 @@ int cls_acl_remove(struct cls_acl *a, uint32_t id, struct rt_err *err)
 			if ((uint32_t)ob->r[j].order != id)
 				nb->r[nb->n++] = ob->r[j];
 	}
+	if (dq_reserve(a, 4) < 0) {
+		if (nb != &empty_bucket)
+			free(nb);
+		return rt_errf(err, NULL, -ENOMEM, "out of memory removing a rule");
+	}
 	if (t->nrules == 1) {
 		/* the table goes: publish the list without it first */
-		struct img_ent gone = a->tabs[i];
-		a->tabs[i] = a->tabs[--a->ntabs];
-		if (publish(a) < 0) {
-			a->tabs[a->ntabs++] = gone;
+		if (spare_reserve(a, a->ntabs) < 0) {
 			if (nb != &empty_bucket)
 				free(nb);
 			return rt_errf(err, NULL, -ENOMEM, "out of memory removing a rule");
 		}
+		a->tabs[i] = a->tabs[--a->ntabs];
+		publish(a);
 		defer_free(a, ob);
 		tbl_free_shallow(a, t);
 	} else {
@@ -521,6 +574,7 @@ int cls_acl_remove(struct cls_acl *a, uint32_t id, struct rt_err *err)
 		defer_free(a, ob);
 		t->nrules--;
 	}
+	defer_commit(a);
 	a->tuple_of[id] = UINT32_MAX;
 	a->nlive--;
 	cls_acl_reclaim(a);
