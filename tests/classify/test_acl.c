@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -361,7 +362,7 @@ static void *reader_main(void *arg)
 						     : (id != CLS_NOMATCH && (id < rd->nfixed || !cls_rule_match(&rd->all[id], &rd->keys[o + i]))))
 					rd->bad++;
 			}
-			rd->lookups += 64;
+			__atomic_add_fetch(&rd->lookups, 64, __ATOMIC_RELAXED);
 			rte_rcu_qsbr_quiescent(rd->q, 1);
 		}
 	}
@@ -400,17 +401,33 @@ static void test_concurrent_updates(void **st)
 	struct reader rd = {a, q, byid, nfixed, keys, want, nk, false, 0, 0};
 	pthread_t th;
 	pthread_create(&th, NULL, reader_main, &rd);
-	/* churn: add every churn rule (ids follow), remove, add again */
+	/* churn: add every churn rule (ids follow), remove, add again; every
+	 * 100 updates wait (bounded) for the reader to have looked up more, so
+	 * that updates and lookups overlap however the threads are scheduled */
 	uint32_t ops = 0;
+	uint64_t seen = 0;
+#define WAIT_READER()                                                                                     \
+	do {                                                                                              \
+		uint64_t t0 = rt_now_ns();                                                                \
+		while (__atomic_load_n(&rd.lookups, __ATOMIC_RELAXED) <= seen && rt_now_ns() - t0 < 2000000000ull) \
+			sched_yield();                                                                    \
+		seen = __atomic_load_n(&rd.lookups, __ATOMIC_RELAXED);                                    \
+	} while (0)
+	WAIT_READER();
 	for (int round = 0; round < 2; round++) {
 		uint32_t first = cls_acl_id_limit(a), id;
 		assert_int_equal(first, nfixed + (uint32_t)round * nchurn);
 		for (uint32_t i = 0; i < nchurn; i++, ops++) {
 			assert_int_equal(cls_acl_add(a, &s.r[nfixed + i], &id, &err), 0);
 			assert_int_equal(id, first + i);
+			if (ops % 100 == 0)
+				WAIT_READER();
 		}
-		for (uint32_t i = 0; i < nchurn; i++, ops++)
+		for (uint32_t i = 0; i < nchurn; i++, ops++) {
 			assert_int_equal(cls_acl_remove(a, first + i, &err), 0);
+			if (ops % 100 == 0)
+				WAIT_READER();
+		}
 	}
 	rd.stop = true;
 	pthread_join(th, NULL);
