@@ -56,16 +56,19 @@ struct bucket {
 	struct crule r[]; /* by order */
 };
 
+/* A slot holds a 32-bit fingerprint of the masked key, not the key: two
+ * keys with the same fingerprint share a bucket, which costs a longer scan
+ * and nothing else, since every rule of a bucket is matched in full. */
 struct slot {
-	uint32_t a, b;
-	uint64_t c;
+	uint32_t fp;
+	uint32_t pad;
 	struct bucket *bk; /* NULL: empty; published last */
 };
 
 struct tbl {
 	uint32_t smask, dmask;
 	uint64_t cmask;
-	uint32_t shift;    /* 64 - log2(size) */
+	uint32_t shift;    /* 32 - log2(size): a fingerprint's top bits index */
 	uint32_t size, used, nrules;
 	uint32_t tuple;    /* sl | dl << 8 | exact bits << 16 */
 	struct slot *slots;
@@ -132,13 +135,13 @@ static inline uint64_t key_c(uint8_t proto, uint16_t sport, uint16_t dport)
 	return (uint64_t)proto << 32 | (uint64_t)sport << 16 | dport;
 }
 
-static inline uint32_t hash3(uint32_t a, uint32_t b, uint64_t c, uint32_t shift)
+static inline uint32_t hash3(uint32_t a, uint32_t b, uint64_t c)
 {
 	uint64_t x = ((uint64_t)a << 32 | b) * 0x9e3779b97f4a7c15ull;
 	x ^= (c + 0x632be59bd9b4e019ull) * 0xc2b2ae3d27d4eb4full;
 	x ^= x >> 29;
 	x *= 0xbf58476d1ce4e5b9ull;
-	return (uint32_t)(x >> shift);
+	return (uint32_t)(x >> 32);
 }
 
 /* ---- deferred reclamation -------------------------------------------------------- */
@@ -222,19 +225,25 @@ static struct tbl *tbl_new(uint32_t tuple, uint32_t size)
 	t->dmask = cls_pfx_mask((tuple >> 8) & 0xff);
 	t->cmask = cmask_of(tuple);
 	t->size = size;
-	t->shift = 64 - (uint32_t)__builtin_ctz(size);
+	t->shift = 32 - (uint32_t)__builtin_ctz(size);
 	return t;
 }
 
-/* The slot for a key: the one holding it, else the empty one ending its probe. */
-static struct slot *tbl_find(const struct tbl *t, uint32_t a, uint32_t b, uint64_t c)
+/* The slot for a fingerprint: the one holding it, else the empty one
+ * ending its probe. */
+static struct slot *tbl_find(const struct tbl *t, uint32_t fp)
 {
 	uint32_t m = t->size - 1;
-	for (uint32_t h = hash3(a, b, c, t->shift);; h = (h + 1) & m) {
+	for (uint32_t h = fp >> t->shift;; h = (h + 1) & m) {
 		struct slot *s = &t->slots[h];
-		if (!s->bk || (s->a == a && s->b == b && s->c == c))
+		if (!s->bk || s->fp == fp)
 			return s;
 	}
+}
+
+static uint32_t rule_fp(const struct tbl *t, const struct cls_rule *r)
+{
+	return hash3(r->src & t->smask, r->dst & t->dmask, key_c(r->proto, r->sport_lo, r->dport_lo) & t->cmask);
 }
 
 /* A copy of t with room for more keys (live keys only: removed ones are
@@ -253,7 +262,7 @@ static struct tbl *tbl_grow(const struct tbl *t)
 	for (uint32_t i = 0; i < t->size; i++) {
 		const struct slot *s = &t->slots[i];
 		if (s->bk && s->bk->n) {
-			*tbl_find(n, s->a, s->b, s->c) = *s;
+			*tbl_find(n, s->fp) = *s;
 			n->used++;
 		}
 	}
@@ -348,9 +357,8 @@ static int tab_insert(struct cls_acl *a, uint32_t i, uint32_t id, bool *list_cha
 {
 	const struct cls_rule *r = &a->rules[id];
 	struct tbl *t = a->tabs[i].t;
-	uint32_t ka = r->src & t->smask, kb = r->dst & t->dmask;
-	uint64_t kc = key_c(r->proto, r->sport_lo, r->dport_lo) & t->cmask;
-	struct slot *s = tbl_find(t, ka, kb, kc);
+	uint32_t fp = rule_fp(t, r);
+	struct slot *s = tbl_find(t, fp);
 	uint32_t n = bucket_n(s);
 	struct bucket *nb = malloc(sizeof(*nb) + sizeof(nb->r[0]) * (n + 1));
 	if (!nb)
@@ -370,7 +378,7 @@ static int tab_insert(struct cls_acl *a, uint32_t i, uint32_t id, bool *list_cha
 			tbl_free_shallow(a, t); /* freed after the list without it is out */
 		}
 		t = g;
-		s = tbl_find(t, ka, kb, kc); /* a new key: n stays 0 */
+		s = tbl_find(t, fp); /* a new key: n stays 0 */
 	}
 	struct crule c;
 	crule_of(r, id, &c);
@@ -385,7 +393,7 @@ static int tab_insert(struct cls_acl *a, uint32_t i, uint32_t id, bool *list_cha
 		nb->r[k] = c;
 	struct bucket *old = s->bk;
 	if (!old) {
-		s->a = ka, s->b = kb, s->c = kc;
+		s->fp = fp;
 		t->used++;
 	}
 	__atomic_store_n(&s->bk, nb, __ATOMIC_RELEASE);
@@ -407,8 +415,7 @@ static int place(struct cls_acl *a, uint32_t id, bool *list_changed)
 		struct tbl *t = a->tabs[i].t;
 		if (!tuple_fits(t->tuple, rt))
 			continue;
-		uint64_t kc = key_c(r->proto, r->sport_lo, r->dport_lo) & t->cmask;
-		if (bucket_n(tbl_find(t, r->src & t->smask, r->dst & t->dmask, kc)) < COLLIDE)
+		if (bucket_n(tbl_find(t, rule_fp(t, r))) < COLLIDE)
 			return tab_insert(a, i, id, list_changed);
 	}
 	/* A new table: lengths relaxed and no exact field first (few tables);
@@ -541,8 +548,7 @@ int cls_acl_remove(struct cls_acl *a, uint32_t id, struct rt_err *err)
 	int i = tab_index(a, a->tuple_of[id]);
 	struct tbl *t = a->tabs[i].t;
 	const struct cls_rule *r = &a->rules[id];
-	uint64_t kc = key_c(r->proto, r->sport_lo, r->dport_lo) & t->cmask;
-	struct slot *s = tbl_find(t, r->src & t->smask, r->dst & t->dmask, kc);
+	struct slot *s = tbl_find(t, rule_fp(t, r));
 	struct bucket *ob = s->bk, *nb = &empty_bucket;
 	if (ob->n > 1) {
 		nb = malloc(sizeof(*nb) + sizeof(nb->r[0]) * (ob->n - 1));
@@ -637,24 +643,21 @@ static void lookup64(const struct img *im, const struct cls_key *keys, uint32_t 
 			if (best[i] <= tb)
 				continue;
 			const struct cls_key *k = &keys[i];
-			h[cnt] = hash3(k->src & t->smask, k->dst & t->dmask, key_c(k->proto, k->sport, k->dport) & t->cmask,
-				       t->shift);
-			rte_prefetch0(&t->slots[h[cnt]]);
+			h[cnt] = hash3(k->src & t->smask, k->dst & t->dmask, key_c(k->proto, k->sport, k->dport) & t->cmask);
+			rte_prefetch0(&t->slots[h[cnt] >> t->shift]);
 			idx[cnt++] = (uint8_t)i;
 		}
 		if (!cnt)
 			break; /* tables are in best order: none can improve any key */
 		uint32_t m = t->size - 1, nb = 0;
 		for (uint32_t j = 0; j < cnt; j++) {
-			const struct cls_key *k = &keys[idx[j]];
-			uint32_t a = k->src & t->smask, b = k->dst & t->dmask;
-			uint64_t c = key_c(k->proto, k->sport, k->dport) & t->cmask;
-			for (uint32_t s = h[j];; s = (s + 1) & m) {
+			uint32_t fp = h[j];
+			for (uint32_t s = fp >> t->shift;; s = (s + 1) & m) {
 				const struct slot *sl = &t->slots[s];
 				const struct bucket *p = __atomic_load_n(&sl->bk, __ATOMIC_ACQUIRE);
 				if (!p)
 					break;
-				if (sl->a == a && sl->b == b && sl->c == c) {
+				if (sl->fp == fp) {
 					if (p->n) {
 						rte_prefetch0(p->r);
 						bk[nb] = p;
