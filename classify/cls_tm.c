@@ -318,7 +318,8 @@ static int publish(struct cls_acl *a)
 	struct img *im = a->spare;
 	a->spare = NULL;
 	im->n = a->ntabs;
-	memcpy(im->e, a->tabs, sizeof(im->e[0]) * a->ntabs);
+	if (a->ntabs)
+		memcpy(im->e, a->tabs, sizeof(im->e[0]) * a->ntabs);
 	qsort(im->e, im->n, sizeof(im->e[0]), by_best);
 	struct img *old = a->img;
 	__atomic_store_n(&a->img, im, __ATOMIC_RELEASE);
@@ -502,7 +503,8 @@ int cls_acl_build(const struct cls_rule *rules, uint32_t n, struct rte_rcu_qsbr 
 		goto nomem;
 	a->qsbr = qsbr;
 	a->building = true;
-	memcpy(a->rules, rules, sizeof(*rules) * n);
+	if (n)
+		memcpy(a->rules, rules, sizeof(*rules) * n);
 	a->nid = a->nlive = n;
 	bool changed = false;
 	for (uint32_t i = 0; i < n; i++)

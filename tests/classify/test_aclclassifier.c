@@ -49,6 +49,26 @@ static void test_arguments(void **st)
 	tu_router_free(r);
 }
 
+/* No rules at all: everything goes to NOMATCH until a rule is added. */
+static void test_empty(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("a :: ACLClassifier(NOMATCH 1); Idle -> a; a[0] -> s0 :: TestSink; "
+					"a[1] -> s1 :: TestSink;",
+					NULL);
+	tu_push1(r, "a", 0, ip_pkt(r, 0x0a010101, 0x02020202, 17, 1, 2, 0));
+	assert_int_equal(tu_sink_count(r, "s1"), 1);
+	assert_string_equal(tu_read(r, "a.rules"), "");
+	struct rt_err err;
+	rt_err_clear(&err);
+	assert_int_equal(tu_write(r, "a.add_rule", "@0.0.0.0/0 0.0.0.0/0 0 : 65535 0 : 65535 0x00/0x00", &err), 0);
+	tu_push1(r, "a", 0, ip_pkt(r, 0x0a010101, 0x02020202, 17, 1, 2, 0));
+	assert_int_equal(tu_sink_count(r, "s0"), 1);
+	assert_int_equal(tu_write(r, "a.add_rule", "", &err), -EINVAL);
+	assert_string_equal(err.msg, "add_rule: expected a rule");
+	tu_router_free(r);
+}
+
 static void test_config_errors(void **st)
 {
 	(void)st;
@@ -199,6 +219,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arguments),
+		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_file_against_linear),
 		cmocka_unit_test(test_live_rules),
