@@ -157,6 +157,7 @@ struct cls_acl;
 
 struct cls_acl_stats {
 	uint32_t rules;       /* live rules */
+	uint32_t hidden;      /* of which not stored: covered by a better rule of their bucket */
 	uint32_t tables;      /* tuple tables */
 	uint32_t max_bucket;  /* most rules in one bucket */
 	uint64_t mem_bytes;   /* memory of the published structure */

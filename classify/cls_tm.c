@@ -95,7 +95,11 @@ struct cls_acl {
 	struct img_ent *tabs;     /* control copy of the table list */
 	uint32_t ntabs, captabs;
 	struct cls_rule *rules;   /* by id */
-	uint32_t *tuple_of;       /* id -> tuple of its table; UINT32_MAX: removed */
+	uint32_t *tuple_of;       /* id -> tuple of its table; REMOVED, or HIDDEN */
+	uint32_t *hidden_head;    /* id -> first rule it hides (NONE) */
+	uint32_t *hidden_next;    /* id -> next rule hidden by the same rule */
+	uint32_t nhidden;
+	uint32_t removing;        /* a rule being removed: hides nothing (NONE) */
 	uint32_t nid, capid, nlive;
 	struct rte_rcu_qsbr *qsbr;
 	bool building;
@@ -106,6 +110,10 @@ struct cls_acl {
 };
 
 static struct bucket empty_bucket; /* a removed key's slot keeps its key */
+
+#define REMOVED UINT32_MAX
+#define HIDDEN (UINT32_MAX - 1) /* covered by a better rule of its bucket: not stored */
+#define NONE UINT32_MAX
 
 enum { EX_PROTO = 1, EX_SPORT = 2, EX_DPORT = 4 };
 
@@ -361,6 +369,20 @@ static int tab_insert(struct cls_acl *a, uint32_t i, uint32_t id, bool *list_cha
 	uint32_t fp = rule_fp(t, r);
 	struct slot *s = tbl_find(t, fp);
 	uint32_t n = bucket_n(s);
+	/* A better rule of the bucket covers it: it can never be the answer
+	 * while that one stays, so it is not stored (shadowed rules would
+	 * otherwise pile up in the buckets of wide rules); it comes back when
+	 * that rule is removed. */
+	for (uint32_t j = 0; j < n && (s->bk->r[j].order >> 32) <= r->prio; j++) {
+		uint32_t cid = (uint32_t)s->bk->r[j].order;
+		if (cid != a->removing && s->bk->r[j].order < ((uint64_t)r->prio << 32 | id) && cls_rule_covers(&a->rules[cid], r)) {
+			a->tuple_of[id] = HIDDEN;
+			a->hidden_next[id] = a->hidden_head[cid];
+			a->hidden_head[cid] = id;
+			a->nhidden++;
+			return 0;
+		}
+	}
 	struct bucket *nb = malloc(sizeof(*nb) + sizeof(nb->r[0]) * (n + 1));
 	if (!nb)
 		return -ENOMEM;
@@ -465,6 +487,12 @@ static int ids_reserve(struct cls_acl *a, uint32_t n)
 	if (!t)
 		return -ENOMEM;
 	a->tuple_of = t;
+	if (!(t = realloc(a->hidden_head, sizeof(*t) * cap)))
+		return -ENOMEM;
+	a->hidden_head = t;
+	if (!(t = realloc(a->hidden_next, sizeof(*t) * cap)))
+		return -ENOMEM;
+	a->hidden_next = t;
 	a->capid = cap;
 	return 0;
 }
@@ -492,6 +520,8 @@ void cls_acl_free(struct cls_acl *a)
 	free(a->img);
 	free(a->rules);
 	free(a->tuple_of);
+	free(a->hidden_head);
+	free(a->hidden_next);
 	free(a);
 }
 
@@ -502,10 +532,13 @@ int cls_acl_build(const struct cls_rule *rules, uint32_t n, struct rte_rcu_qsbr 
 	if (!a || ids_reserve(a, n ? n : 1) < 0)
 		goto nomem;
 	a->qsbr = qsbr;
+	a->removing = NONE;
 	a->building = true;
 	if (n)
 		memcpy(a->rules, rules, sizeof(*rules) * n);
 	a->nid = a->nlive = n;
+	for (uint32_t i = 0; i < n; i++)
+		a->hidden_head[i] = NONE;
 	bool changed = false;
 	for (uint32_t i = 0; i < n; i++)
 		if (place(a, i, &changed) < 0)
@@ -526,6 +559,7 @@ int cls_acl_add(struct cls_acl *a, const struct cls_rule *r, uint32_t *id, struc
 		return rt_errf(err, NULL, -ENOMEM, "out of memory adding a rule");
 	uint32_t i = a->nid;
 	a->rules[i] = *r;
+	a->hidden_head[i] = NONE;
 	bool changed = false;
 	/* place() fails only before it changes anything; with a table list
 	 * ready (one more table at most), publish cannot fail after it */
@@ -543,10 +577,51 @@ int cls_acl_add(struct cls_acl *a, const struct cls_rule *r, uint32_t *id, struc
 	return 0;
 }
 
+/* Store the rules `id` hides (they are worse and covered by it, so this
+ * changes no result while it stays), before it goes.  On failure those not
+ * stored stay hidden behind it and it stays. */
+static int unhide(struct cls_acl *a, uint32_t id)
+{
+	a->removing = id;
+	int rc = 0;
+	while (a->hidden_head[id] != NONE) {
+		uint32_t h = a->hidden_head[id], next = a->hidden_next[h]; /* place() may chain h elsewhere */
+		if (a->tuple_of[h] == HIDDEN) {
+			bool changed = false;
+			if (dq_reserve(a, 4) < 0 || spare_reserve(a, a->ntabs + 1) < 0) {
+				rc = -ENOMEM;
+				break;
+			}
+			a->tuple_of[h] = REMOVED; /* place() sets it */
+			if ((rc = place(a, h, &changed)) < 0) {
+				a->tuple_of[h] = HIDDEN;
+				break;
+			}
+			a->nhidden--;
+			if (changed)
+				publish(a);
+		}
+		a->hidden_head[id] = next;
+	}
+	a->removing = NONE;
+	return rc;
+}
+
 int cls_acl_remove(struct cls_acl *a, uint32_t id, struct rt_err *err)
 {
-	if (id >= a->nid || a->tuple_of[id] == UINT32_MAX)
+	if (id >= a->nid || a->tuple_of[id] == REMOVED)
 		return rt_errf(err, NULL, -ENOENT, "no rule %u", id);
+	if (a->tuple_of[id] == HIDDEN) {
+		/* not stored: forget it (its entry in a chain is skipped) */
+		a->tuple_of[id] = REMOVED;
+		a->nhidden--;
+		a->nlive--;
+		return 0;
+	}
+	if (unhide(a, id) < 0) {
+		defer_commit(a);
+		return rt_errf(err, NULL, -ENOMEM, "out of memory removing rule %u (it stays)", id);
+	}
 	int i = tab_index(a, a->tuple_of[id]);
 	struct tbl *t = a->tabs[i].t;
 	const struct cls_rule *r = &a->rules[id];
@@ -591,7 +666,7 @@ int cls_acl_remove(struct cls_acl *a, uint32_t id, struct rt_err *err)
 
 const struct cls_rule *cls_acl_rule(const struct cls_acl *a, uint32_t id)
 {
-	return id < a->nid && a->tuple_of[id] != UINT32_MAX ? &a->rules[id] : NULL;
+	return id < a->nid && a->tuple_of[id] != REMOVED ? &a->rules[id] : NULL;
 }
 
 uint32_t cls_acl_id_limit(const struct cls_acl *a) { return a->nid; }
@@ -600,6 +675,7 @@ void cls_acl_stats(const struct cls_acl *a, struct cls_acl_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->rules = a->nlive;
+	st->hidden = a->nhidden;
 	st->tables = a->ntabs;
 	st->mem_bytes = sizeof(struct img) + sizeof(struct img_ent) * a->ntabs;
 	for (uint32_t i = 0; i < a->ntabs; i++) {

@@ -238,8 +238,8 @@ static int h_read(struct el *e, intptr_t what, struct rt_buf *out)
 	default: {
 		struct cls_acl_stats st;
 		cls_acl_stats(s->acl, &st);
-		rt_buf_printf(out, "rules %u\ntables %u\nexact_proto_tables %u\nexact_port_tables %u\nmax_bucket %u\nbytes %llu\n",
-			      st.rules, st.tables, st.exact_proto_tables, st.exact_port_tables, st.max_bucket,
+		rt_buf_printf(out, "rules %u\nhidden %u\ntables %u\nexact_proto_tables %u\nexact_port_tables %u\nmax_bucket %u\nbytes %llu\n",
+			      st.rules, st.hidden, st.tables, st.exact_proto_tables, st.exact_port_tables, st.max_bucket,
 			      (unsigned long long)st.mem_bytes);
 	}
 	}

@@ -332,6 +332,59 @@ static void test_updates(void **st)
 	cls_ruleset_free(&s);
 }
 
+/* A rule covered by a better one of its bucket is not stored, and comes
+ * back when that one goes; removing it while hidden forgets it. */
+static void test_hidden_rules(void **st)
+{
+	(void)st;
+	struct cls_ruleset s;
+	cls_ruleset_init(&s);
+	struct rt_err err;
+	rt_err_clear(&err);
+	const char *text = "@10.0.0.0/8 0.0.0.0/0 0 : 65535 0 : 65535 0x06/0xFF class 1\n"    /* 0 */
+			   "@10.1.0.0/16 0.0.0.0/0 0 : 65535 0 : 65535 0x06/0xFF class 2\n"   /* 1: hidden by 0 */
+			   "@10.1.2.0/24 0.0.0.0/0 0 : 65535 80 : 90 0x06/0xFF class 3\n";    /* 2: hidden by 0 */
+	assert_int_equal(cls_ruleset_parse(&s, text, "h", &err), 0);
+	struct cls_acl *a = NULL;
+	assert_int_equal(cls_acl_build(s.r, s.n, NULL, &a, &err), 0);
+	struct cls_acl_stats stt;
+	cls_acl_stats(a, &stt);
+	assert_int_equal(stt.rules, 3);
+	assert_int_equal(stt.hidden, 2);
+	struct cls_key k = {.src = 0x0a010203, .dst = 1, .sport = 1, .dport = 85, .proto = 6};
+	uint32_t id, cls;
+	cls_acl_lookup(a, &k, 1, &id, &cls);
+	assert_int_equal(id, 0);
+	/* 2 and 1 come back (last hidden first: 2 is stored before 1 could hide it) */
+	assert_int_equal(cls_acl_remove(a, 0, &err), 0);
+	cls_acl_stats(a, &stt);
+	assert_int_equal(stt.rules, 2);
+	assert_int_equal(stt.hidden, 0);
+	cls_acl_lookup(a, &k, 1, &id, &cls);
+	assert_int_equal(id, 1);
+	assert_int_equal(cls, 2);
+	assert_int_equal(cls_acl_remove(a, 1, &err), 0);
+	cls_acl_lookup(a, &k, 1, &id, &cls);
+	assert_int_equal(id, 2);
+	assert_int_equal(cls_acl_add(a, &s.r[0], &id, &err), 0); /* hides nothing already stored */
+	assert_int_equal(id, 3);
+	assert_int_equal(cls_acl_add(a, &s.r[1], &id, &err), 0); /* hidden behind 3 */
+	cls_acl_stats(a, &stt);
+	assert_int_equal(stt.hidden, 1);
+	assert_int_equal(cls_acl_remove(a, 4, &err), 0); /* while hidden */
+	assert_int_equal(cls_acl_remove(a, 3, &err), 0);
+	cls_acl_lookup(a, &k, 1, &id, &cls);
+	assert_int_equal(id, 2);
+	k.dport = 95;
+	cls_acl_lookup(a, &k, 1, &id, &cls);
+	assert_int_equal(id, CLS_NOMATCH);
+	cls_acl_stats(a, &stt);
+	assert_int_equal(stt.rules, 1);
+	assert_int_equal(stt.hidden, 0);
+	cls_acl_free(a);
+	cls_ruleset_free(&s);
+}
+
 /* A worker looks up while the control thread adds and removes rules: fixed
  * best-priority rules must always win where they match, other results must
  * be rules that match.  Under ASan this also finds any early free. */
@@ -527,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_generated_shapes),
 		cmocka_unit_test(test_classbench_seeds),
 		cmocka_unit_test(test_updates),
+		cmocka_unit_test(test_hidden_rules),
 		cmocka_unit_test(test_concurrent_updates),
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_unreachable_property),
