@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run a benchmark area from a Release build and print its figures as
 #   BENCH <area> <name> <value> <unit>
-# Usage: scripts/bench.sh AREA [ARGS...]     AREA: core, live, dataplane, flow, placement, tenants
+# Usage: scripts/bench.sh AREA [ARGS...]     AREA: core, live, dataplane, flow, placement, tenants, classify
 set -e
 cd "$(dirname "$0")/.."
 area=${1:-core}
@@ -95,7 +95,13 @@ tenants)
 	# hog and a Lua loop, then with A's CPU quota lifted (one worker).
 	cmake --build build-release -j "$(nproc)" --target bench_tenants >/dev/null
 	build-release/bench_tenants "$@" ;;
+classify)
+	# The big classifier against rte_acl on generated acl/fw/ipc rule sets of
+	# 1K, 10K and 100K rules and one trace each (bench_classify --quick:
+	# shorter rounds; --sizes/--shapes to narrow).
+	cmake --build build-release -j "$(nproc)" --target bench_classify >/dev/null
+	build-release/bench_classify "$@" ;;
 *)
-	echo "bench.sh: unknown area '$area' (known: core, live, dataplane, flow, placement, tenants)" >&2
+	echo "bench.sh: unknown area '$area' (known: core, live, dataplane, flow, placement, tenants, classify)" >&2
 	exit 2 ;;
 esac
