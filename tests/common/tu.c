@@ -5,6 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <rte_ip.h>
 #include <rte_pause.h>
 
@@ -497,3 +503,62 @@ static struct el_class testdelay = {
 	.push = tdelay_push,
 };
 EL_REGISTER(testdelay)
+
+/* ---- control-socket client (tu_sock_talk) ---------------------------------- */
+
+struct tu_sock_job {
+	char path[128];
+	int port;
+	const char *send;
+	char got[16384];
+	size_t len;
+	uv_async_t done;
+};
+
+static void *tu_sock_client(void *arg)
+{
+	struct tu_sock_job *j = arg;
+	int fd;
+	if (j->port) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)j->port),
+					 .sin_addr.s_addr = htonl(0x7f000001)};
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			goto out;
+	} else {
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", j->path);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			goto out;
+	}
+	ssize_t w = write(fd, j->send, strlen(j->send));
+	(void)w;
+	ssize_t k;
+	while (j->len < sizeof(j->got) - 1 && (k = read(fd, j->got + j->len, sizeof(j->got) - 1 - j->len)) > 0)
+		j->len += (size_t)k;
+out:
+	close(fd);
+	uv_async_send(&j->done);
+	return NULL;
+}
+
+static void tu_sock_done(uv_async_t *a) { uv_stop(a->loop); }
+
+const char *tu_sock_talk(struct rt_router *r, const char *path, int port, const char *send)
+{
+	static struct tu_sock_job j;
+	memset(&j, 0, sizeof(j));
+	snprintf(j.path, sizeof(j.path), "%s", path ? path : "");
+	j.port = port;
+	j.send = send;
+	uv_async_init(rt_router_loop(r), &j.done, tu_sock_done);
+	pthread_t th;
+	pthread_create(&th, NULL, tu_sock_client, &j);
+	uv_run(rt_router_loop(r), UV_RUN_DEFAULT);
+	pthread_join(th, NULL);
+	uv_close((uv_handle_t *)&j.done, NULL);
+	uv_run(rt_router_loop(r), UV_RUN_NOWAIT);
+	j.got[j.len] = 0;
+	return j.got;
+}

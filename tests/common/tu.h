@@ -62,4 +62,12 @@ void tu_ip_csum(uint8_t *ip);
  * (as rt_err_str prints it) and nothing left running. */
 void tu_expect_error(const char *config, const char *expected);
 
+/* Talk to a control socket from another thread while the router's loop
+ * serves it: connect (Unix socket `path`, or TCP loopback `port` when
+ * non-zero), send `send`, read until the server closes.  Returns what came
+ * back (static, valid until the next call). */
+const char *tu_sock_talk(struct rt_router *r, const char *path, int port, const char *send);
+#define TU_SOCK_GREETING "Click::ControlSocket/1.3\r\n"
+#define TU_SOCK_BYE "200 Goodbye!\r\n"
+
 #endif

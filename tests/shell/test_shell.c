@@ -405,55 +405,8 @@ static void test_lua_interrupt(void **st)
 
 /* ---- the control socket's SHELL, SHELLDATA and COMPLETE, byte for byte ---- */
 
-struct sock_job {
-	char path[128];
-	const char *send;
-	char got[8192];
-	size_t len;
-	uv_async_t done;
-};
-
-static void *sock_client(void *arg)
-{
-	struct sock_job *j = arg;
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", j->path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		size_t n = strlen(j->send);
-		ssize_t w = write(fd, j->send, n);
-		(void)w;
-		ssize_t k;
-		while (j->len < sizeof(j->got) - 1 && (k = read(fd, j->got + j->len, sizeof(j->got) - 1 - j->len)) > 0)
-			j->len += (size_t)k;
-	}
-	close(fd);
-	uv_async_send(&j->done);
-	return NULL;
-}
-
-static void sock_job_done(uv_async_t *a) { uv_stop(a->loop); }
-
-/* Send `send` on a new connection (ending with QUIT), return all replies. */
-static const char *sock_talk(struct rt_router *r, const char *path, const char *send)
-{
-	static struct sock_job j;
-	memset(&j, 0, sizeof(j));
-	snprintf(j.path, sizeof(j.path), "%s", path);
-	j.send = send;
-	uv_async_init(rt_router_loop(r), &j.done, sock_job_done);
-	pthread_t th;
-	pthread_create(&th, NULL, sock_client, &j);
-	uv_run(rt_router_loop(r), UV_RUN_DEFAULT);
-	pthread_join(th, NULL);
-	uv_close((uv_handle_t *)&j.done, NULL);
-	uv_run(rt_router_loop(r), UV_RUN_NOWAIT);
-	j.got[j.len] = 0;
-	return j.got;
-}
-
-#define SOCK_GREETING "Click::ControlSocket/1.3\r\n"
-#define SOCK_BYE "200 Goodbye!\r\n"
+#define SOCK_GREETING TU_SOCK_GREETING
+#define SOCK_BYE TU_SOCK_BYE
 
 static void test_socket_shell(void **st)
 {
@@ -468,13 +421,13 @@ static void test_socket_shell(void **st)
 	struct rt_ctlsock *cs = rt_ctlsock_listen_unix(r, path, &err);
 	assert_non_null(cs);
 	/* without a shell the commands are refused, and their data skipped */
-	assert_string_equal(sock_talk(r, path, "SHELL read c.count\r\nSHELLDATA 3\r\nabcQUIT\r\n"),
+	assert_string_equal(tu_sock_talk(r, path, 0, "SHELL read c.count\r\nSHELLDATA 3\r\nabcQUIT\r\n"),
 			    SOCK_GREETING "501 Command 'SHELL' unimplemented (no shell on this socket)\r\n"
 			    "501 Command 'SHELLDATA' unimplemented (no shell on this socket)\r\n" SOCK_BYE);
 	sh_ctlsock_attach(s, cs);
 	push_n(r, "c", 3);
 	assert_string_equal(
-		sock_talk(r, path,
+		tu_sock_talk(r, path, 0,
 			  "SHELL read c.count\r\n"
 			  "SHELL  read   c.nosuch\r\n"
 			  "SHELLDATA 26\r\nfor i=1,2 do print(i) end\n"
@@ -511,7 +464,7 @@ static void test_socket_shell(void **st)
 		"200-COMPLETE start end len  completions for a shell line of len bytes\r\n"
 		"200 AUTH token              act for the tenant (or operator) the token names\r\n" SOCK_BYE);
 	/* a live change over the socket leaves the graph changed for everyone */
-	assert_string_equal(sock_talk(r, path, "SHELL swap c Paint(3)\r\nQUIT\r\n"),
+	assert_string_equal(tu_sock_talk(r, path, 0, "SHELL swap c Paint(3)\r\nQUIT\r\n"),
 			    SOCK_GREETING "200 Shell command OK\r\nDATA 47\r\nwarning: c: Counter state not carried to Paint\n" SOCK_BYE);
 	assert_string_equal(tu_read(r, "c.class"), "Paint");
 	rt_ctlsock_close(cs);

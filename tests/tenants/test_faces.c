@@ -193,65 +193,8 @@ static void test_lua_isolation(void **st)
 
 /* ---- the control socket ----------------------------------------------------------- */
 
-struct job {
-	char path[128];
-	int port;
-	const char *send;
-	char got[16384];
-	size_t len;
-	uv_async_t done;
-};
-
-static void *client(void *arg)
-{
-	struct job *j = arg;
-	int fd;
-	if (j->port) {
-		fd = socket(AF_INET, SOCK_STREAM, 0);
-		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)j->port),
-					 .sin_addr.s_addr = htonl(0x7f000001)};
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-			goto out;
-	} else {
-		fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		struct sockaddr_un sa = {.sun_family = AF_UNIX};
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", j->path);
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-			goto out;
-	}
-	ssize_t w = write(fd, j->send, strlen(j->send));
-	(void)w;
-	ssize_t k;
-	while (j->len < sizeof(j->got) - 1 && (k = read(fd, j->got + j->len, sizeof(j->got) - 1 - j->len)) > 0)
-		j->len += (size_t)k;
-out:
-	close(fd);
-	uv_async_send(&j->done);
-	return NULL;
-}
-
-static void job_done(uv_async_t *a) { uv_stop(a->loop); }
-
-static const char *talk(struct rt_router *r, const char *path, int port, const char *send)
-{
-	static struct job j;
-	memset(&j, 0, sizeof(j));
-	snprintf(j.path, sizeof(j.path), "%s", path ? path : "");
-	j.port = port;
-	j.send = send;
-	uv_async_init(rt_router_loop(r), &j.done, job_done);
-	pthread_t th;
-	pthread_create(&th, NULL, client, &j);
-	uv_run(rt_router_loop(r), UV_RUN_DEFAULT);
-	pthread_join(th, NULL);
-	uv_close((uv_handle_t *)&j.done, NULL);
-	uv_run(rt_router_loop(r), UV_RUN_NOWAIT);
-	j.got[j.len] = 0;
-	return j.got;
-}
-
-#define GREET "Click::ControlSocket/1.3\r\n"
-#define BYE "200 Goodbye!\r\n"
+#define GREET TU_SOCK_GREETING
+#define BYE TU_SOCK_BYE
 
 static void test_socket_isolation(void **st)
 {
@@ -270,7 +213,7 @@ static void test_socket_isolation(void **st)
 	sh_ctlsock_attach(s, cs);
 	/* this user is tenant A on the Unix socket */
 	assert_int_equal(tn_map_uid(r, getuid(), "A", &err), 0);
-	assert_string_equal(talk(r, path, 0,
+	assert_string_equal(tu_sock_talk(r, path, 0,
 				 "READ B/c.count\r\nREAD B/zz.count\r\nREAD op.count\r\nWRITE B/c.reset\r\n"
 				 "CHECKREAD B/c.count\r\nCHECKWRITE B/c.reset\r\nWRITEDATA B/c.reset 0\r\n"
 				 "READ stop\r\nWRITE stop\r\nREAD threads\r\nQUIT\r\n"),
@@ -278,11 +221,11 @@ static void test_socket_isolation(void **st)
 				  "510 no element 'B/c'\r\n510 no element 'B/c'\r\n510 no element 'B/c'\r\n"
 				  "510 no element 'B/c'\r\n511 no handler 'stop'\r\n511 no handler 'stop'\r\n"
 				  "511 no handler 'threads'\r\n" BYE);
-	assert_string_equal(talk(r, path, 0, "READ list\r\nREAD c.count\r\nQUIT\r\n"),
+	assert_string_equal(tu_sock_talk(r, path, 0, "READ list\r\nREAD c.count\r\nQUIT\r\n"),
 			    GREET "200 Read handler 'list' OK\r\nDATA 9\r\n3\nin\nc\nd\n"
 				  "200 Read handler 'c.count' OK\r\nDATA 1\r\n0" BYE);
 	/* SHELL runs with the client's identity, not the shell's */
-	const char *got = talk(r, path, 0, "SHELL swap B/c Counter()\r\nSHELL remove B/c\r\nSHELL show elements\r\n"
+	const char *got = tu_sock_talk(r, path, 0, "SHELL swap B/c Counter()\r\nSHELL remove B/c\r\nSHELL show elements\r\n"
 					   "SHELL lua print(io, mb.read('B/c.count'))\r\nQUIT\r\n");
 	assert_non_null(strstr(got, "520 no element 'B/c'\r\nDATA 24\r\nerror: no element 'B/c'\n"
 				    "520 no element 'B/c'\r\nDATA 24\r\nerror: no element 'B/c'\n"));
@@ -290,7 +233,7 @@ static void test_socket_isolation(void **st)
 	assert_null(strstr(got, "op "));
 	assert_non_null(strstr(got, "no element 'B/c'\n"));
 	/* its Lua is its own sandboxed state */
-	assert_non_null(strstr(talk(r, path, 0, "SHELL lua print(io, os, mb.read('c.count'))\r\nQUIT\r\n"),
+	assert_non_null(strstr(tu_sock_talk(r, path, 0, "SHELL lua print(io, os, mb.read('c.count'))\r\nQUIT\r\n"),
 			       "200 Shell command OK\r\nDATA 10\r\nnil\tnil\t0\n"));
 	same(r, &s0);
 	/* TCP: nobody until AUTH once tokens exist */
@@ -299,20 +242,20 @@ static void test_socket_isolation(void **st)
 	int port = rt_ctlsock_port(tcp);
 	assert_int_equal(tn_set_token(r, "A", "token-of-A", &err), 0);
 	assert_int_equal(tn_set_token(r, "operator", "token-of-operator", &err), 0);
-	assert_string_equal(talk(r, NULL, port, "READ c.count\r\nREAD list\r\nAUTH wrong-token\r\nREAD op.count\r\nQUIT\r\n"),
+	assert_string_equal(tu_sock_talk(r, NULL, port, "READ c.count\r\nREAD list\r\nAUTH wrong-token\r\nREAD op.count\r\nQUIT\r\n"),
 			    GREET "510 no element 'c'\r\n200 Read handler 'list' OK\r\nDATA 2\r\n0\n"
 				  "531 Authentication failed\r\n510 no element 'op'\r\n" BYE);
-	assert_string_equal(talk(r, NULL, port, "AUTH token-of-A\r\nREAD B/c.count\r\nREAD c.count\r\nQUIT\r\n"),
+	assert_string_equal(tu_sock_talk(r, NULL, port, "AUTH token-of-A\r\nREAD B/c.count\r\nREAD c.count\r\nQUIT\r\n"),
 			    GREET "200 Authenticated as A\r\n510 no element 'B/c'\r\n"
 				  "200 Read handler 'c.count' OK\r\nDATA 1\r\n0" BYE);
 	same(r, &s0);
-	assert_string_equal(talk(r, NULL, port, "AUTH token-of-operator\r\nREAD B/c.count\r\nWRITE B/c.reset\r\nQUIT\r\n"),
+	assert_string_equal(tu_sock_talk(r, NULL, port, "AUTH token-of-operator\r\nREAD B/c.count\r\nWRITE B/c.reset\r\nQUIT\r\n"),
 			    GREET "200 Authenticated as operator\r\n200 Read handler 'B/c.count' OK\r\nDATA 1\r\n3"
 				  "200 Write handler 'B/c.reset' OK\r\n" BYE);
 	assert_int_equal(tu_read_int(r, "B/c.count"), 0);
 	/* the user mapped back to the operator on the Unix socket */
 	assert_int_equal(tn_map_uid(r, getuid(), "operator", &err), 0);
-	assert_string_equal(talk(r, path, 0, "READ op.count\r\nQUIT\r\n"),
+	assert_string_equal(tu_sock_talk(r, path, 0, "READ op.count\r\nQUIT\r\n"),
 			    GREET "200 Read handler 'op.count' OK\r\nDATA 1\r\n0" BYE);
 	rt_ctlsock_close(cs);
 	rt_ctlsock_close(tcp);
