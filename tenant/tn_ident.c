@@ -43,7 +43,7 @@ static int need_operator(struct rt_router *r, const char *what, struct rt_err *e
 int tn_map_uid(struct rt_router *r, uid_t uid, const char *who, struct rt_err *err)
 {
 	RT_CTL_ENTRY_TEXT(r, "tenant user", who, err, tn_map_uid(r, uid, who, err));
-	struct rt_ident id;
+	struct rt_ident id = RT_IDENT_NOBODY;
 	if (need_operator(r, "tenant user", err) < 0 || ident_named(r, who, &id, err) < 0)
 		return err->code;
 	struct tn_set *s = set_of(r);
@@ -61,7 +61,7 @@ int tn_map_uid(struct rt_router *r, uid_t uid, const char *who, struct rt_err *e
 int tn_set_token(struct rt_router *r, const char *who, const char *token, struct rt_err *err)
 {
 	RT_CTL_ENTRY_TEXT(r, "tenant token", who, err, tn_set_token(r, who, token, err));
-	struct rt_ident id;
+	struct rt_ident id = RT_IDENT_NOBODY;
 	if (need_operator(r, "tenant token", err) < 0 || ident_named(r, who, &id, err) < 0)
 		return err->code;
 	if (!token || strlen(token) < 8)
