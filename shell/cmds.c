@@ -235,8 +235,27 @@ static int cmd_show_handlers(struct sh *s, struct sh_args *a, struct rt_buf *out
 	struct rt_buf v;
 	rt_buf_init(&v);
 	int rc = rt_ctl_read(s->r, h, &v, err);
-	if (rc == 0)
+	if (rc == 0 && a->json) {
+		/* "name<TAB>modes" lines -> [{"name": .., "modes": ..}, ...] */
+		rt_buf_puts(out, "[");
+		int k = 0;
+		for (char *line = v.p, *nl; line && *line; line = nl) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl++ = 0;
+			char *tab = strchr(line, '\t');
+			if (tab)
+				*tab++ = 0;
+			rt_buf_puts(out, k++ ? ", {\"name\": " : "{\"name\": ");
+			sh_put_json_str(out, line);
+			rt_buf_puts(out, ", \"modes\": ");
+			sh_put_json_str(out, tab ? tab : "");
+			rt_buf_puts(out, "}");
+		}
+		rt_buf_puts(out, "]\n");
+	} else if (rc == 0) {
 		sh_put_value(out, &v);
+	}
 	rt_buf_free(&v);
 	return rc;
 }
@@ -244,7 +263,9 @@ static int cmd_show_handlers(struct sh *s, struct sh_args *a, struct rt_buf *out
 static int cmd_show_graph(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
 {
 	bool dot = strstr(a->rest, "--dot") != NULL;
-	int n = rt_router_nelements(s->r);
+	int n = rt_router_nelements(s->r), nconn = 0;
+	if (a->json && !dot)
+		rt_buf_puts(out, "[");
 	if (dot) {
 		rt_buf_puts(out, "digraph mboxsh {\n");
 		for (int i = 0; i < n; i++) {
@@ -262,15 +283,24 @@ static int cmd_show_graph(struct sh *s, struct sh_args *a, struct rt_buf *out, s
 			if (!t || !rt_ctl_visible(s->r, t)) /* the edge into a tenant is the operator's */
 				continue;
 			const char *en = rt_ctl_name(s->r, e), *tn = rt_ctl_name(s->r, t);
-			if (dot)
+			if (dot) {
 				rt_buf_printf(out, "  \"%s\" -> \"%s\" [taillabel=\"%d\", headlabel=\"%d\"];\n", en, tn,
 					      p, q);
-			else
+			} else if (a->json) {
+				rt_buf_puts(out, nconn++ ? ", {\"from\": " : "{\"from\": ");
+				sh_put_json_str(out, en);
+				rt_buf_printf(out, ", \"out\": %d, \"to\": ", p);
+				sh_put_json_str(out, tn);
+				rt_buf_printf(out, ", \"in\": %d}", q);
+			} else {
 				rt_buf_printf(out, "%s [%d] -> [%d] %s\n", en, p, q, tn);
+			}
 		}
 	}
 	if (dot)
 		rt_buf_puts(out, "}\n");
+	else if (a->json)
+		rt_buf_puts(out, "]\n");
 	return 0;
 }
 
@@ -403,7 +433,34 @@ static int cmd_stats(struct sh *s, struct sh_args *a, struct rt_buf *out, struct
 
 static int cmd_threads(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
 {
-	return rt_ctl_read(s->r, "threads", out, err);
+	if (!a->json)
+		return rt_ctl_read(s->r, "threads", out, err);
+	/* "worker W cpu C tasks T ..." lines (key value pairs, numbers) ->
+	 * [{"worker": W, "cpu": C, ...}, ...] */
+	struct rt_buf v;
+	rt_buf_init(&v);
+	int rc = rt_ctl_read(s->r, "threads", &v, err);
+	if (rc == 0) {
+		rt_buf_puts(out, "[");
+		int k = 0;
+		for (char *line = v.p, *nl; line && *line; line = nl) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl++ = 0;
+			rt_buf_puts(out, k++ ? ", {" : "{");
+			int f = 0;
+			for (char *key = sh_word(&line), *val = sh_word(&line); key && val;
+			     key = sh_word(&line), val = sh_word(&line)) {
+				rt_buf_puts(out, f++ ? ", " : "");
+				sh_put_json_str(out, key);
+				rt_buf_printf(out, ": %lld", strtoll(val, NULL, 10));
+			}
+			rt_buf_puts(out, "}");
+		}
+		rt_buf_puts(out, "]\n");
+	}
+	rt_buf_free(&v);
+	return rc;
 }
 
 static int cmd_stop(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
@@ -422,8 +479,8 @@ static const struct sh_cmd sh_cmds[] = {
 	{"config", "", "print the running configuration (loadable with hotconfig)", cmd_config},
 	{"save", "FILE", "write the running configuration to FILE", cmd_save},
 	{"show elements", "[--json]", "the elements: name, class, inputs/outputs", cmd_show_elements, SH_JSON},
-	{"show handlers", "NAME", "the handlers of element NAME with their modes", cmd_show_handlers},
-	{"show graph", "[--dot]", "the connections, one a line (or Graphviz dot)", cmd_show_graph},
+	{"show handlers", "NAME [--json]", "the handlers of element NAME with their modes", cmd_show_handlers, SH_JSON},
+	{"show graph", "[--dot|--json]", "the connections, one a line (or Graphviz dot, or JSON)", cmd_show_graph, SH_JSON},
 	{"read", "NAME.HANDLER [PARAM] [--json]", "read a handler", cmd_read, SH_JSON},
 	{"write", "NAME.HANDLER [VALUE]", "write a handler", cmd_write},
 	{"swap", "NAME Class(args)", "replace element NAME live, keeping its state when it can", cmd_swap},
@@ -435,7 +492,7 @@ static const struct sh_cmd sh_cmds[] = {
 	{"disconnect", "SPEC", "remove a connection \"a [p] -> [q] b\"", cmd_disconnect},
 	{"remove", "NAME [into OTHER]", "remove an element (OTHER takes its state)", cmd_remove},
 	{"stats", "[--json]", "the count of every element that has one", cmd_stats, SH_JSON},
-	{"threads", "", "the workers: core (hwloc), tasks, rounds, busy rounds, packets", cmd_threads},
+	{"threads", "[--json]", "the workers: core (hwloc), tasks, rounds, busy rounds, packets", cmd_threads, SH_JSON},
 	{"stop", "", "stop the router (ends the session)", cmd_stop},
 	{"quit", "", "leave the shell (stops the router; with --connect, only the client)", cmd_quit, SH_LOCAL},
 	{"exit", "", "same as quit", cmd_quit, SH_LOCAL},

@@ -117,6 +117,11 @@ out=$(printf 'load %s\nsave %s\nload %s\nshow graph\n' "$T/l.click" "$T/saved.cl
 check "load, save, load" "saved $T/saved.click
 a [0] -> [0] c
 c [0] -> [0] Discard@3" "$out"
+# --json on every show/read command: each answer is one line of valid JSON
+out=$(printf 'show elements --json\nshow graph --json\nshow handlers c --json\nread c.count --json\nstats --json\nthreads --json\nplacements --json\n' |
+	"$B/mboxsh" -e 'Idle -> c :: Counter -> Discard;' -i 2>&1 |
+	python3 -c 'import json, sys; v = [json.loads(l) for l in sys.stdin]; print(len(v), v[1][1]["to"], v[2][0]["name"], v[5][0]["worker"])')
+check "--json answers" "7 Discard@3 count 0" "$out"
 # placements: migrate through the shell, piped (opencl only when PoCL answers)
 out=$(printf 'migrate f cpu\nread f.placement\nmigrate f gpu\nmigrate c opencl\n' |
 	"$B/mboxsh" -e 'Idle -> f :: FIBLookup(10.0.0.0/8 0) -> c :: Counter -> Discard;' -i 2>&1 | sed 's/ ([0-9.]* ms)//')
@@ -127,5 +132,5 @@ error: c (Counter) runs on the cpu only: it has no kernel to move" "$out"
 out=$(printf 'placements f\n' | "$B/mboxsh" -e 'Idle -> f :: FIBLookup(10.0.0.0/8 0) -> Discard;' -i 2>&1 | head -2)
 check "placements" "f (FIBLookup)
   cpu* available not run yet" "$out"
-echo "cli: $((26 - fails)) passed, $fails failed"
+echo "cli: $((27 - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
