@@ -192,7 +192,7 @@ static void test_help_and_lua(void **st)
 	int rc;
 	assert_string_equal(ex(s, "help read", &rc), "read NAME.HANDLER [PARAM] [--json]\n  read a handler\n");
 	assert_non_null(strstr(ex(s, "help", &rc), "  show elements [--json]"));
-	assert_non_null(strstr(ex(s, "help show", &rc), "show graph [--dot]\n"));
+	assert_non_null(strstr(ex(s, "help show", &rc), "show graph [--dot|--json]\n"));
 	assert_non_null(strstr(ex(s, "help Counter", &rc), "Counter"));
 	assert_int_equal(rc, 0);
 	assert_string_equal(ex(s, "help Nope", &rc), "error: no command or element class 'Nope'\n");
