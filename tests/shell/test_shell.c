@@ -475,44 +475,43 @@ static void test_socket_shell(void **st)
 	tu_router_free(r);
 }
 
-/* The built binary, commands piped to -i: output and exit status. */
-static void test_binary_pipe(void **st)
+/* Pipe `input` (printf format text) into the built mboxsh -i running
+ * `Idle -> c :: Counter -> Discard`; its output and then "rc=N" (static).
+ * Skips the test when the binary is not beside this one. */
+static const char *pipe_mboxsh(const char *input)
 {
-	(void)st;
-	char exe[1024], bin[1100];
+	static char out[8192];
+	char exe[1024], cmd[2048];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	assert_true(n > 0);
 	exe[n] = 0;
 	*strrchr(exe, '/') = 0;
+	char bin[1100];
 	snprintf(bin, sizeof(bin), "%s/mboxsh", exe);
 	if (access(bin, X_OK) != 0)
 		skip();
-	char cmd[2048];
 	snprintf(cmd, sizeof(cmd),
-		 "printf 'read c.count\\nwrite c.reset\\nbogus\\nshow graph\\n' | "
-		 "timeout 30 %s -i --no-live -e 'Idle -> c :: Counter -> Discard' 2>&1; echo \"rc=$?\"",
-		 bin);
+		 "printf '%s' | timeout 30 %s -i --no-live -e 'Idle -> c :: Counter -> Discard' 2>&1; echo \"rc=$?\"",
+		 input, bin);
 	FILE *p = popen(cmd, "r");
 	assert_non_null(p);
-	char out[4096];
 	size_t len = fread(out, 1, sizeof(out) - 1, p);
 	out[len] = 0;
 	pclose(p);
-	assert_string_equal(out, "0\n"
-				 "error: unknown command 'bogus' (try help)\n"
-				 "Idle@1 [0] -> [0] c\n"
-				 "c [0] -> [0] Discard@3\n"
-				 "rc=1\n");
-	snprintf(cmd, sizeof(cmd),
-		 "printf 'read c.count\\nquit\\nbogus\\n' | "
-		 "timeout 30 %s -i --no-live -e 'Idle -> c :: Counter -> Discard' 2>&1; echo \"rc=$?\"",
-		 bin);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	len = fread(out, 1, sizeof(out) - 1, p);
-	out[len] = 0;
-	pclose(p);
-	assert_string_equal(out, "0\nrc=0\n");
+	return out;
+}
+
+/* The built binary, commands piped to -i: output and exit status. */
+static void test_binary_pipe(void **st)
+{
+	(void)st;
+	assert_string_equal(pipe_mboxsh("read c.count\\nwrite c.reset\\nbogus\\nshow graph\\n"),
+			    "0\n"
+			    "error: unknown command 'bogus' (try help)\n"
+			    "Idle@1 [0] -> [0] c\n"
+			    "c [0] -> [0] Discard@3\n"
+			    "rc=1\n");
+	assert_string_equal(pipe_mboxsh("read c.count\\nquit\\nbogus\\n"), "0\nrc=0\n");
 }
 
 /* Multi-line statements and top from a pipe: lines gather until the
@@ -521,29 +520,11 @@ static void test_binary_pipe(void **st)
 static void test_binary_pipe_multiline(void **st)
 {
 	(void)st;
-	char exe[1024], bin[1100];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	assert_true(n > 0);
-	exe[n] = 0;
-	*strrchr(exe, '/') = 0;
-	snprintf(bin, sizeof(bin), "%s/mboxsh", exe);
-	if (access(bin, X_OK) != 0)
-		skip();
-	char cmd[2048];
-	snprintf(cmd, sizeof(cmd),
-		 "printf 'for i = 1, 2 do\\n  print(i)\\nend\\n"
-		 "add s2 :: InfiniteSource(LIMIT 4,\\n  STOP false) ->\\n  c2 :: Counter -> Discard\\n"
-		 "top -n 2 -d 0.1 --json\\nprofile\\nread c2.count\\n= 1 +\\n' | "
-		 "timeout 30 %s -i --no-live -e 'Idle -> c :: Counter -> Discard' 2>&1; echo \"rc=$?\"",
-		 bin);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	char out[8192];
-	size_t len = fread(out, 1, sizeof(out) - 1, p);
-	out[len] = 0;
-	pclose(p);
+	const char *out = pipe_mboxsh("for i = 1, 2 do\\n  print(i)\\nend\\n"
+				      "add s2 :: InfiniteSource(LIMIT 4,\\n  STOP false) ->\\n  c2 :: Counter -> Discard\\n"
+				      "top -n 2 -d 0.1 --json\\nprofile\\nread c2.count\\n= 1 +\\n");
 	assert_prefix(out, "1\n2\n{\"interval_s\":");
-	char *second = strstr(out + 5, "\n{\"interval_s\":");
+	const char *second = strstr(out + 5, "\n{\"interval_s\":");
 	assert_non_null(second);
 	assert_non_null(strstr(out, "{\"name\":\"c2\",\"class\":\"Counter\""));
 	/* after top: profiling is off again, then the rest of the script runs */
