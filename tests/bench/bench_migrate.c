@@ -6,8 +6,8 @@
  * migration takes (building the new instance and loading its table, off
  * the data path) and the pause (packets held: first publish to release),
  * then stops the source and checks that every packet came out.  Then the
- * same with a PatternMatch behind a FlowManager holding 1 M live flows,
- * whose per-flow automaton states move with it (4 MB).
+ * same with a PatternMatch behind a FlowManager holding 10 K, 100 K and
+ * 1 M live flows, whose per-flow automaton states move with it (4 MB at 1 M).
  * Prints `BENCH placement <name> <value> <unit>`.
  *
  * Usage: bench_migrate [MOVES]   (default 10 per table size)
@@ -108,15 +108,21 @@ static struct el_class bfs_class = {
 };
 EL_REGISTER(bfs_class)
 
-/* An IDS holding 1 M flows' state moves cpu -> to -> cpu: pause per move. */
-static int flows_1m(const char *to, int moves, uint64_t *loss)
+/* An IDS holding nflows flows' state moves cpu -> to -> cpu: pause per move
+ * (the per-flow automaton states travel with it: 4 bytes a flow slot). */
+static int flows_n(uint64_t nflows, const char *sz, const char *to, int moves, uint64_t *loss)
 {
 	struct rt_err err;
 	rt_err_clear(&err);
-	static const char cfg[] =
-		"src :: BenchFlowSource(1000000) -> a :: Counter -> fm :: FlowManager(CAPACITY 1200000, TIMEOUT_UDP 600s)"
-		" -> pm :: PatternMatch(\"EVIL-SIGNATURE\", FLOW_STATES 1048576, BATCH 1024, LATENCY 100us) -> b :: Counter -> Discard;"
-		" pm[1] -> b;\n";
+	uint64_t states = 1024;
+	while (states < nflows)
+		states <<= 1;
+	char cfg[512];
+	snprintf(cfg, sizeof(cfg),
+		 "src :: BenchFlowSource(%llu) -> a :: Counter -> fm :: FlowManager(CAPACITY %llu, TIMEOUT_UDP 600s)"
+		 " -> pm :: PatternMatch(\"EVIL-SIGNATURE\", FLOW_STATES %llu, BATCH 1024, LATENCY 100us) -> b :: Counter -> Discard;"
+		 " pm[1] -> b;\n",
+		 (unsigned long long)nflows, (unsigned long long)(nflows + nflows / 5), (unsigned long long)states);
 	struct rt_router_opts o = { .nworkers = 1, .pin = true };
 	struct rt_router *r = rt_router_new(&o, &err);
 	if (!r || rt_router_load(r, cfg, "bench", NULL, &err) < 0 || rt_router_start(r, &err) < 0) {
@@ -124,7 +130,7 @@ static int flows_1m(const char *to, int moves, uint64_t *loss)
 		return 1;
 	}
 	uint64_t t0 = rt_now_ns();
-	while (rd(r, "fm.flows") < 1000000 && rt_now_ns() - t0 < 60000000000ull)
+	while (rd(r, "fm.flows") < nflows && rt_now_ns() - t0 < 60000000000ull)
 		usleep(20000);
 	uint64_t flows = rd(r, "fm.flows");
 	uint64_t worst = 0, sum = 0;
@@ -141,9 +147,9 @@ static int flows_1m(const char *to, int moves, uint64_t *loss)
 	for (int i = 0; i < 2000 && rd(r, "a.count") != rd(r, "b.count"); i++)
 		usleep(1000);
 	*loss += rd(r, "a.count") - rd(r, "b.count");
-	printf("BENCH placement migrate_1m_flows_live_flows %llu flows\n", (unsigned long long)flows);
-	printf("BENCH placement migrate_1m_flows_pause_ms %.3f ms\n", sum / 1e6 / (moves * 2));
-	printf("BENCH placement migrate_1m_flows_pause_max_ms %.3f ms\n", worst / 1e6);
+	printf("BENCH placement migrate_%s_flows_live_flows %llu flows\n", sz, (unsigned long long)flows);
+	printf("BENCH placement migrate_%s_flows_pause_ms %.3f ms\n", sz, sum / 1e6 / (moves * 2));
+	printf("BENCH placement migrate_%s_flows_pause_max_ms %.3f ms\n", sz, worst / 1e6);
 	rt_router_stop(r);
 	rt_router_join(r);
 	rt_router_free(r);
@@ -233,8 +239,13 @@ int main(int argc, char **argv)
 		rt_router_free(r);
 		unlink(path);
 	}
-	if (flows_1m(to, moves / 2 ? moves / 2 : 1, &loss))
-		return 1;
+	static const struct {
+		uint64_t n;
+		const char *sz;
+	} fl[] = { { 10000, "10k" }, { 100000, "100k" }, { 1000000, "1m" } };
+	for (size_t i = 0; i < RT_ARRAY_SIZE(fl); i++)
+		if (flows_n(fl[i].n, fl[i].sz, to, moves / 2 ? moves / 2 : 1, &loss))
+			return 1;
 	printf("BENCH placement migrate_target %s placement\n", to);
 	printf("BENCH placement migrate_loss %llu packets\n", (unsigned long long)loss);
 	uv_run(uv_default_loop(), UV_RUN_NOWAIT);
