@@ -46,8 +46,8 @@ static int set_grow(struct mig_cls_set *s, uint32_t n, struct rt_err *err)
 
 int mig_cls_set_put(struct mig_cls_set *s, uint32_t id, const struct cls_rule *r, struct rt_err *err)
 {
-	if (id == UINT32_MAX)
-		return rt_errf(err, NULL, -EINVAL, "cls: rule id %u is out of range", id);
+	if (id >= MIG_CLS_MAX_IDS)
+		return rt_errf(err, NULL, -EINVAL, "cls: rule id %u is out of range (ids < %u)", id, MIG_CLS_MAX_IDS);
 	int rc = set_grow(s, id + 1, err);
 	if (rc < 0)
 		return rc;
@@ -167,6 +167,9 @@ int mig_cls_deserialise(const void *buf, size_t len, struct mig_cls_set *out, st
 			       len - SER_HDR - 4, nlive, SER_REC);
 	if (nlive > nid)
 		return rt_errf(err, NULL, -EINVAL, "cls: deserialise: byte 20: %u rules in an id space of %u", nlive, nid);
+	if (nid > MIG_CLS_MAX_IDS)
+		return rt_errf(err, NULL, -EINVAL, "cls: deserialise: byte 16: an id space of %u, more than %u", nid,
+			       MIG_CLS_MAX_IDS);
 	struct mig_cls_set s;
 	mig_cls_set_init(&s);
 	int rc = 0;

@@ -46,6 +46,8 @@ struct mig_cls_set {
 	uint64_t version;
 };
 
+#define MIG_CLS_MAX_IDS (1u << 26) /* rule ids < this */
+
 void mig_cls_set_init(struct mig_cls_set *s);
 void mig_cls_set_free(struct mig_cls_set *s);
 /* Rule `id` (live), growing the id space to id + 1 if needed. -ENOMEM. */

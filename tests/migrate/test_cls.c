@@ -264,6 +264,16 @@ static void test_serialise(void **st)
 	assert_int_equal(mig_cls_deserialise(buf, len, &back, &err), -EINVAL);
 	assert_string_equal(err.msg, "cls: deserialise: byte 0: not a rule set (bad magic)");
 	p[0] = 'M';
+	/* an id space no rule set has (a damaged header whose CRC was redone) */
+	rt_err_clear(&err);
+	p[19] = 0x7f;
+	uint32_t crc0 = mig_crc32c(0, p, len - 4), keep;
+	memcpy(&keep, p + len - 4, 4);
+	memcpy(p + len - 4, &crc0, 4);
+	assert_int_equal(mig_cls_deserialise(buf, len, &back, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "byte 16: an id space of "));
+	p[19] = 0;
+	memcpy(p + len - 4, &keep, 4);
 	/* a well-formed buffer with a bad rule: host bits past a /8 */
 	rt_err_clear(&err);
 	p[32 + 12] = 8; /* slen 8 */
