@@ -678,6 +678,151 @@ static void test_device_lost(void **st)
 	cls_ruleset_free(&rs);
 }
 
+/* ---- migrations under traffic ------------------------------------------------------------ */
+
+/* 16 flows (the aggregate annotation TestSeqSource sets), each with its own
+ * 5-tuple and the output brute force gives it. */
+#define STRESS_FLOWS 16
+static struct cls_key g_keys[STRESS_FLOWS];
+static int g_expect[STRESS_FLOWS];
+
+/* TestClsStamp: writes flow f's IPv4 header into each packet. */
+static void stamp_push(struct el_node *n, int port, struct rt_batch *b)
+{
+	(void)port;
+	for (uint32_t i = 0; i < b->n; i++) {
+		struct rte_mbuf *m = b->pkts[i];
+		const struct cls_key *k = &g_keys[rt_anno(m)->aggregate % STRESS_FLOWS];
+		uint8_t *d = rt_data(m);
+		d[0] = 0x45, d[3] = 60, d[8] = 64, d[9] = k->proto;
+		for (int j = 0; j < 4; j++)
+			d[12 + j] = (uint8_t)(k->src >> (24 - 8 * j)), d[16 + j] = (uint8_t)(k->dst >> (24 - 8 * j));
+		d[20] = (uint8_t)(k->sport >> 8), d[21] = (uint8_t)k->sport;
+		d[22] = (uint8_t)(k->dport >> 8), d[23] = (uint8_t)k->dport;
+		d[33] = (uint8_t)(k->flags >> 8);
+	}
+	el_output(n, 0, b);
+}
+
+static struct el_class testclsstamp = {
+	.name = "TestClsStamp",
+	.summary = "writes a flow's IPv4 5-tuple into its packets, for tests",
+	.ports = "1/1",
+	.push = stamp_push,
+	.flags = EL_C_NOARGS,
+};
+EL_REGISTER(testclsstamp)
+
+/* TestClsCheck: input p takes ACLClassifier's output p; counts packets that
+ * came out where brute force says, and the others. */
+struct clschk {
+	uint64_t good, bad;
+};
+
+static void clschk_push(struct el_node *n, int port, struct rt_batch *b)
+{
+	struct clschk *s = n->state;
+	uint64_t good = 0;
+	for (uint32_t i = 0; i < b->n; i++)
+		good += g_expect[rt_anno(b->pkts[i])->aggregate % STRESS_FLOWS] == port;
+	__atomic_fetch_add(&s->good, good, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->bad, b->n - good, __ATOMIC_RELAXED);
+	el_output(n, 0, b);
+}
+
+static int clschk_read(struct el *e, intptr_t what, struct rt_buf *out)
+{
+	struct clschk *s = e->state;
+	rt_buf_printf(out, "%llu", (unsigned long long)__atomic_load_n(what ? &s->bad : &s->good, __ATOMIC_RELAXED));
+	return 0;
+}
+
+static const struct el_handler clschk_handlers[] = {
+	{"good", clschk_read, NULL, 0, 0, "packets out of the right output"},
+	{"bad", clschk_read, NULL, 1, 0, "packets out of another output"},
+	EL_HANDLERS_END,
+};
+
+static struct el_class testclscheck = {
+	.name = "TestClsCheck",
+	.summary = "checks ACLClassifier's output ports against brute force, for tests",
+	.ports = "5/1",
+	.state_size = sizeof(struct clschk),
+	.push = clschk_push,
+	.handlers = clschk_handlers,
+	.flags = EL_C_NOARGS,
+};
+EL_REGISTER(testclscheck)
+
+/* Traffic at full speed on 2 workers while the classifier moves cpu ->
+ * opencl -> cpu 30 times: every packet once, out of the right output, in
+ * order per flow. */
+static void test_migration_stress(void **st)
+{
+	if (!mig_tu_have(MIG_OPENCL))
+		skip();
+	struct cls_ruleset rs;
+	cls_ruleset_init(&rs);
+	cls_gen_rules(CLS_SHAPE_ACL, 2000, 4, 77, &rs);
+	write_rules(&rs);
+	rng_state = 1234;
+	struct cls_key k[STRESS_FLOWS * 8];
+	random_keys(rs.r, rs.n, STRESS_FLOWS * 8, k);
+	int seen = 0;
+	for (int f = 0; f < STRESS_FLOWS; f++) {
+		g_keys[f] = k[f * 7];
+		g_expect[f] = expect_port(rs.r, rs.n, &g_keys[f], 0);
+		seen |= 1 << g_expect[f];
+	}
+	assert_true(__builtin_popcount((unsigned)seen) >= 3); /* several outputs in play */
+	char cfg[1024];
+	snprintf(cfg, sizeof(cfg),
+		 "s0 :: TestSeqSource(0, FLOWS 8) -> stamp :: TestClsStamp"
+		 " -> a :: ACLClassifier(FILE %s, NOMATCH 4, PLACEMENT cpu, BATCH 256, LATENCY 50us);\n"
+		 "s1 :: TestSeqSource(8, FLOWS 8) -> stamp;\n"
+		 "a[0] -> [0]chk :: TestClsCheck; a[1] -> [1]chk; a[2] -> [2]chk; a[3] -> [3]chk; a[4] -> [4]chk;\n"
+		 "chk -> seq :: TestSeqCheck;\n",
+		 rule_path);
+	struct rt_err err;
+	rt_err_clear(&err);
+	struct rt_router *r = tu_router_j(cfg, 2, &err);
+	if (!r)
+		fail_msg("%s", err.msg);
+	assert_int_equal(rt_router_start(r, &err), 0);
+	int held_moves = 0;
+	for (int i = 0; i < 60; i++) {
+		long long before = tu_read_int(r, "chk.good");
+		for (int w = 0; w < 300 && tu_read_int(r, "chk.good") < before + 512; w++)
+			usleep(100);
+		const char *to = i % 2 ? "cpu" : "opencl";
+		held_moves += i % 2 && strstr(tu_read(r, "a.offload"), "held 0 ") == NULL;
+		if (rt_ctl_migrate(r, "a", to, NULL, &err) < 0)
+			fail_msg("migration %d to %s: %s", i, to, err.msg);
+	}
+	assert_int_equal(tu_write(r, "s0.active", "false", NULL), 0);
+	assert_int_equal(tu_write(r, "s1.active", "false", NULL), 0);
+	long long sent = 0;
+	for (int w = 0; w < 2000; w++) {
+		sent = tu_read_int(r, "s0.count") + tu_read_int(r, "s1.count");
+		if (tu_read_int(r, "chk.good") + tu_read_int(r, "chk.bad") >= sent)
+			break;
+		usleep(1000);
+	}
+	assert_true(sent > 30 * 512);
+	assert_int_equal(tu_read_int(r, "chk.bad"), 0);   /* every result right */
+	assert_int_equal(tu_read_int(r, "chk.good"), sent); /* zero loss */
+	const char *errs = tu_read(r, "seq.errors");
+	for (const char *p = errs; *p; p++)
+		assert_true(*p == '0' || *p == ' '); /* zero reordering */
+	print_message("migrations 60, packets %lld, moves with packets held on opencl %d\n", sent, held_moves);
+	assert_non_null(strstr(tu_read(r, "a.placements"), "opencl available packets "));
+	rt_router_stop(r);
+	rt_router_join(r);
+	tu_router_free(r);
+	unlink(rule_path);
+	cls_ruleset_free(&rs);
+}
+
 static void test_config_errors(void **st)
 {
 	tu_expect_error("Idle -> ACLClassifier(\"@0.0.0.0/0 0.0.0.0/0 0 : 65535 0 : 65535 0x00/0x00 0x0000/0x0000\", "
@@ -699,6 +844,7 @@ int main(void)
 		cmocka_unit_test(test_updates_on_opencl),
 		cmocka_unit_test(test_migrate_held),
 		cmocka_unit_test(test_device_lost),
+		cmocka_unit_test(test_migration_stress),
 		cmocka_unit_test(test_config_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
