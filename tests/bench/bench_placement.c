@@ -21,7 +21,9 @@
  * acl rules, 1 M keys of a generated trace; the cpu placement (the
  * tuple-merge classifier, one core), the flat form's kernel compiled as C
  * (one core), and the same kernel on the offloaded placements that answer,
- * by batch size, four jobs in flight; every answer must be the cpu's.
+ * by batch size, four jobs in flight; every answer must be the cpu's.  The
+ * ACLClassifier element with those rules: a migration to opencl, and a
+ * rule added on the cpu and on opencl (where it reloads the device).
  *
  * Usage: bench_placement [ROUTES_PER_FIB]     (or: bench_placement cls)
  */
@@ -35,6 +37,7 @@
 #include <rte_malloc.h>
 
 #include "router.h"
+#include "ctl.h"
 #include "migrate/mig.h"
 #include "migrate/mig_fib.h"
 #include "migrate/mig_cls.h"
@@ -816,6 +819,85 @@ static int bench_cls_dev(enum mig_kind k, const struct mig_cls_flat *f, const ui
 	return rc;
 }
 
+/* The element: ACLClassifier with the same 10 K rules, the whole migration
+ * cpu -> opencl (new instance built, flat form uploaded, swapped) and a
+ * rule added on each placement (on opencl: a live reconfiguration that
+ * uploads a new flat form), median of 5.  No traffic: the pause under
+ * traffic is the offload engine's, measured by bench_migrate. */
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int bench_cls_element(const struct cls_ruleset *rs)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	if (mig_available(MIG_OPENCL, &err) < 0) {
+		fprintf(stderr, "bench_placement: ACLClassifier on opencl skipped: %s\n", err.msg);
+		return 0;
+	}
+	char path[] = "/tmp/mbx_bpclsXXXXXX";
+	int fd = mkstemp(path);
+	FILE *fp = fdopen(fd, "w");
+	struct rt_buf b;
+	rt_buf_init(&b);
+	for (uint32_t i = 0; i < rs->n; i++) {
+		struct cls_rule r = rs->r[i];
+		r.cls = 0;
+		cls_rule_unparse(&r, &b);
+		rt_buf_puts(&b, "\n");
+	}
+	fputs(b.p, fp);
+	fclose(fp);
+	rt_buf_free(&b);
+	char cfg[256];
+	snprintf(cfg, sizeof(cfg), "Idle -> a :: ACLClassifier(FILE %s, BATCH 4096) -> Discard;", path);
+	struct rt_router_opts o = {.nworkers = 1};
+	struct rt_router *r = rt_router_new(&o, &err);
+	if (!r || rt_router_load(r, cfg, "bench", NULL, &err) < 0) {
+		fprintf(stderr, "bench_placement: %s\n", err.msg);
+		unlink(path);
+		return 1;
+	}
+	enum { REP = 5 };
+	double mig[REP], upd_cpu[REP], upd_ocl[REP];
+	int rc = 0;
+	for (int i = 0; i < REP && rc == 0; i++) {
+		char rule[128];
+		snprintf(rule, sizeof(rule), "@10.%d.0.0/16 0.0.0.0/0 0 : 65535 %d : %d 0x06/0xFF 0x0000/0x0000", i, 80 + i,
+			 80 + i);
+		uint64_t t0 = rt_now_ns();
+		rc = rt_ctl_write(r, "a.add_rule", rule, &err);
+		upd_cpu[i] = (double)(rt_now_ns() - t0) / 1e6;
+		t0 = rt_now_ns();
+		if (rc == 0)
+			rc = rt_ctl_migrate(r, "a", "opencl", NULL, &err);
+		mig[i] = (double)(rt_now_ns() - t0) / 1e6;
+		rule[1] = '1', rule[2] = '1';
+		t0 = rt_now_ns();
+		if (rc == 0)
+			rc = rt_ctl_write(r, "a.add_rule", rule, &err);
+		upd_ocl[i] = (double)(rt_now_ns() - t0) / 1e6;
+		if (rc == 0)
+			rc = rt_ctl_migrate(r, "a", "cpu", NULL, &err);
+	}
+	if (rc < 0)
+		fprintf(stderr, "bench_placement: ACLClassifier: %s\n", err.msg);
+	else {
+		qsort(mig, REP, sizeof(double), cmp_d);
+		qsort(upd_cpu, REP, sizeof(double), cmp_d);
+		qsort(upd_ocl, REP, sizeof(double), cmp_d);
+		bench("cls_10k_migrate_opencl_ms", mig[REP / 2], "ms");
+		bench("cls_10k_cpu_update_ms", upd_cpu[REP / 2], "ms");
+		bench("cls_10k_opencl_update_ms", upd_ocl[REP / 2], "ms");
+	}
+	rt_router_free(r);
+	unlink(path);
+	return rc < 0;
+}
+
 static int bench_cls(void)
 {
 	const uint32_t nr = 10000, nq = NQ;
@@ -861,7 +943,8 @@ static int bench_cls(void)
 	bench("cls_10k_flat_mb", (double)mig_cls_flat_bytes(f) / 1048576.0, "MiB");
 	bench("cls_10k_cpu_mlookups", best_tm, "Mlookups/s");
 	bench("cls_10k_cpu_flat_mlookups", best_flat, "Mlookups/s");
-	int rc = bench_cls_dev(MIG_OPENCL, f, rec, want, nq) || bench_cls_dev(MIG_CUDA, f, rec, want, nq);
+	int rc = bench_cls_dev(MIG_OPENCL, f, rec, want, nq) || bench_cls_dev(MIG_CUDA, f, rec, want, nq) ||
+		 bench_cls_element(&rs);
 	mig_cls_flat_free(f);
 	cls_acl_free(a);
 	mig_cls_set_free(&s);
