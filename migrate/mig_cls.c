@@ -44,6 +44,13 @@ static int set_grow(struct mig_cls_set *s, uint32_t n, struct rt_err *err)
 	return 0;
 }
 
+int mig_cls_set_reserve(struct mig_cls_set *s, uint32_t nid, struct rt_err *err)
+{
+	if (nid > MIG_CLS_MAX_IDS)
+		return rt_errf(err, NULL, -EINVAL, "cls: an id space of %u, more than %u", nid, MIG_CLS_MAX_IDS);
+	return set_grow(s, nid, err);
+}
+
 int mig_cls_set_put(struct mig_cls_set *s, uint32_t id, const struct cls_rule *r, struct rt_err *err)
 {
 	if (id >= MIG_CLS_MAX_IDS)

@@ -50,6 +50,8 @@ struct mig_cls_set {
 
 void mig_cls_set_init(struct mig_cls_set *s);
 void mig_cls_set_free(struct mig_cls_set *s);
+/* Grow the id space to nid (ids not put stay unused). -ENOMEM. */
+int mig_cls_set_reserve(struct mig_cls_set *s, uint32_t nid, struct rt_err *err);
 /* Rule `id` (live), growing the id space to id + 1 if needed. -ENOMEM. */
 int mig_cls_set_put(struct mig_cls_set *s, uint32_t id, const struct cls_rule *r, struct rt_err *err);
 /* The CRC32C of the live rules with their ids, in id order: equal for two

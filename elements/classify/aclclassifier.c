@@ -10,9 +10,10 @@
  * instance configured with the same rules (a migration, a reconfiguration
  * of PLACEMENT or BATCH) takes the running one's, run-time changes and ids
  * included, through mig_cls_serialise.  On a device, add_rule and
- * remove_rule change the cpu classifier (the fallback) at once and reload
- * the device by a live reconfiguration: a new instance uploads a new flat
- * form off the data path and is swapped in without loss.
+ * remove_rule reload the device by a live reconfiguration: a new instance
+ * takes the rules with the change, builds its cpu classifier (the
+ * fallback) and uploads a new flat form off the data path, and is swapped
+ * in without loss; if that fails, the running instance is unchanged.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,6 +50,12 @@ struct aclc {
 	struct mig_cls_flat *flat; /* device placements: the flat form loaded there */
 	struct mig_dev *dev;
 	struct mig_mem *dflat;
+	/* a change on a device, for the instance that replaces this one: the
+	 * running instance itself stays as it is, so a failed reload changes
+	 * nothing */
+	bool pend_add;
+	struct cls_rule pend_rule;
+	uint32_t pend_remove;      /* UINT32_MAX: none */
 };
 
 /* ---- the kernel, as the offload engine sees it ------------------------------------------ */
@@ -112,20 +119,26 @@ static int aclc_apply(void *ctx, struct rte_mbuf *m, const void *out)
 	return p < s->e->nout ? p : -1;
 }
 
-/* The live rules by id, as the canonical form. */
+/* The live rules by id, as the canonical form (with the change pending
+ * for the instance that replaces this one, if any).  The id space is the
+ * classifier's: ids of removed rules are never given again. */
 static int aclc_set(const struct aclc *s, struct mig_cls_set *set, struct rt_err *err)
 {
 	mig_cls_set_init(set);
 	uint32_t lim = cls_acl_id_limit(s->acl);
-	for (uint32_t id = 0; id < lim; id++) {
+	int rc = mig_cls_set_reserve(set, lim, err);
+	for (uint32_t id = 0; rc >= 0 && id < lim; id++) {
 		const struct cls_rule *r = cls_acl_rule(s->acl, id);
-		int rc = r ? mig_cls_set_put(set, id, r, err) : 0;
-		if (rc < 0) {
-			mig_cls_set_free(set);
-			return rc;
-		}
+		if (r && id != s->pend_remove)
+			rc = mig_cls_set_put(set, id, r, err);
 	}
-	set->version = s->version;
+	if (rc >= 0 && s->pend_add)
+		rc = mig_cls_set_put(set, lim, &s->pend_rule, err);
+	if (rc < 0) {
+		mig_cls_set_free(set);
+		return rc;
+	}
+	set->version = s->version + (s->pend_add || s->pend_remove != UINT32_MAX);
 	return 0;
 }
 
@@ -179,6 +192,7 @@ static const struct el_arg aclc_args[] = {
 static int aclc_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 {
 	struct aclc *s = e->state;
+	s->pend_remove = UINT32_MAX;
 	cls_ruleset_init(&s->conf);
 	if (s->file && cls_ruleset_load(&s->conf, s->file, err) < 0) {
 		rt_err_prefix(err, e->name);
@@ -324,18 +338,27 @@ static int aclc_take(struct el *e, struct el *old, struct rt_err *err)
 	return 0;
 }
 
-/* After a change of the rules: on a device, reload it with a new instance
- * (a live reconfiguration with the same arguments takes these rules). */
-static int aclc_changed(struct aclc *s, struct rt_err *err)
-{
-	s->version++;
-	if (mig_off_kind(s->off) == MIG_CPU || !s->e->router)
-		return 0;
-	struct el *e = s->e;
-	return rt_ctl_reconfigure(e->router, e->name, e->config ? e->config : "", NULL, err);
-}
+static bool on_device(const struct aclc *s) { return mig_off_kind(s->off) != MIG_CPU && s->e->router; }
 
-/* ---- handlers ---------------------------------------------------------------------- */
+/* On a device, a change is made by a live reconfiguration with the same
+ * arguments: the new instance takes this one's rules with the pending
+ * change (aclc_set), builds and uploads its flat form off the data path,
+ * and is swapped in.  On failure this instance, untouched, keeps running. */
+static int aclc_reload(struct aclc *s, const char *what, struct rt_err *err)
+{
+	struct el *e = s->e;
+	int rc = rt_ctl_reconfigure(e->router, e->name, e->config ? e->config : "", NULL, err);
+	if (rc < 0) { /* s still runs: take the change back */
+		s->pend_add = false;
+		s->pend_remove = UINT32_MAX;
+		char m[sizeof(err->msg)];
+		snprintf(m, sizeof(m), "%s", err->msg);
+		rt_err_clear(err);
+		return rt_errf(err, NULL, rc, "%s: the %s device could not be reloaded, nothing changed: %s", what,
+			       mig_kind_name(mig_off_kind(s->off)), m);
+	}
+	return rc; /* s is gone */
+}
 
 static int h_add(struct el *e, intptr_t arg, const char *v, struct rt_err *err)
 {
@@ -352,19 +375,17 @@ static int h_add(struct el *e, intptr_t arg, const char *v, struct rt_err *err)
 			       e->nout == 1 ? "is" : "are", e->nout, e->nout == 1 ? "" : "s");
 	if (r.prio == UINT32_MAX)
 		r.prio = s->next_prio;
-	uint32_t id;
-	if ((rc = cls_acl_add(s->acl, &r, &id, err)) < 0)
+	if (on_device(s)) {
+		s->pend_rule = r;
+		s->pend_add = true;
+		return aclc_reload(s, "add_rule", err);
+	}
+	if ((rc = cls_acl_add(s->acl, &r, NULL, err)) < 0)
 		return rc;
 	if (r.prio >= s->next_prio)
 		s->next_prio = r.prio + 1;
-	if ((rc = aclc_changed(s, err)) < 0) {
-		/* the device kept the old rules: so does the cpu */
-		struct rt_err e2;
-		rt_err_clear(&e2);
-		cls_acl_remove(s->acl, id, &e2);
-		rt_err_prefix(err, "add_rule: the device could not be reloaded, the rule is not added");
-	}
-	return rc;
+	s->version++;
+	return 0;
 }
 
 static int h_remove(struct el *e, intptr_t arg, const char *v, struct rt_err *err)
@@ -377,8 +398,16 @@ static int h_remove(struct el *e, intptr_t arg, const char *v, struct rt_err *er
 		end++;
 	if (end == v || *end)
 		return rt_errf(err, NULL, -EINVAL, "remove_rule: expected a rule id (see the rules handler), not '%s'", v);
+	if (on_device(s)) {
+		if (id >= UINT32_MAX || !cls_acl_rule(s->acl, (uint32_t)id))
+			return rt_errf(err, NULL, -ENOENT, "no rule %lu", id);
+		s->pend_remove = (uint32_t)id;
+		return aclc_reload(s, "remove_rule", err);
+	}
 	int rc = cls_acl_remove(s->acl, (uint32_t)id, err);
-	return rc < 0 ? rc : aclc_changed(s, err);
+	if (rc == 0)
+		s->version++;
+	return rc;
 }
 
 static int h_rules(struct el *e, intptr_t arg, struct rt_buf *out)

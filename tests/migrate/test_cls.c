@@ -587,6 +587,22 @@ static void test_updates_on_opencl(void **st)
 	assert_non_null(strstr(err.msg, "class 7 but there are only 5 outputs"));
 	rt_err_clear(&err);
 	assert_string_equal(tu_read(r, "a.placement"), "opencl\n");
+	/* a device that cannot be reloaded: refused, nothing changed */
+	const char *before = strstr(tu_read(r, "a.stats"), "version ");
+	char ver[64];
+	snprintf(ver, sizeof(ver), "%.30s", before);
+	mig_fault_inject(MIG_OPENCL, MIG_FAULT_BUILD, 0);
+	assert_true(tu_write(r, "a.add_rule", "@10.1.2.0/24 0.0.0.0/0 0 : 65535 0 : 65535 0x00/0x00 0x0000/0x0000 class 0 prio 0", &err) < 0);
+	assert_non_null(strstr(err.msg, "add_rule: the opencl device could not be reloaded, nothing changed: "));
+	rt_err_clear(&err);
+	assert_true(tu_write(r, "a.remove_rule", "3", &err) < 0);
+	assert_non_null(strstr(err.msg, "remove_rule: the opencl device could not be reloaded, nothing changed: "));
+	rt_err_clear(&err);
+	mig_fault_inject(MIG_OPENCL, 0, 0);
+	assert_non_null(strstr(tu_read(r, "a.stats"), ver)); /* same version, same checksum */
+	assert_null(strstr(tu_read(r, "a.rules"), "\n4\t"));
+	push_wait(r, &other, 5);
+	assert_int_equal(last_port(r, 5), 3); /* rule 3 still there */
 	/* back to the cpu: ids kept (rule 3 still 3, 2 still gone) */
 	assert_int_equal(rt_ctl_migrate(r, "a", "cpu", NULL, &err), 0);
 	const char *rules = tu_read(r, "a.rules");
@@ -594,8 +610,15 @@ static void test_updates_on_opencl(void **st)
 	assert_null(strstr(rules, "2\t@10.1.0.0/16"));
 	push_wait(r, &other, 4);
 	assert_int_equal(last_port(r, 4), 3);
-	assert_int_equal(tu_read_int(r, "a.count"), 5); /* counters move too */
-	assert_non_null(strstr(tu_read(r, "a.placements"), "opencl available packets 4 "));
+	assert_int_equal(tu_read_int(r, "a.count"), 6); /* counters move too */
+	assert_non_null(strstr(tu_read(r, "a.placements"), "opencl available packets 5 "));
+	/* the highest id removed, then a move and an add: ids are never given twice */
+	assert_int_equal(tu_write(r, "a.remove_rule", "3", &err), 0);
+	assert_int_equal(rt_ctl_migrate(r, "a", "opencl", NULL, &err), 0);
+	assert_int_equal(tu_write(r, "a.add_rule", "@10.9.0.0/16 0.0.0.0/0 0 : 65535 0 : 65535 0x00/0x00 0x0000/0x0000 class 2", &err), 0);
+	rules = tu_read(r, "a.rules");
+	assert_non_null(strstr(rules, "\n4\t@10.9.0.0/16"));
+	assert_null(strstr(rules, "\n3\t"));
 	tu_router_free(r);
 	unlink(rule_path);
 	cls_ruleset_free(&rs);
