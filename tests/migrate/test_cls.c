@@ -824,12 +824,13 @@ static void test_migration_stress(void **st)
 	}
 	assert_int_equal(tu_write(r, "s0.active", "false", NULL), 0);
 	assert_int_equal(tu_write(r, "s1.active", "false", NULL), 0);
+	/* a source may finish the batch it was sending: wait until what came
+	 * out is what went in, twice in a row */
 	long long sent = 0;
-	for (int w = 0; w < 2000; w++) {
+	for (int w = 0, same = 0; w < 2000 && same < 2; w++) {
+		usleep(2000);
 		sent = tu_read_int(r, "s0.count") + tu_read_int(r, "s1.count");
-		if (tu_read_int(r, "chk.good") + tu_read_int(r, "chk.bad") >= sent)
-			break;
-		usleep(1000);
+		same = tu_read_int(r, "chk.good") + tu_read_int(r, "chk.bad") == sent ? same + 1 : 0;
 	}
 	assert_true(sent > 30 * 512);
 	assert_int_equal(tu_read_int(r, "chk.bad"), 0);   /* every result right */
