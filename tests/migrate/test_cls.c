@@ -484,10 +484,11 @@ static void ports_by_seq(struct rt_router *r, int *port, int n)
 }
 
 /* Generated rules, generated traffic: every packet leaves by the output
- * brute force gives, on cpu and on opencl. */
+ * brute force gives, on cpu, on opencl and (where a GPU answers) on cuda. */
 static void test_element_identical(void **st)
 {
-	bool ocl = mig_tu_have(MIG_OPENCL);
+	static const enum mig_kind kinds[] = {MIG_CPU, MIG_OPENCL, MIG_CUDA};
+	bool have[3] = {true, mig_tu_have(MIG_OPENCL), mig_tu_have(MIG_CUDA)};
 	struct cls_ruleset rs;
 	cls_ruleset_init(&rs);
 	cls_gen_rules(CLS_SHAPE_ACL, 1000, 4, 21, &rs);
@@ -496,15 +497,20 @@ static void test_element_identical(void **st)
 	struct cls_key *k = malloc(sizeof(*k) * N);
 	rng_state = 31;
 	random_keys(rs.r, rs.n, N, k);
-	static int port[2][N];
-	for (int c = 0; c < (ocl ? 2 : 1); c++) {
-		struct rt_router *r = acl_router(c ? "opencl" : "cpu", ", BATCH 512, LATENCY 1ms");
+	static int port[3][N];
+	for (int c = 0; c < 3; c++) {
+		if (!have[c])
+			continue;
+		const char *name = mig_kind_name(kinds[c]);
+		struct rt_router *r = acl_router(name, ", BATCH 512, LATENCY 1ms");
 		for (int i = 0; i < N; i++)
 			tu_push1(r, "a", 0, pkt(r, &k[i], (uint64_t)i));
 		drain(r, N);
 		ports_by_seq(r, port[c], N);
 		if (c) {
-			assert_non_null(strstr(tu_read(r, "a.offload"), "placement opencl batch 512"));
+			char want[64];
+			snprintf(want, sizeof(want), "placement %s batch 512", name);
+			assert_non_null(strstr(tu_read(r, "a.offload"), want));
 			assert_non_null(strstr(tu_read(r, "a.stats"), "device_tables "));
 		}
 		assert_int_equal(tu_read_int(r, "a.count") + tu_read_int(r, "a.nomatch"), N);
@@ -513,8 +519,9 @@ static void test_element_identical(void **st)
 	int matched = 0;
 	for (int i = 0; i < N; i++) {
 		assert_int_equal(port[0][i], expect_port(rs.r, rs.n, &k[i], (uint64_t)i));
-		if (ocl)
-			assert_int_equal(port[1][i], port[0][i]);
+		for (int c = 1; c < 3; c++)
+			if (have[c])
+				assert_int_equal(port[c][i], port[0][i]);
 		matched += port[0][i] != 4;
 	}
 	assert_true(matched > N / 2 && matched < N);
