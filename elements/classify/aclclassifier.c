@@ -2,13 +2,28 @@
  * ACLClassifier - classifies IPv4 packets by 5-tuple ACL rules (ClassBench
  * format) with the big classifier (classify/cls_tm.c); rules can be added
  * and removed while traffic flows.
+ *
+ * Placements (migrate/mig_offload.h): the cpu runs the tuple-merge
+ * classifier in the worker; opencl and cuda run the flat form of the same
+ * rules (migrate/mig_cls.h, kernels/cls.h) on the device, with the same
+ * results.  The rules by id are the element's canonical state: a new
+ * instance configured with the same rules (a migration, a reconfiguration
+ * of PLACEMENT or BATCH) takes the running one's, run-time changes and ids
+ * included, through mig_cls_serialise.  On a device, add_rule and
+ * remove_rule reload the device by a live reconfiguration: a new instance
+ * takes the rules with the change, builds its cpu classifier (the
+ * fallback) and uploads a new flat form off the data path, and is swapped
+ * in without loss; if that fails, the running instance is unchanged.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "../../runtime/router.h"
+#include "../../runtime/ctl.h"
 #include "../../classify/cls_acl.h"
+#include "../../migrate/mig_offload.h"
+#include "../../migrate/mig_cls.h"
 
 #define ACL_MAX_OUT 64 /* outputs with their own counter */
 
@@ -24,53 +39,152 @@ struct aclc {
 	uint32_t *conf_line;       /* where each came from: file line, or -(argument number) */
 	struct cls_acl *acl;
 	uint32_t next_prio;
+	/* placements */
+	struct mig_off_args a;
+	struct el *e;
+	struct mig_off *off;
+	uint64_t version;          /* of the rule set: bumped by every change */
+	uint32_t conf_sum;         /* checksum of the configured rules */
+	struct mig_cls_set carry;  /* rules taken from the instance this one replaces */
+	bool carried;
+	struct mig_cls_flat *flat; /* device placements: the flat form loaded there */
+	struct mig_dev *dev;
+	struct mig_mem *dflat;
+	/* a change on a device, for the instance that replaces this one: the
+	 * running instance itself stays as it is, so a failed reload changes
+	 * nothing */
+	bool pend_add;
+	struct cls_rule pend_rule;
+	uint32_t pend_remove;      /* UINT32_MAX: none */
+};
+
+/* ---- the kernel, as the offload engine sees it ------------------------------------------ */
+
+static uint32_t aclc_extract(void *ctx, struct el_node *n, struct rte_mbuf *m, const struct mig_off_pos *pos)
+{
+	(void)ctx, (void)n;
+	uint32_t *rec = (uint32_t *)pos->recs + MIG_CLS_KEY_WORDS * pos->idx;
+	const uint8_t *ip = rt_data(m);
+	int len = (int)rt_len(m);
+	if (rt_has_nh(m)) {
+		len -= rt_nh_offset(m);
+		ip = rt_nh(m);
+	}
+	struct cls_key k;
+	mig_cls_key_rec(len > 0 && cls_key_from_ip(ip, (uint32_t)len, &k) ? &k : NULL, rec);
+	return 0;
+}
+
+/* The cpu placement (and the fallback of the others): the tuple-merge
+ * classifier over the records, 64 at a time. */
+static void aclc_cpu(void *ctx, const void *in, const uint8_t *blob, void *out, uint32_t n)
+{
+	(void)blob;
+	const struct aclc *s = ctx;
+	const uint32_t *r = in;
+	uint32_t *o = out;
+	struct cls_key keys[64];
+	uint32_t ids[64], cls[64];
+	for (uint32_t b = 0; b < n; b += 64) {
+		uint32_t c = RT_MIN(n - b, 64u);
+		for (uint32_t i = 0; i < c; i++) {
+			const uint32_t *k = r + MIG_CLS_KEY_WORDS * (b + i);
+			keys[i] = (struct cls_key){ k[0], k[1], (uint16_t)(k[2] >> 16), (uint16_t)k[2], (uint8_t)k[3], 0,
+						    (uint16_t)(k[3] >> 16) };
+		}
+		cls_acl_lookup(s->acl, keys, c, ids, cls);
+		for (uint32_t i = 0; i < c; i++) {
+			bool none = r[MIG_CLS_KEY_WORDS * (b + i) + 3] & MIG_CLS_KEY_NONE;
+			o[2 * (b + i)] = none ? MIG_CLS_NONE : ids[i];
+			o[2 * (b + i) + 1] = none ? MIG_CLS_NONE : cls[i];
+		}
+	}
+}
+
+static int aclc_apply(void *ctx, struct rte_mbuf *m, const void *out)
+{
+	(void)m;
+	const struct aclc *s = ctx;
+	const uint32_t *o = out;
+	struct aclc_pw *pw = el_pw(s->e);
+	int p;
+	if (o[0] == MIG_CLS_NONE) {
+		pw->nomatch++;
+		p = (int)s->nomatch;
+	} else {
+		if (o[1] < ACL_MAX_OUT)
+			pw->out[o[1]]++;
+		p = (int)o[1];
+	}
+	return p < s->e->nout ? p : -1;
+}
+
+/* The live rules by id, as the canonical form (with the change pending
+ * for the instance that replaces this one, if any).  The id space is the
+ * classifier's: ids of removed rules are never given again. */
+static int aclc_set(const struct aclc *s, struct mig_cls_set *set, struct rt_err *err)
+{
+	mig_cls_set_init(set);
+	uint32_t lim = cls_acl_id_limit(s->acl);
+	int rc = mig_cls_set_reserve(set, lim, err);
+	for (uint32_t id = 0; rc >= 0 && id < lim; id++) {
+		const struct cls_rule *r = cls_acl_rule(s->acl, id);
+		if (r && id != s->pend_remove)
+			rc = mig_cls_set_put(set, id, r, err);
+	}
+	if (rc >= 0 && s->pend_add)
+		rc = mig_cls_set_put(set, lim, &s->pend_rule, err);
+	if (rc < 0) {
+		mig_cls_set_free(set);
+		return rc;
+	}
+	set->version = s->version + (s->pend_add || s->pend_remove != UINT32_MAX);
+	return 0;
+}
+
+/* Load the flat form of the rules on the device. */
+static int aclc_dev_args(void *ctx, struct mig_dev *d, struct mig_arg *args, int max, struct rt_err *err)
+{
+	(void)max;
+	struct aclc *s = ctx;
+	struct mig_cls_set set;
+	int rc = aclc_set(s, &set, err);
+	if (rc < 0)
+		return rc;
+	rc = mig_cls_flat_build(&set, &s->flat, err);
+	mig_cls_set_free(&set);
+	if (rc < 0 || (rc = mig_dev_open(mig_dev_kind(d), &s->dev, err)) < 0 ||
+	    (rc = mig_mem_alloc(d, mig_cls_flat_bytes(s->flat), &s->dflat, err)) < 0 ||
+	    (rc = mig_mem_write(s->dflat, 0, s->flat->w, mig_cls_flat_bytes(s->flat), err)) < 0)
+		return rc;
+	args[0] = MIG_MEM(s->dflat);
+	return 1;
+}
+
+static const struct mig_off_kernel aclc_kernel = {
+	.prog = "cls",
+	.fn = "cls_acl",
+	.in_size = 4 * MIG_CLS_KEY_WORDS,
+	.out_size = 4 * MIG_CLS_OUT_WORDS,
+	.extract = aclc_extract,
+	.cpu = aclc_cpu,
+	.args = aclc_dev_args,
+	.apply = aclc_apply,
 };
 
 static void aclc_push(struct el_node *n, int port, struct rt_batch *b)
 {
 	(void)port;
-	const struct aclc *s = n->state;
-	struct cls_key keys[RT_BATCH_MAX];
-	uint32_t ids[RT_BATCH_MAX], cls[RT_BATCH_MAX];
-	int16_t out[RT_BATCH_MAX];
-	uint64_t notip = 0;
-	uint32_t cnt = b->n;
-	if (unlikely(!cnt))
-		return;
-	for (uint32_t i = 0; i < cnt; i++) {
-		struct rte_mbuf *m = b->pkts[i];
-		if (i + 4 < cnt)
-			rte_prefetch0(rt_has_nh(b->pkts[i + 4]) ? rt_nh(b->pkts[i + 4]) : rt_data(b->pkts[i + 4]));
-		const uint8_t *ip = rt_data(m);
-		int len = (int)rt_len(m);
-		if (rt_has_nh(m)) {
-			len -= rt_nh_offset(m);
-			ip = rt_nh(m);
-		}
-		if (len <= 0 || !cls_key_from_ip(ip, (uint32_t)len, &keys[i])) {
-			keys[i] = (struct cls_key){0};
-			notip |= 1ull << i; /* not IPv4: matches no rule */
-		}
-	}
-	cls_acl_lookup(s->acl, keys, cnt, ids, cls);
-	for (; notip; notip &= notip - 1)
-		ids[__builtin_ctzll(notip)] = CLS_NOMATCH;
-	struct aclc_pw *pw = el_pw(n->e);
-	for (uint32_t i = 0; i < cnt; i++) {
-		int p = ids[i] == CLS_NOMATCH ? (int)s->nomatch : (int)cls[i];
-		out[i] = (int16_t)(p < n->nout ? p : -1);
-		if (ids[i] == CLS_NOMATCH)
-			pw->nomatch++;
-		else if (cls[i] < ACL_MAX_OUT)
-			pw->out[cls[i]]++;
-	}
-	el_output_by_port(n, b, out);
+	mig_off_push(EL_NSTATE(n, struct aclc)->off, n, b);
 }
+
+static int aclc_run(struct el_node *n) { return mig_off_run(EL_NSTATE(n, struct aclc)->off, n); }
 
 static const struct el_arg aclc_args[] = {
 	{"FILE", EL_T_STRING, offsetof(struct aclc, file), NULL, 0, "rule file (ClassBench format)"},
 	{"NOMATCH", EL_T_INT, offsetof(struct aclc, nomatch), "-1", 0,
 	 "output for packets no rule matches (-1: drop them)"},
+	MIG_OFF_ARGS(struct aclc, a),
 	EL_ARGS_END,
 };
 
@@ -78,6 +192,7 @@ static const struct el_arg aclc_args[] = {
 static int aclc_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 {
 	struct aclc *s = e->state;
+	s->pend_remove = UINT32_MAX;
 	cls_ruleset_init(&s->conf);
 	if (s->file && cls_ruleset_load(&s->conf, s->file, err) < 0) {
 		rt_err_prefix(err, e->name);
@@ -104,12 +219,78 @@ static int aclc_configure(struct el *e, int argc, char **argv, struct rt_err *er
 	}
 	if (s->nomatch < -1 || s->nomatch > 32767)
 		return rt_errf(err, &e->loc, -EINVAL, "%s: NOMATCH must be -1 or an output", e->name);
+	struct mig_off_cfg cfg;
+	int rc = mig_off_args_cfg(&s->a, &cfg, err);
+	if (rc < 0)
+		return rc;
+	s->e = e;
+	/* The running element of this name with the same configured rules is
+	 * the one this instance replaces (a migration, a change of PLACEMENT
+	 * or BATCH): its rules, with those added or removed since and their
+	 * ids, are the state to keep, taken through the canonical form. */
+	struct mig_cls_set set;
+	mig_cls_set_init(&set);
+	for (uint32_t i = 0; i < s->conf.n; i++)
+		if ((rc = mig_cls_set_put(&set, i, &s->conf.r[i], err)) < 0)
+			break;
+	s->conf_sum = mig_cls_set_checksum(&set);
+	mig_cls_set_free(&set);
+	if (rc < 0)
+		return rc;
+	struct el *old = e->router ? rt_router_find(e->router, e->name) : NULL;
+	if (old && old != e && old->cls == e->cls && EL_STATE(old, struct aclc)->acl &&
+	    EL_STATE(old, struct aclc)->conf_sum == s->conf_sum) {
+		void *buf;
+		size_t len;
+		if ((rc = aclc_set(old->state, &set, err)) < 0)
+			return rc;
+		rc = mig_cls_serialise(&set, &buf, &len, err);
+		mig_cls_set_free(&set);
+		if (rc < 0)
+			return rc;
+		mig_cls_set_init(&s->carry);
+		rc = mig_cls_deserialise(buf, len, &s->carry, err);
+		free(buf);
+		if (rc < 0)
+			return rc;
+		s->carried = true;
+		s->version = s->carry.version;
+	}
 	return 0;
+}
+
+/* Build the classifier from the carried rules, keeping their ids: unused
+ * ids get a rule that matches nothing, removed once built. */
+static int aclc_build_carried(struct aclc *s, struct rte_rcu_qsbr *q, struct rt_err *err)
+{
+	const struct mig_cls_set *c = &s->carry;
+	struct cls_rule *r = malloc(sizeof(*r) * (c->nid ? c->nid : 1));
+	if (!r)
+		return rt_errf(err, NULL, -ENOMEM, "out of memory");
+	const struct cls_rule none = { .src = 0xffffffffu, .dst = 0xffffffffu, .slen = 32, .dlen = 32, .proto = 0,
+				       .proto_mask = 0xff, .sport_hi = 0, .dport_hi = 0, .flags = 1, .flags_mask = 1,
+				       .prio = UINT32_MAX, .cls = 0 };
+	for (uint32_t id = 0; id < c->nid; id++)
+		r[id] = c->live[id] ? c->r[id] : none;
+	int rc = cls_acl_build(r, c->nid, q, &s->acl, err);
+	free(r);
+	for (uint32_t id = 0; rc >= 0 && id < c->nid; id++)
+		if (!c->live[id])
+			rc = cls_acl_remove(s->acl, id, err);
+	return rc;
 }
 
 static int aclc_init(struct el *e, struct rt_err *err)
 {
 	struct aclc *s = e->state;
+	if (s->carried) {
+		/* the rules were checked against the same outputs, or are
+		 * checked here against this instance's */
+		cls_ruleset_free(&s->conf);
+		for (uint32_t id = 0; id < s->carry.nid; id++)
+			if (s->carry.live[id])
+				cls_ruleset_push(&s->conf, &s->carry.r[id]);
+	}
 	for (uint32_t i = 0; i < s->conf.n; i++) {
 		if ((int64_t)s->conf.r[i].cls >= e->nout)
 			return rt_errf(err, &e->loc, -EINVAL, "%s: rule %u has class %u but there %s only %d output%s", e->name,
@@ -120,21 +301,64 @@ static int aclc_init(struct el *e, struct rt_err *err)
 	if (s->nomatch >= e->nout)
 		return rt_errf(err, &e->loc, -EINVAL, "%s: NOMATCH %lld: there is no such output", e->name,
 			       (long long)s->nomatch);
-	int rc = cls_acl_build(s->conf.r, s->conf.n, rt_router_qsbr(e->router), &s->acl, err);
+	int rc = s->carried ? aclc_build_carried(s, rt_router_qsbr(e->router), err)
+			    : cls_acl_build(s->conf.r, s->conf.n, rt_router_qsbr(e->router), &s->acl, err);
 	if (rc < 0)
 		return rc;
 	cls_ruleset_free(&s->conf);
-	return 0;
+	mig_cls_set_free(&s->carry);
+	struct mig_off_cfg cfg;
+	mig_off_args_cfg(&s->a, &cfg, err);
+	return mig_off_new(e, &aclc_kernel, s, &cfg, &s->off, err);
 }
 
 static void aclc_cleanup(struct el *e)
 {
 	struct aclc *s = e->state;
+	mig_off_free(s->off); /* waits for the device's jobs */
+	mig_mem_free(s->dflat);
+	mig_dev_close(s->dev);
+	mig_cls_flat_free(s->flat);
 	cls_acl_free(s->acl);
 	cls_ruleset_free(&s->conf);
+	mig_cls_set_free(&s->carry);
 }
 
-/* ---- handlers ---------------------------------------------------------------------- */
+static int aclc_take(struct el *e, struct el *old, struct rt_err *err)
+{
+	(void)err;
+	struct aclc *s = e->state, *os = old->state;
+	mig_off_take(s->off, os->off);
+	for (unsigned w = 0; w < RT_MAX_WORKERS; w++) {
+		struct aclc_pw *np = el_pw_of(e, w), *op = el_pw_of(old, w);
+		np->nomatch += op->nomatch;
+		for (int p = 0; p < ACL_MAX_OUT; p++)
+			np->out[p] += op->out[p];
+	}
+	return 0;
+}
+
+static bool on_device(const struct aclc *s) { return mig_off_kind(s->off) != MIG_CPU && s->e->router; }
+
+/* On a device, a change is made by a live reconfiguration with the same
+ * arguments: the new instance takes this one's rules with the pending
+ * change (aclc_set), builds and uploads its flat form off the data path,
+ * and is swapped in.  On failure this instance, untouched, keeps running. */
+static int aclc_reload(struct aclc *s, const char *what, struct rt_err *err)
+{
+	struct el *e = s->e;
+	int rc = rt_ctl_reconfigure(e->router, e->name, e->config ? e->config : "", NULL, err);
+	if (rc < 0) { /* s still runs: take the change back */
+		s->pend_add = false;
+		s->pend_remove = UINT32_MAX;
+		char m[sizeof(err->msg)];
+		snprintf(m, sizeof(m), "%s", err->msg);
+		rt_err_clear(err);
+		return rt_errf(err, NULL, rc, "%s: the %s device could not be reloaded, nothing changed: %s", what,
+			       mig_kind_name(mig_off_kind(s->off)), m);
+	}
+	return rc; /* s is gone */
+}
 
 static int h_add(struct el *e, intptr_t arg, const char *v, struct rt_err *err)
 {
@@ -151,10 +375,16 @@ static int h_add(struct el *e, intptr_t arg, const char *v, struct rt_err *err)
 			       e->nout == 1 ? "is" : "are", e->nout, e->nout == 1 ? "" : "s");
 	if (r.prio == UINT32_MAX)
 		r.prio = s->next_prio;
+	if (on_device(s)) {
+		s->pend_rule = r;
+		s->pend_add = true;
+		return aclc_reload(s, "add_rule", err);
+	}
 	if ((rc = cls_acl_add(s->acl, &r, NULL, err)) < 0)
 		return rc;
 	if (r.prio >= s->next_prio)
 		s->next_prio = r.prio + 1;
+	s->version++;
 	return 0;
 }
 
@@ -168,7 +398,16 @@ static int h_remove(struct el *e, intptr_t arg, const char *v, struct rt_err *er
 		end++;
 	if (end == v || *end)
 		return rt_errf(err, NULL, -EINVAL, "remove_rule: expected a rule id (see the rules handler), not '%s'", v);
-	return cls_acl_remove(s->acl, (uint32_t)id, err);
+	if (on_device(s)) {
+		if (id >= UINT32_MAX || !cls_acl_rule(s->acl, (uint32_t)id))
+			return rt_errf(err, NULL, -ENOENT, "no rule %lu", id);
+		s->pend_remove = (uint32_t)id;
+		return aclc_reload(s, "remove_rule", err);
+	}
+	int rc = cls_acl_remove(s->acl, (uint32_t)id, err);
+	if (rc == 0)
+		s->version++;
+	return rc;
 }
 
 static int h_rules(struct el *e, intptr_t arg, struct rt_buf *out)
@@ -241,6 +480,17 @@ static int h_read(struct el *e, intptr_t what, struct rt_buf *out)
 		rt_buf_printf(out, "rules %u\nhidden %u\ntables %u\nexact_proto_tables %u\nexact_port_tables %u\nmax_bucket %u\nbytes %llu\n",
 			      st.rules, st.hidden, st.tables, st.exact_proto_tables, st.exact_port_tables, st.max_bucket,
 			      (unsigned long long)st.mem_bytes);
+		struct mig_cls_set set;
+		struct rt_err e2;
+		rt_err_clear(&e2);
+		if (aclc_set(s, &set, &e2) == 0) {
+			rt_buf_printf(out, "version %llu\nchecksum %08x\n", (unsigned long long)s->version,
+				      mig_cls_set_checksum(&set));
+			mig_cls_set_free(&set);
+		}
+		if (s->flat)
+			rt_buf_printf(out, "device_tables %u\ndevice_bytes %zu\n", s->flat->ntab,
+				      mig_cls_flat_bytes(s->flat));
 	}
 	}
 	return 0;
@@ -256,13 +506,15 @@ static const struct el_handler aclc_handlers[] = {
 	{"count", h_read, NULL, H_COUNT, 0, "packets that matched a rule"},
 	{"nomatch", h_read, NULL, H_NOMATCH, 0, "packets that matched no rule"},
 	{"counts", h_read, NULL, H_COUNTS, 0, "packets per class: 'OUTPUT COUNT' lines"},
-	{"stats", h_read, NULL, H_STATS, 0, "the compiled classifier: rules, tables, specialised tables, bytes"},
+	{"stats", h_read, NULL, H_STATS, 0, "the compiled classifier: rules, tables, specialised tables, bytes; the "
+					  "rule set's version and checksum; on a device, its flat form's tables and bytes"},
+	MIG_OFF_HANDLERS(struct aclc, off),
 	EL_HANDLERS_END,
 };
 
 static struct el_class aclclassifier = {
 	.name = "ACLClassifier",
-	.sig = "ACLClassifier([FILE file], [RULE_1, ..., RULE_N], [NOMATCH output])",
+	.sig = "ACLClassifier([FILE file], [RULE_1, ..., RULE_N], [NOMATCH output, PLACEMENT p, BATCH b, LATENCY t])",
 	.summary = "classifies IP packets by 5-tuple ACL rules",
 	.doc = "Rules are ClassBench filter lines, `@SRC/LEN DST/LEN SPLO : SPHI DPLO : DPHI PROTO/MASK FLAGS/MASK`, "
 	       "optionally followed by `class C` (the output, default 0) and `prio P` (lower wins; default: the rule's "
@@ -271,6 +523,12 @@ static struct el_class aclclassifier = {
 	       "packets that are not IPv4, go to NOMATCH (dropped by default). The packet's IP header is at the network-header annotation, or at the "
 	       "start of the data. Rules compile to tuple-merge hash tables (docs/classify.md); `add_rule` and "
 	       "`remove_rule` change one table's bucket and publish it while traffic flows. "
+	       "PLACEMENT picks where the lookup runs: `cpu` (the tuple-merge classifier, in the worker), `opencl` or "
+	       "`cuda` (a flat form of the same rules, docs/placement.md: packets aggregated into batches of BATCH, "
+	       "sent at the latest LATENCY after the first one waits, resumed in order); results are identical on "
+	       "every placement. `migrate` moves it while traffic flows, with its rules (those added at run time and "
+	       "their ids included). On a device, `add_rule` and `remove_rule` reload the device's tables by a live "
+	       "reconfiguration. "
 	       "Example: `ACLClassifier(FILE acl1_10k, NOMATCH 1)`.",
 	.ports = "1/-",
 	.state_size = sizeof(struct aclc),
@@ -280,6 +538,8 @@ static struct el_class aclclassifier = {
 	.init = aclc_init,
 	.cleanup = aclc_cleanup,
 	.push = aclc_push,
+	.run = aclc_run,
+	.take_state = aclc_take,
 	.handlers = aclc_handlers,
 };
 EL_REGISTER(aclclassifier)

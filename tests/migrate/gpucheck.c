@@ -15,6 +15,7 @@
 #include "mig.h"
 #include "mig_ac.h"
 #include "mig_fib.h"
+#include "mig_cls.h"
 #include "kernels/fiblookup.h"
 #include "kernels/selftest.h"
 
@@ -231,6 +232,135 @@ static int check_fib(enum mig_kind k, struct mig_dev *d)
 	return 0;
 }
 
+/* The big classifier: 10 K ClassBench-like acl rules, 1 M keys of a
+ * generated trace; the cls_lookup kernel by batch size, two batches in
+ * flight, against the cpu build of the same lookup (itself checked against
+ * brute force on the first keys). */
+#define CLS_RULES 10000
+#define CLS_Q (1u << 20)
+static struct mig_cls_flat *cls_flat;
+static uint32_t *cls_in, *cls_ref;
+
+static int cls_setup(void)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	struct cls_ruleset rs;
+	cls_ruleset_init(&rs);
+	cls_gen_rules(CLS_SHAPE_ACL, CLS_RULES, 16, 1, &rs);
+	struct mig_cls_set s;
+	mig_cls_set_init(&s);
+	for (uint32_t i = 0; i < rs.n; i++)
+		if (mig_cls_set_put(&s, i, &rs.r[i], &err) < 0)
+			return fail("cls", &err);
+	double t0 = now_s();
+	if (mig_cls_flat_build(&s, &cls_flat, &err) < 0)
+		return fail("cls flat form", &err);
+	printf("BENCH placement gpucheck_cls10k_build_ms %.1f ms\n", (now_s() - t0) * 1e3);
+	printf("BENCH placement gpucheck_cls10k_bytes %zu bytes\n", mig_cls_flat_bytes(cls_flat));
+	struct cls_key *keys = malloc(sizeof(*keys) * CLS_Q);
+	cls_gen_trace(rs.r, rs.n, CLS_Q, 5, 2, keys);
+	cls_in = malloc(16ull * CLS_Q);
+	cls_ref = malloc(8ull * CLS_Q);
+	for (uint32_t i = 0; i < CLS_Q; i++)
+		mig_cls_key_rec(&keys[i], cls_in + 4ull * i);
+	t0 = now_s();
+	mig_cls_lookup_batch(cls_flat, cls_in, cls_ref, CLS_Q);
+	printf("BENCH placement gpucheck_cls10k_cpu_mlookups %.1f Mlookup/s\n", CLS_Q / (now_s() - t0) / 1e6);
+	int bad = 0;
+	for (uint32_t i = 0; i < 4096; i++) {
+		uint32_t want = cls_linear_lookup(rs.r, rs.n, &keys[i]);
+		if (cls_ref[2 * i] != want) {
+			fprintf(stderr, "gpucheck: cls key %u: the flat form says rule %u, brute force %u\n", i,
+				cls_ref[2 * i], want);
+			bad = 1;
+			break;
+		}
+	}
+	free(keys);
+	mig_cls_set_free(&s);
+	cls_ruleset_free(&rs);
+	return bad;
+}
+
+static int check_cls(enum mig_kind k, struct mig_dev *d)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	struct mig_prog *p;
+	struct mig_kernel *kn;
+	struct mig_queue *q;
+	struct mig_mem *dw, *din[2], *dout[2];
+	if (mig_prog_build(d, "cls", &p, &err) < 0 || mig_kernel_get(p, "cls_lookup", &kn, &err) < 0 ||
+	    mig_queue_open(d, &q, &err) < 0 || mig_mem_alloc(d, mig_cls_flat_bytes(cls_flat), &dw, &err) < 0 ||
+	    mig_mem_write(dw, 0, cls_flat->w, mig_cls_flat_bytes(cls_flat), &err) < 0)
+		return fail("cls setup", &err);
+	uint32_t *hin = mig_host_alloc(d, 16ull * CLS_Q), *hout = mig_host_alloc(d, 8ull * CLS_Q);
+	memcpy(hin, cls_in, 16ull * CLS_Q);
+	static const uint32_t batches[] = { 1024, 8192, 65536, CLS_Q };
+	for (size_t bi = 0; bi < sizeof(batches) / sizeof(batches[0]); bi++) {
+		uint32_t b = batches[bi];
+		for (int s = 0; s < 2; s++)
+			if (mig_mem_alloc(d, 16ull * b, &din[s], &err) < 0 || mig_mem_alloc(d, 8ull * b, &dout[s], &err) < 0)
+				return fail("cls buffers", &err);
+		memset(hout, 0xee, 8ull * CLS_Q);
+		struct mig_job j[2];
+		double best = 1e9, kshare = 0;
+		for (int rep = 0; rep < 3; rep++) {
+			uint64_t kns = 0;
+			double t0 = now_s();
+			for (uint32_t off = 0, s = 0; off < CLS_Q; off += b, s ^= 1) {
+				struct mig_job *jb = &j[s];
+				if (off >= 2 * b) {
+					if (mig_job_wait(q, jb) != 1)
+						return fail("cls job", &err);
+					kns += jb->kernel_ns;
+				}
+				memset(jb, 0, sizeof(*jb));
+				jb->k = kn, jb->n = b, jb->nargs = 4, jb->nin = 1, jb->nout = 1;
+				jb->args[0] = MIG_MEM(dw), jb->args[1] = MIG_MEM(din[s]), jb->args[2] = MIG_MEM(dout[s]);
+				jb->args[3] = MIG_U32(b);
+				jb->in[0] = (struct mig_copy){ din[s], 0, 16ull * b, hin + 4ull * off };
+				jb->out[0] = (struct mig_copy){ dout[s], 0, 8ull * b, hout + 2ull * off };
+				if (mig_job_submit(q, jb) < 0) {
+					fprintf(stderr, "gpucheck: cls submit failed\n");
+					return 1;
+				}
+			}
+			for (int s = 0; s < 2 && CLS_Q / b >= (uint32_t)s + 1; s++) {
+				mig_job_wait(q, &j[s]);
+				kns += j[s].kernel_ns;
+			}
+			double dt = now_s() - t0;
+			if (dt < best)
+				best = dt, kshare = kns / 1e9 / dt;
+		}
+		if (memcmp(hout, cls_ref, 8ull * CLS_Q)) {
+			for (uint32_t i = 0; i < 2 * CLS_Q; i++)
+				if (hout[i] != cls_ref[i]) {
+					fprintf(stderr, "gpucheck: %s cls lookup %u differs: %u != %u\n", mig_kind_name(k),
+						i / 2, hout[i], cls_ref[i]);
+					break;
+				}
+			return 1;
+		}
+		printf("BENCH placement gpucheck_cls10k_%s_mlookups_b%u %.1f Mlookup/s\n", mig_kind_name(k), b,
+		       CLS_Q / best / 1e6);
+		printf("BENCH placement gpucheck_cls10k_%s_kernel_share_b%u %.2f ratio\n", mig_kind_name(k), b, kshare);
+		for (int s = 0; s < 2; s++) {
+			mig_mem_free(din[s]);
+			mig_mem_free(dout[s]);
+		}
+	}
+	mig_host_free(d, hin);
+	mig_host_free(d, hout);
+	mig_mem_free(dw);
+	mig_queue_close(q);
+	mig_kernel_free(kn);
+	mig_prog_free(p);
+	return 0;
+}
+
 /* 1000 patterns over 16 K payloads of 1 KB: the ac_scan kernel against the
  * cpu scan, result for result. */
 #define AC_N 16384
@@ -382,7 +512,7 @@ static int check_ac_flows(enum mig_kind k, struct mig_dev *d)
 
 int main(int argc, char **argv)
 {
-	int ran = 0, bad = fib_setup() + ac_setup();
+	int ran = 0, bad = fib_setup() + ac_setup() + cls_setup();
 	for (int k = MIG_OPENCL; k < MIG_NKINDS; k++) {
 		if (argc > 1 && strcmp(argv[1], mig_kind_name(k)))
 			continue;
@@ -397,6 +527,7 @@ int main(int argc, char **argv)
 		ran++;
 		bad += check_selftest(k, d);
 		bad += check_fib(k, d);
+		bad += check_cls(k, d);
 		bad += check_ac(k);
 		bad += check_ac_flows(k, d);
 		mig_dev_close(d);
