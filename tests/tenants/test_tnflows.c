@@ -219,6 +219,19 @@ static void test_usage_isolation(void **st)
 	assert_int_equal(v[0].flows, 5);
 	assert_int_equal(v[0].flow_drops, 2);
 	free(v);
+	/* B's flows are B's: A reads its own manager by its own name, and B's
+	 * is "no element", as for a name that does not exist */
+	struct rt_buf fb;
+	rt_buf_init(&fb);
+	prev = rt_ctl_enter(r, id_of(r, "A"));
+	assert_int_equal(rt_ctl_read(r, "fm.flows", &fb, &err), 0);
+	assert_string_equal(fb.p, "5");
+	assert_int_equal(rt_ctl_read(r, "B/fm.flows", &fb, &err), -ENOENT);
+	assert_string_equal(err.msg, "no element 'B/fm'");
+	assert_int_equal(rt_ctl_read(r, "B/fm.count", &fb, &err), -ENOENT);
+	rt_ctl_leave(r, prev);
+	rt_buf_free(&fb);
+	rt_err_clear(&err);
 	prev = rt_ctl_enter(r, RT_IDENT_NOBODY);
 	n = tn_usage(r, &v, &err);
 	rt_ctl_leave(r, prev);
