@@ -7,8 +7,11 @@
  * rule's 5-tuple fields, and the input port and VLAN are folded into the
  * rule's 16-bit flags field (bits 0-11 the VLAN id, bit 12 "tagged", bits
  * 13-15 the input port), so one batch lookup decides the tenant, the first
- * selector that matches winning.  The rule's class is the selector's index,
- * which maps to a tenant id and an output (an array read per packet).
+ * selector that matches winning.  The rule's class is its tenant's output,
+ * which maps to the tenant id (an array read per packet).  Selectors can be
+ * added and removed while traffic flows (the classifier's live updates): a
+ * new tenant's output and id are written before its first rule is
+ * published.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,7 +22,7 @@
 #include "../classify/cls_acl.h"
 #include "tenant/tn.h"
 
-#define TC_MAX_SEL 1024
+#define TC_MAX_SEL 4096
 #define TC_MAX_TENANTS 64
 #define TC_VLAN_TAGGED (1u << 12)
 #define TC_PORT_SHIFT 13
@@ -34,7 +37,9 @@ static const char doc[] =
 	"leaves on its tenant's output: outputs are numbered by the tenants' first appearance in the "
 	"arguments. Packets no selector takes go to output NOMATCH, or are dropped (counted) by default. "
 	"The IPv4 header is after the Ethernet header (and a VLAN tag), or at the network-header "
-	"annotation.\n\n"
+	"annotation. `add_selector` and `remove_selector` change the selectors while traffic flows "
+	"(one bucket of the classifier is copied and published); a tenant added so takes the next "
+	"output, which must exist.\n\n"
 	"    edge :: TenantClassifier(acme vlan 10, acme src 10.1.0.0/16, blue port 1 dst 192.168.0.0/16);\n"
 	"    FromDPDKDevice(0) -> [0] edge;  FromDPDKDevice(1) -> [1] edge;\n"
 	"    edge [0] -> acme/in;  edge [1] -> blue/in;\n\n"
@@ -49,11 +54,13 @@ struct tc_pw {
 struct tc {
 	int64_t nomatch;               /* output for packets no selector takes; -1 drops */
 	struct cls_ruleset conf;       /* until init builds the classifier */
-	char **tname;                  /* tenants by output, until init resolves them */
+	char **tname;                  /* tenants by output */
 	int ntenants;
-	uint16_t sel_out[TC_MAX_SEL];  /* selector -> output */
 	uint32_t out_id[TC_MAX_TENANTS]; /* output -> tenant id */
 	struct cls_acl *acl;
+	char **text;                   /* selectors as written, by rule id (control thread) */
+	uint32_t ntext;
+	uint32_t next_prio;
 };
 
 /* ---- the data path ------------------------------------------------------------ */
@@ -111,7 +118,7 @@ static void tc_push(struct el_node *n, int port, struct rt_batch *b)
 			out[i] = (int16_t)s->nomatch;
 			continue;
 		}
-		uint16_t o = s->sel_out[cls[i]];
+		uint32_t o = cls[i];
 		rt_anno(b->pkts[i])->tenant = s->out_id[o];
 		pw->out[o]++;
 		out[i] = (int16_t)o;
@@ -171,30 +178,32 @@ static int parse_uint(const char *v, unsigned long max, unsigned long *out)
 	return end == v || *end || *out > max ? -1 : 0;
 }
 
-/* One selector, "TENANT key value ...", into rule r; its tenant's output
- * (a new one on its first appearance) into *o. */
-static int parse_sel(struct el *e, struct tc *s, int i, const char *text, struct cls_rule *r, int *o,
-		     struct rt_err *err)
+/* One selector, "TENANT key value ...", into rule r (class: its tenant's
+ * output, *o; a tenant not seen before gets the next output, recorded by
+ * the caller); `what` and loc place errors ("argument 3", "add_selector"). */
+static int parse_sel(struct el *e, struct tc *s, const char *what, const struct rt_loc *loc, uint32_t prio,
+		     const char *text, struct cls_rule *r, int *o, char **tenant, struct rt_err *err)
 {
 	char *copy = strdup(text), *save = NULL;
 	char *t = strtok_r(copy, " \t\n", &save);
 	int rc = 0;
-	*r = (struct cls_rule){.sport_hi = 65535, .dport_hi = 65535, .prio = (uint32_t)i, .cls = (uint32_t)i};
+	*r = (struct cls_rule){.sport_hi = 65535, .dport_hi = 65535, .prio = prio};
+	*tenant = NULL;
 	if (!t) {
-		rc = rt_errf(err, &e->loc, -EINVAL, "%s: argument %d: expected TENANT [port N] [vlan V] [src PREFIX] ...",
-			     e->name, i + 1);
+		rc = rt_errf(err, loc, -EINVAL, "%s: %s: expected TENANT [port N] [vlan V] [src PREFIX] ...", e->name,
+			     what);
 		goto out;
 	}
 	for (*o = 0; *o < s->ntenants && strcmp(s->tname[*o], t); (*o)++)
 		;
 	if (*o == s->ntenants) {
 		if (s->ntenants == TC_MAX_TENANTS) {
-			rc = rt_errf(err, &e->loc, -E2BIG, "%s: at most %d tenants", e->name, TC_MAX_TENANTS);
+			rc = rt_errf(err, loc, -E2BIG, "%s: at most %d tenants", e->name, TC_MAX_TENANTS);
 			goto out;
 		}
-		s->tname = realloc(s->tname, sizeof(char *) * (size_t)(s->ntenants + 1));
-		s->tname[s->ntenants++] = strdup(t);
+		*tenant = strdup(t);
 	}
+	r->cls = (uint32_t)*o;
 	for (char *k = strtok_r(NULL, " \t\n", &save); k; k = strtok_r(NULL, " \t\n", &save)) {
 		char *v = strtok_r(NULL, " \t\n", &save);
 		unsigned long u;
@@ -232,20 +241,41 @@ static int parse_sel(struct el *e, struct tc *s, int i, const char *text, struct
 			else if ((ok = parse_uint(v, 255, &u) == 0))
 				r->proto = (uint8_t)u;
 		} else {
-			rc = rt_errf(err, &e->loc, -EINVAL,
-				     "%s: argument %d: unknown selector '%s' (port, vlan, src, dst, proto, sport, dport)", e->name,
-				     i + 1, k);
+			rc = rt_errf(err, loc, -EINVAL,
+				     "%s: %s: unknown selector '%s' (port, vlan, src, dst, proto, sport, dport)", e->name, what, k);
 			goto out;
 		}
 		if (!ok) {
-			rc = rt_errf(err, &e->loc, -EINVAL, "%s: argument %d: bad value for %s: '%s'", e->name, i + 1, k,
-				     v ? v : "(none)");
+			rc = rt_errf(err, loc, -EINVAL, "%s: %s: bad value for %s: '%s'", e->name, what, k, v ? v : "(none)");
 			goto out;
 		}
 	}
 out:
+	if (rc < 0) {
+		free(*tenant);
+		*tenant = NULL;
+	}
 	free(copy);
 	return rc;
+}
+
+static void tc_add_tenant(struct tc *s, char *name)
+{
+	s->tname = realloc(s->tname, sizeof(char *) * (size_t)(s->ntenants + 1));
+	s->tname[s->ntenants++] = name;
+}
+
+/* Keep selector text under rule id. */
+static void tc_keep_text(struct tc *s, uint32_t id, const char *text)
+{
+	if (id >= s->ntext) {
+		uint32_t n = RT_MAX(id + 1, s->ntext * 2);
+		s->text = realloc(s->text, sizeof(char *) * n);
+		memset(s->text + s->ntext, 0, sizeof(char *) * (n - s->ntext));
+		s->ntext = n;
+	}
+	free(s->text[id]);
+	s->text[id] = strdup(text);
 }
 
 static const struct el_arg args[] = {
@@ -274,14 +304,20 @@ static int tc_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 	for (int i = 0; i < argc; i++) {
 		struct cls_rule r;
 		int o = 0;
+		char what[32], *tenant;
+		snprintf(what, sizeof(what), "argument %d", i + 1);
 		char *text = el_unquote(argv[i]);
-		int rc = parse_sel(e, s, i, text, &r, &o, err);
+		int rc = parse_sel(e, s, what, &e->loc, (uint32_t)i, text, &r, &o, &tenant, err);
+		if (rc == 0)
+			tc_keep_text(s, (uint32_t)i, text);
 		free(text);
 		if (rc < 0)
 			return rc;
-		s->sel_out[i] = (uint16_t)o;
+		if (tenant)
+			tc_add_tenant(s, tenant);
 		cls_ruleset_push(&s->conf, &r);
 	}
+	s->next_prio = (uint32_t)argc;
 	if (s->nomatch < -1 || s->nomatch > 32767)
 		return rt_errf(err, &e->loc, -EINVAL, "%s: NOMATCH must be -1 or an output", e->name);
 	return 0;
@@ -302,6 +338,9 @@ static int tc_init(struct el *e, struct rt_err *err)
 	if (s->nomatch >= e->nout)
 		return rt_errf(err, &e->loc, -EINVAL, "%s: NOMATCH %lld: there is no such output", e->name,
 			       (long long)s->nomatch);
+	if (s->nomatch >= 0 && s->nomatch < s->ntenants)
+		return rt_errf(err, &e->loc, -EINVAL, "%s: NOMATCH %lld is tenant %s's output", e->name,
+			       (long long)s->nomatch, s->tname[s->nomatch]);
 	int rc = cls_acl_build(s->conf.r, s->conf.n, rt_router_qsbr(e->router), &s->acl, err);
 	if (rc < 0)
 		return rc;
@@ -316,9 +355,74 @@ static void tc_cleanup(struct el *e)
 	s->acl = NULL;
 	cls_ruleset_free(&s->conf);
 	tc_free_names(s);
+	for (uint32_t i = 0; i < s->ntext; i++)
+		free(s->text[i]);
+	free(s->text);
+	s->text = NULL;
+	s->ntext = 0;
 }
 
 /* ---- handlers ---------------------------------------------------------------------- */
+
+/* add_selector "TENANT ...": after every selector; a new tenant takes the
+ * next output, which must exist. */
+static int h_add(struct el *e, intptr_t arg, const char *v, struct rt_err *err)
+{
+	(void)arg;
+	struct tc *s = e->state;
+	struct cls_rule r;
+	int o = 0;
+	char *tenant;
+	if (parse_sel(e, s, "add_selector", NULL, s->next_prio, v, &r, &o, &tenant, err) < 0)
+		return err->code;
+	if (tenant) {
+		const struct tn *t = tn_by_name(e->router, tenant);
+		int rc = 0;
+		if (!t || (e->tenant && tn_id(t) != e->tenant))
+			rc = rt_errf(err, NULL, -ENOENT, "add_selector: no tenant '%s'", tenant);
+		else if (o >= e->nout)
+			rc = rt_errf(err, NULL, -EINVAL, "add_selector: tenant '%s' would need output %d, and there %s %d",
+				     tenant, o, e->nout == 1 ? "is" : "are", e->nout);
+		else if (o == s->nomatch)
+			rc = rt_errf(err, NULL, -EINVAL, "add_selector: tenant '%s' would need output %d, which is NOMATCH's",
+				     tenant, o);
+		if (rc < 0) {
+			free(tenant);
+			return rc;
+		}
+		s->out_id[o] = tn_id(t); /* before the rule that sends packets there is published */
+		tc_add_tenant(s, tenant);
+	}
+	uint32_t id;
+	if (cls_acl_add(s->acl, &r, &id, err) < 0)
+		return err->code;
+	tc_keep_text(s, id, v);
+	s->next_prio++;
+	return 0;
+}
+
+static int h_remove(struct el *e, intptr_t arg, const char *v, struct rt_err *err)
+{
+	(void)arg;
+	struct tc *s = e->state;
+	char *end;
+	unsigned long id = strtoul(v, &end, 10);
+	while (*end == ' ' || *end == '\n' || *end == '\t')
+		end++;
+	if (end == v || *end)
+		return rt_errf(err, NULL, -EINVAL, "remove_selector: expected a selector id (see selectors), not '%s'", v);
+	return cls_acl_remove(s->acl, (uint32_t)id, err);
+}
+
+static int h_selectors(struct el *e, intptr_t arg, struct rt_buf *out)
+{
+	(void)arg;
+	const struct tc *s = e->state;
+	for (uint32_t id = 0; id < cls_acl_id_limit(s->acl); id++)
+		if (cls_acl_rule(s->acl, id) && id < s->ntext && s->text[id])
+			rt_buf_printf(out, "%u\t%s\n", id, s->text[id]);
+	return 0;
+}
 
 enum { H_COUNT, H_NOMATCH, H_COUNTS };
 
@@ -345,6 +449,10 @@ static const struct el_handler handlers[] = {
 	{"count", tc_read, NULL, H_COUNT, 0, "packets selected for a tenant"},
 	{"nomatch", tc_read, NULL, H_NOMATCH, 0, "packets no selector took"},
 	{"counts", tc_read, NULL, H_COUNTS, 0, "packets per tenant: 'OUTPUT TENANT COUNT' lines"},
+	{"selectors", h_selectors, NULL, 0, 0, "the selectors, one per line: ID SELECTOR"},
+	{"add_selector", NULL, h_add, 0, 0,
+	 "add a selector after every other, while traffic flows (a new tenant takes the next output)"},
+	{"remove_selector", NULL, h_remove, 0, 0, "remove the selector with this id"},
 	EL_HANDLERS_END,
 };
 

@@ -74,6 +74,29 @@ static void test_select_tag_dispatch(void **st)
 	assert_int_equal(tu_read_int(r, "tc.count"), 5);
 	assert_int_equal(tu_read_int(r, "tc.nomatch"), 3);
 	assert_string_equal(tu_read(r, "tc.counts"), "0 A 3\n1 B 2\n");
+	/* live: VLAN 11 becomes B's, A's prefix selector goes */
+	struct rt_err err;
+	rt_err_clear(&err);
+	assert_int_equal(tu_write(r, "tc.add_selector", "B vlan 11", &err), 0);
+	assert_int_equal(tu_write(r, "tc.remove_selector", "1", &err), 0);
+	assert_string_equal(tu_read(r, "tc.selectors"), "0\tA vlan 10\n2\tB port 1 dst 192.168.0.0/16\n"
+							 "3\tB proto tcp dport 80\n4\tB vlan 11\n");
+	tu_push1(r, "tc", 0, udp(r, "172.16.0.1", "8.8.8.8", 53, 11));
+	tu_push1(r, "tc", 0, udp(r, "10.1.2.3", "8.8.8.8", 53, -1));
+	assert_int_equal(tu_sink_count(r, "B/in"), 3);
+	assert_int_equal(tenant_of(r, "B/in", 2), b);
+	assert_int_equal(tu_sink_count(r, "rest"), 4);
+	/* a new tenant needs an output of its own; bad selectors change nothing */
+	assert_int_equal(tn_add(r, "C", NULL, &err), 0);
+	assert_true(tu_write(r, "tc.add_selector", "C vlan 12", &err) < 0);
+	assert_string_equal(err.msg, "add_selector: tenant 'C' would need output 2, which is NOMATCH's");
+	assert_true(tu_write(r, "tc.add_selector", "Z vlan 12", &err) < 0);
+	assert_string_equal(err.msg, "add_selector: no tenant 'Z'");
+	assert_true(tu_write(r, "tc.add_selector", "A vlan 4096", &err) < 0);
+	assert_string_equal(err.msg, "tc: add_selector: bad value for vlan: '4096'");
+	assert_true(tu_write(r, "tc.remove_selector", "x", &err) < 0);
+	assert_int_equal(tu_read_int(r, "tc.nomatch"), 4);
+	assert_string_equal(tu_read(r, "tc.counts"), "0 A 3\n1 B 3\n");
 	tu_router_free(r);
 }
 
@@ -84,7 +107,9 @@ static void test_nomatch_dropped(void **st)
 	struct rt_err err;
 	rt_err_clear(&err);
 	assert_int_equal(tn_add(r, "A", NULL, &err), 0);
-	assert_int_equal(rt_ctl_add(r, "Idle -> tc :: TenantClassifier(A vlan none dst 10.0.0.0/8) -> A/in :: TestSink;",
+	assert_int_equal(tn_add(r, "B", NULL, &err), 0);
+	assert_int_equal(rt_ctl_add(r, "Idle -> tc :: TenantClassifier(A vlan none dst 10.0.0.0/8) -> A/in :: TestSink;"
+				       "tc [1] -> B/in :: TestSink;",
 				    NULL, &err), 0);
 	struct rte_mempool *p = rt_router_pool(r);
 	unsigned before = rte_mempool_in_use_count(p);
@@ -94,6 +119,13 @@ static void test_nomatch_dropped(void **st)
 	assert_int_equal(tu_sink_count(r, "A/in"), 1);
 	assert_int_equal(tu_read_int(r, "tc.nomatch"), 2);
 	assert_int_equal(rte_mempool_in_use_count(p), before + 1); /* the two others were freed */
+	assert_int_equal(tu_sink_count(r, "B/in"), 0); /* its output waits for a selector */
+	/* B joins live, on the free output */
+	assert_int_equal(tu_write(r, "tc.add_selector", "B dst 11.0.0.0/8", &err), 0);
+	tu_push1(r, "tc", 0, udp(r, "1.1.1.1", "11.0.0.1", 53, -1));
+	assert_int_equal(tu_sink_count(r, "B/in"), 1);
+	assert_int_equal(rt_anno(tu_sink_pkt(r, "B/in", 0))->tenant, tn_id(tn_by_name(r, "B")));
+	assert_string_equal(tu_read(r, "tc.counts"), "0 A 1\n1 B 1\n");
 	tu_router_free(r);
 }
 
@@ -116,6 +148,7 @@ static void test_errors_leave_graph(void **st)
 		{"Idle -> t2 :: TenantClassifier(A vlan) -> Discard;", "t2: argument 1: bad value for vlan: '(none)'"},
 		{"Idle -> t2 :: TenantClassifier(A src 1.0.0.0/8, B dst 2.0.0.0/8) -> Discard;",
 		 "t2: 2 tenants but 1 output (one per tenant)"},
+		{"Idle -> t2 :: TenantClassifier(A src 1.0.0.0/8, NOMATCH 0) -> Discard;", "t2: NOMATCH 0 is tenant A's output"},
 		{"Idle -> t2 :: TenantClassifier() -> Discard;",
 		 "t2: expected at least one selector, TENANT [port N] [vlan V] ..."},
 	};
