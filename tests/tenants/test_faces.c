@@ -116,6 +116,13 @@ static void test_shell_isolation(void **st)
 	assert_string_equal(ex(s, "write B/c.reset"), "");
 	assert_int_equal(tu_read_int(r, "B/c.count"), 0);
 	assert_non_null(strstr(ex(s, "tenant show B"), "name B\n"));
+	/* the operator's top/profile snapshot lists every tenant after the elements */
+	assert_string_equal(ex(s, "profile on"), "profiling on\n");
+	const char *prof = ex(s, "profile --json");
+	assert_non_null(strstr(prof, "}],\"tenants\":[{\"tenant\":\"A\",\"id\":1,"));
+	assert_non_null(strstr(prof, "},{\"tenant\":\"B\",\"id\":2,"));
+	assert_non_null(strstr(ex(s, "profile"), "\n\nTENANT "));
+	assert_string_equal(ex(s, "profile off"), "profiling off\n");
 	const char *audit = ex(s, "audit 200");
 	assert_non_null(strstr(audit, " A read B/c.count -> error -2: no element 'B/c'\n"));
 	/* the shell line too, with what listing commands did */
