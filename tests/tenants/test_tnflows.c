@@ -201,6 +201,34 @@ static void test_held_quota(void **st)
 	tu_router_free(r);
 }
 
+/* Live changes keep the count of held packets right: a reload that keeps
+ * the manager and the holding element, then a swap of the holding element
+ * (its slot and held packets carried), then the flows' end. */
+static void test_held_quota_live(void **st)
+{
+	(void)st;
+#define LIVE_CFG(c) "Idle -> fm :: FlowManager(RESERVE 1024) -> w :: FlowWait(100) -> " c " :: Counter -> Discard;"
+	struct rt_router *r = two("held=10", LIVE_CFG("c"), NULL, 1);
+	for (int f = 0; f < 3; f++)
+		tu_push1(r, "A/fm", 0, udp(r, "10.1.0.1", (uint16_t)(1000 + f), 10, SEC));
+	assert_int_equal(usage(r, "A").held, 3);
+	struct rt_err err;
+	rt_err_clear(&err);
+	assert_int_equal(tn_load(r, "A", LIVE_CFG("c2"), true, "<a>", NULL, &err), 0);
+	assert_int_equal(usage(r, "A").held, 3);
+	tu_push1(r, "A/fm", 0, udp(r, "10.1.0.1", 1000, 200, SEC)); /* completes flow 1000 */
+	assert_int_equal(tu_read_int(r, "A/c2.count"), 2);
+	assert_int_equal(usage(r, "A").held, 2);
+	if (rt_ctl_reconfigure(r, "A/w", "300", NULL, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(usage(r, "A").held, 2); /* still in their flows */
+	tu_push1(r, "A/fm", 0, udp(r, "10.9.0.1", 1, 10, 100 * SEC)); /* the rest ends; a new one is held */
+	assert_int_equal(tu_read_int(r, "A/fm.held_freed"), 2);
+	assert_int_equal(usage(r, "A").held, 1);
+	assert_int_equal(usage(r, "A").held_drops, 0);
+	tu_router_free(r);
+}
+
 /* Each tenant sees its own usage only, through every face's one call. */
 static void test_usage_isolation(void **st)
 {
@@ -269,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_flow_quota_bypass_and_two_managers),
 		cmocka_unit_test(test_flow_quota_per_worker_share),
 		cmocka_unit_test(test_held_quota),
+		cmocka_unit_test(test_held_quota_live),
 		cmocka_unit_test(test_usage_isolation),
 	};
 	return cmocka_run_group_tests_name("tenant flows", tests, NULL, NULL);
