@@ -112,6 +112,29 @@ struct flow_bucket {
 	uint32_t idx[8];
 } __rte_cache_aligned;
 
+/* Tenant quotas (tenant/tn.h, docs/tenants.md): one block per tenant and
+ * worker, shared by the tenant's flow tables on that worker.  The worker
+ * writes flows/held and the drop counts (plain stores: it is the only
+ * writer); the control thread writes the limits (this worker's share of
+ * the tenant's quota) and, when it frees a table, adds what the table
+ * still had to cp_flows/cp_held (atomically).  In use: flows - cp_flows.
+ * No shared atomic on the data path: only inserts and holds look here. */
+struct flow_quota {
+	uint32_t flows, held;           /* charged by the worker (minus its releases) */
+	uint32_t max_flows, max_held;   /* this worker's share; UINT32_MAX: no limit */
+	uint64_t flow_drops, held_drops; /* inserts / holds refused over quota */
+	uint32_t cp_flows, cp_held;     /* released by the control thread */
+} __rte_cache_aligned;
+
+static inline uint32_t flow_quota_flows(const struct flow_quota *q)
+{
+	return q->flows - __atomic_load_n(&q->cp_flows, __ATOMIC_RELAXED);
+}
+static inline uint32_t flow_quota_held(const struct flow_quota *q)
+{
+	return q->held - __atomic_load_n(&q->cp_held, __ATOMIC_RELAXED);
+}
+
 /* What the table calls when a flow ends (the plan's FCB layout). */
 struct flow_table;
 typedef void (*flow_release_fn)(void *ctx, struct flow_table *t, struct flow_fcb *f);
@@ -129,6 +152,7 @@ struct flow_table {
 	uint8_t *fcbs;
 	uint32_t *free;         /* stack of free FCB indices */
 	struct flow_stats st;
+	struct flow_quota *quota; /* its tenant's block for this worker; NULL: none */
 };
 
 /* A table for `cap` flows with `data` bytes of element slots per FCB, on
@@ -300,10 +324,20 @@ static inline struct flow_held *flow_held_of(const struct el_node *n, void *slot
 	return (struct flow_held *)((uint8_t *)slot + RTE_ALIGN_CEIL(n->e->cls->flow_size, 8));
 }
 
-/* Counters a holding element keeps per worker. */
+/* Counters a holding element keeps per worker (quota: refused by its
+ * tenant's held-packet quota, dropped). */
 struct flow_hold_stats {
-	uint64_t held, overflow, dropped;
+	uint64_t held, overflow, dropped, quota;
 };
+
+/* The tenant quota that n's held packets count against: that of the
+ * manager whose FCBs hold them (NULL: none).  Once per batch. */
+static inline struct flow_quota *flow_hold_quota(const struct el_node *n)
+{
+	const struct el *m = __atomic_load_n(&n->e->flow_mgr, __ATOMIC_RELAXED);
+	const struct flow_table *t = m ? ((const struct flow_mgr *)m->state)->tab[rt_wid] : NULL;
+	return t ? t->quota : NULL;
+}
 
 /* Add m to out, sending out first when it is full. */
 static inline void flow_out_add(struct el_node *n, int port, struct rt_batch *out, struct rte_mbuf *m)
@@ -328,6 +362,7 @@ static inline void flow_el_push(struct el_node *n, struct rt_batch *b, flow_verd
 	struct rt_batch out[4];
 	int nports = RT_MIN(n->nout, 4);
 	uint16_t hmax = n->e->cls->flow_hold;
+	struct flow_quota *q = hmax ? flow_hold_quota(n) : NULL;
 	for (int p = 0; p < nports; p++)
 		out[p].n = 0;
 	for (uint32_t i = 0; i < b->n; i++) {
@@ -336,9 +371,15 @@ static inline void flow_el_push(struct el_node *n, struct rt_batch *b, flow_verd
 		int v = fn(n, m, slot);
 		struct flow_held *h = slot && hmax ? flow_held_of(n, slot) : NULL;
 		if (v == FLOW_HOLD) {
-			if (h && h->n < hmax) {
+			if (unlikely(q && h && flow_quota_held(q) >= q->max_held)) {
+				q->held_drops++; /* over its tenant's quota */
+				hs->quota++;
+				rte_pktmbuf_free(m);
+			} else if (h && h->n < hmax) {
 				h->pkts[h->n++] = m;
 				hs->held++;
+				if (q)
+					q->held++;
 			} else {
 				hs->overflow++;
 				rte_pktmbuf_free(m);
@@ -348,6 +389,8 @@ static inline void flow_el_push(struct el_node *n, struct rt_batch *b, flow_verd
 		if (v < 0 || v >= nports) {
 			if (h && h->n) {
 				hs->dropped += h->n;
+				if (q)
+					q->held -= h->n;
 				rte_pktmbuf_free_bulk(h->pkts, h->n);
 				h->n = 0;
 			}
@@ -359,6 +402,8 @@ static inline void flow_el_push(struct el_node *n, struct rt_batch *b, flow_verd
 		if (h && h->n) {
 			for (uint32_t k = 0; k < h->n; k++)
 				flow_out_add(n, v, o, h->pkts[k]);
+			if (q)
+				q->held -= h->n;
 			h->n = 0;
 		}
 		flow_out_add(n, v, o, m);

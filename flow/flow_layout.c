@@ -253,6 +253,8 @@ void flow_layout_release(void *ctx, struct flow_table *t, struct flow_fcb *f)
 		struct flow_held *h = (struct flow_held *)(data + L->hold_off[k]);
 		if (h->n) {
 			t->st.held_freed += h->n;
+			if (t->quota)
+				t->quota->held -= h->n;
 			rte_pktmbuf_free_bulk(h->pkts, h->n);
 			h->n = 0;
 		}

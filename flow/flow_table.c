@@ -178,10 +178,19 @@ void flow_table_free(struct flow_table *t, flow_release_fn fn, void *ctx)
 {
 	if (!t)
 		return;
+	/* the control thread: give the tenant back what the table had, beside
+	 * the worker's own counts (flow.h, struct flow_quota) */
+	struct flow_quota *q = t->quota;
+	uint64_t held0 = t->st.held_freed;
+	t->quota = NULL;
 	if (fn && t->fcbs)
 		for (uint32_t i = 0; i < t->cap; i++)
 			if (flow_table_fcb(t, i)->live)
 				fn(ctx, t, flow_table_fcb(t, i));
+	if (q) {
+		__atomic_fetch_add(&q->cp_flows, t->count, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&q->cp_held, (uint32_t)(t->st.held_freed - held0), __ATOMIC_RELAXED);
+	}
 	rte_free(t->b);
 	rte_free(t->fcbs);
 	rte_free(t->free);
@@ -287,6 +296,8 @@ found:
 	f->live = 0;
 	t->free[t->nfree++] = idx;
 	t->count--;
+	if (t->quota)
+		t->quota->flows--;
 }
 
 void flow_table_remove(struct flow_table *t, struct flow_fcb *f, flow_release_fn fn, void *ctx)
@@ -377,6 +388,10 @@ static struct flow_fcb *insert(struct flow_table *t, const struct flow_key *k, u
 	}
 	if (!where || !t->nfree)
 		return NULL;
+	if (unlikely(t->quota && flow_quota_flows(t->quota) >= t->quota->max_flows)) {
+		t->quota->flow_drops++; /* its tenant's quota: as if full */
+		return NULL;
+	}
 	uint32_t i = t->free[--t->nfree];
 	struct flow_fcb *f = flow_table_fcb(t, i);
 	memset(f, 0, t->stride);
@@ -389,6 +404,8 @@ static struct flow_fcb *insert(struct flow_table *t, const struct flow_key *k, u
 	where->idx[ws] = i;
 	t->count++;
 	t->st.inserted++;
+	if (t->quota)
+		t->quota->flows++;
 	return f;
 }
 

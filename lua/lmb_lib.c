@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "lmb_int.h"
+#include "tenant/tn.h"
 
 #define LMB_ELEMENT_MT "mb.element"
 #define LMB_CONFIG_MT "mb.config"
@@ -325,6 +326,47 @@ static int mb_stats(lua_State *L)
 	return 1;
 }
 
+/* mb.tenants() -> {{tenant = "A", flows = n, flows_refused = n, ...}, ...}:
+ * usage and drops of the tenants this state may see (tn_usage) */
+static int mb_tenants(lua_State *L)
+{
+	struct tn_usage *v;
+	struct rt_err err;
+	rt_err_clear(&err);
+	int n = tn_usage(lmb_of(L)->r, &v, &err);
+	if (n < 0)
+		return luaL_error(L, "%s", err.msg);
+	lua_createtable(L, n, 0);
+	for (int i = 0; i < n; i++) {
+		const struct tn_usage *u = &v[i];
+		const struct {
+			const char *k;
+			uint64_t v;
+		} f[] = {{"id", u->id},
+			 {"elements", (uint64_t)u->elements},
+			 {"buffers", u->buffers},
+			 {"buffers_quota", u->buffers_quota},
+			 {"flows", u->flows},
+			 {"flows_quota", u->flows_quota},
+			 {"flows_refused", u->flow_drops},
+			 {"held", u->held},
+			 {"held_quota", u->held_quota},
+			 {"held_refused", u->held_drops},
+			 {"cpu_cycles", u->cpu_cycles},
+			 {"cpu_throttled", u->cpu_throttled}};
+		lua_createtable(L, 0, (int)RT_ARRAY_SIZE(f) + 1);
+		lua_pushstring(L, u->name);
+		lua_setfield(L, -2, "tenant");
+		for (size_t k = 0; k < RT_ARRAY_SIZE(f); k++) {
+			lua_pushinteger(L, (lua_Integer)f[k].v);
+			lua_setfield(L, -2, f[k].k);
+		}
+		lua_rawseti(L, -2, i + 1);
+	}
+	free(v);
+	return 1;
+}
+
 /* mb.now() -> monotonic milliseconds (a float) */
 static int mb_now(lua_State *L)
 {
@@ -461,6 +503,7 @@ static const luaL_Reg mblib[] = {
 	{"graph", mb_graph},
 	{"element", mb_element},
 	{"stats", mb_stats},
+	{"tenants", mb_tenants},
 	{"now", mb_now},
 	{"config", mb_config},
 	{"every", lmb_l_every},

@@ -39,14 +39,14 @@ static struct el *split_name(struct rt_router *r, const char *hname, const char 
 static bool tenant_may(const char *h)
 {
 	return !strcmp(h, "version") || !strcmp(h, "config") || !strcmp(h, "flatconfig") || !strcmp(h, "list") ||
-	       !strcmp(h, "classes") || !strcmp(h, "requirements") || !strcmp(h, "handlers");
+	       !strcmp(h, "classes") || !strcmp(h, "requirements") || !strcmp(h, "handlers") || !strcmp(h, "tenants");
 }
 
 static int read_param(struct rt_router *r, const char *hname, const char *param, struct rt_buf *out,
 		      struct rt_err *err);
 
 static const char *router_read_names[] = {"version", "config", "flatconfig", "list", "classes",
-					  "requirements", "handlers", "threads", NULL};
+					  "requirements", "handlers", "threads", "tenants", NULL};
 
 static int router_read(struct rt_router *r, const char *h, struct rt_buf *out, struct rt_err *err)
 {
@@ -78,6 +78,9 @@ static int router_read(struct rt_router *r, const char *h, struct rt_buf *out, s
 	} else if (!strcmp(h, "requirements")) {
 		for (int i = 0; rt_router_packages[i]; i++)
 			rt_buf_printf(out, "%s\n", rt_router_packages[i]);
+	} else if (!strcmp(h, "tenants")) { /* usage and drops of those it may see */
+		if (tn_usage_put(r, false, false, out, err) < 0)
+			return err->code;
 	} else if (!strcmp(h, "threads")) {
 		rt_router_threads(r, out);
 	} else if (!strcmp(h, "handlers")) {

@@ -37,6 +37,7 @@ struct rt_port {
 	unsigned nrxd, ntxd;
 	bool promisc;
 	uint8_t *rx_polled;    /* [max_rxq]: an element polls this rx queue */
+	struct rte_mempool **rx_pool; /* [max_rxq]: asked-for pool (NULL: the router's); as set up once started */
 	int refs;
 };
 
@@ -226,7 +227,8 @@ static int port_start(struct rt_port *p, struct rt_err *err)
 	if (socket < 0)
 		socket = SOCKET_ID_ANY;
 	for (uint16_t q = 0; q < nrx; q++)
-		if ((rc = rte_eth_rx_queue_setup(p->id, q, nrxd, (unsigned)socket, NULL, pool)) < 0)
+		if ((rc = rte_eth_rx_queue_setup(p->id, q, nrxd, (unsigned)socket, NULL,
+						 p->rx_pool[q] ? p->rx_pool[q] : pool)) < 0)
 			return rt_errf(err, NULL, rc, "%s: cannot set up rx queue %u (%u descriptors): %s", p->name, q,
 				       nrxd, rte_strerror(-rc));
 	for (uint16_t q = 0; q < ntx; q++)
@@ -263,6 +265,7 @@ static void port_free(struct rt_port *p)
 			rte_dev_remove(info.device);
 	}
 	free(p->rx_polled);
+	free(p->rx_pool);
 	free(p->name);
 	free(p->args);
 	free(p);
@@ -289,6 +292,7 @@ static struct rt_port *port_new(struct rt_ports *set, char *name, char *args, ui
 	p->max_rxq = info.max_rx_queues;
 	p->max_txq = info.max_tx_queues;
 	p->rx_polled = calloc(p->max_rxq ? p->max_rxq : 1, 1);
+	p->rx_pool = calloc(p->max_rxq ? p->max_rxq : 1, sizeof(*p->rx_pool));
 	p->next = set->head;
 	set->head = p;
 	return p;
@@ -317,6 +321,9 @@ static int check_req(const struct rt_port *p, const struct rt_port_req *req, str
 		if (p->started && (unsigned)req->rxq >= p->cfg_rxq)
 			return rt_errf(err, NULL, -EBUSY, "%s: %s is running with %u rx queues; queue %d needs a restart",
 				       who, p->name, p->cfg_rxq, req->rxq);
+		if (p->started && p->rx_pool[req->rxq] != req->pool) /* its descriptors hold the other pool's mbufs */
+			return rt_errf(err, NULL, -EBUSY, "%s: rx queue %d of %s is running on %s pool; another needs a restart",
+				       who, req->rxq, p->name, p->rx_pool[req->rxq] ? "a tenant's" : "the router's");
 	}
 	if (req->ntxq > p->max_txq)
 		return rt_errf(err, NULL, -EINVAL, "%s: needs %u tx queues on %s, which has %u", who, req->ntxq, p->name,
@@ -381,6 +388,8 @@ struct rt_port *rt_port_request(struct rt_router *r, const char *spec, const str
 	p->refs++;
 	if (req->rxq >= 0) {
 		p->rx_polled[req->rxq] = 1;
+		if (!p->started)
+			p->rx_pool[req->rxq] = req->pool;
 		p->nrxq = RT_MAX(p->nrxq, (unsigned)req->rxq + 1);
 	}
 	p->ntxq = RT_MAX(p->ntxq, req->ntxq);
@@ -409,8 +418,11 @@ void rt_port_release(struct rt_port *p, const struct rt_port_req *req)
 {
 	if (!p)
 		return;
-	if (req->rxq >= 0 && (unsigned)req->rxq < p->max_rxq)
+	if (req->rxq >= 0 && (unsigned)req->rxq < p->max_rxq) {
 		p->rx_polled[req->rxq] = 0;
+		if (!p->started)
+			p->rx_pool[req->rxq] = NULL;
+	}
 	if (--p->refs > 0)
 		return;
 	port_unlink(p);

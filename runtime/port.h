@@ -36,6 +36,7 @@
 struct rt_router;
 struct el;
 struct rt_port;
+struct rte_mempool;
 
 #define RT_PORT_NDESC_DEFAULT 1024
 
@@ -46,6 +47,7 @@ struct rt_port_req {
 	unsigned nrxd;     /* rx descriptors per queue (0: RT_PORT_NDESC_DEFAULT) */
 	unsigned ntxd;     /* tx descriptors per queue (0: RT_PORT_NDESC_DEFAULT) */
 	bool promisc;      /* enable promiscuous mode (any requester turns it on) */
+	struct rte_mempool *pool; /* mbufs of rx queue rxq (a tenant's pool); NULL: the router's */
 	const char *who;   /* element name, for errors */
 };
 

@@ -15,6 +15,7 @@
 
 #include "ctl.h"
 #include "shell/sh_int.h"
+#include "tenant/tn.h"
 
 static void snap_free(struct sh *s)
 {
@@ -127,11 +128,21 @@ static int prof_snapshot(struct sh *s, bool json, struct rt_buf *out, struct rt_
 			rt_buf_puts(out, "\n");
 		}
 	}
-	if (json)
-		rt_buf_puts(out, "]}\n");
 	snap_keep(s, v, n, now);
 	free(v);
-	return 0;
+	/* each tenant's usage and drops below (docs/tenants.md) */
+	struct rt_buf t;
+	rt_buf_init(&t);
+	int k = tn_usage_put(s->r, json, !json, &t, err);
+	if (json) {
+		if (t.p && t.len && t.p[t.len - 1] == '\n')
+			t.p[--t.len] = 0;
+		rt_buf_printf(out, "],\"tenants\":%s}\n", t.p ? t.p : "[]");
+	} else if (k > 0) {
+		rt_buf_printf(out, "\n%s", t.p);
+	}
+	rt_buf_free(&t);
+	return k < 0 ? err->code : 0;
 }
 
 static int cmd_profile(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)

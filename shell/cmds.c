@@ -397,6 +397,11 @@ LIVE(cmd_remove, "remove")
 
 static int cmd_stats(struct sh *s, struct sh_args *a, struct rt_buf *out, struct rt_err *err)
 {
+	char *w = sh_word(&a->rest);
+	if (w && !strcmp(w, "tenants")) /* usage and drops per tenant (tenant/tn.h) */
+		return tn_usage_put(s->r, a->json, false, out, err) < 0 ? err->code : 0;
+	if (w)
+		return rt_errf(err, NULL, -EINVAL, "usage: stats [tenants] [--json]");
 	struct rt_ctl_stat *v;
 	int n = rt_ctl_stats(s->r, &v, err), wn = 4, wc = 5;
 	if (n < 0)
@@ -428,6 +433,16 @@ static int cmd_stats(struct sh *s, struct sh_args *a, struct rt_buf *out, struct
 	if (a->json)
 		rt_buf_puts(out, "]\n");
 	free(v);
+	if (!a->json) { /* then the tenants the caller sees, if any */
+		struct rt_buf t;
+		rt_buf_init(&t);
+		int k = tn_usage_put(s->r, false, true, &t, err);
+		if (k > 0)
+			rt_buf_printf(out, "\n%s", t.p);
+		rt_buf_free(&t);
+		if (k < 0)
+			return err->code;
+	}
 	return 0;
 }
 
@@ -491,7 +506,9 @@ static const struct sh_cmd sh_cmds[] = {
 	{"connect", "SPEC", "add a connection \"a [p] -> [q] b\"", cmd_connect},
 	{"disconnect", "SPEC", "remove a connection \"a [p] -> [q] b\"", cmd_disconnect},
 	{"remove", "NAME [into OTHER]", "remove an element (OTHER takes its state)", cmd_remove},
-	{"stats", "[--json]", "the count of every element that has one", cmd_stats, SH_JSON},
+	{"stats", "[tenants] [--json]",
+	 "the count of every element that has one, then each tenant's usage and drops; tenants: only those",
+	 cmd_stats, SH_JSON},
 	{"threads", "[--json]", "the workers: core (hwloc), tasks, rounds, busy rounds, packets", cmd_threads, SH_JSON},
 	{"stop", "", "stop the router (ends the session)", cmd_stop},
 	{"quit", "", "leave the shell (stops the router; with --connect, only the client)", cmd_quit, SH_LOCAL},

@@ -377,7 +377,14 @@ int tn_add(struct rt_router *r, const char *name, const char *quota, struct rt_e
 		free(t);
 		return rt_errf(err, NULL, -ENOMEM, "tenant '%s': out of memory", name);
 	}
+	if (tn_res_new(t) < 0) {
+		rte_mempool_free(t->pool);
+		rte_free(t->cpu);
+		free(t);
+		return rt_errf(err, NULL, -ENOMEM, "tenant '%s': out of memory", name);
+	}
 	tn_cpu_set_budget(t);
+	tn_res_set_limits(r, t);
 	s->v[s->n++] = t;
 	return 0;
 }
@@ -425,7 +432,7 @@ int tn_load(struct rt_router *r, const char *name, const char *text, bool replac
 	return apply(r, t, text ? text : "", replace, file, warn, err);
 }
 
-static int nelements(const struct rt_router *r, const struct tn *t)
+int tn_nelements(const struct rt_router *r, const struct tn *t)
 {
 	int n = 0;
 	for (int i = 0; i < r->g.nels; i++)
@@ -448,7 +455,7 @@ int tn_list(struct rt_router *r, struct rt_buf *out, struct rt_err *err)
 		snprintf(b, sizeof(b), "%u/%u", rte_mempool_in_use_count(t->pool), t->q.pkt_buffers);
 		uint64_t cycles, throttled;
 		tn_cpu_usage(t, &cycles, &throttled);
-		rt_buf_printf(out, "%-16s %4u %8d %16s %14llu %10llu\n", t->name, t->id, nelements(r, t), b,
+		rt_buf_printf(out, "%-16s %4u %8d %16s %14llu %10llu\n", t->name, t->id, tn_nelements(r, t), b,
 			      (unsigned long long)cycles, (unsigned long long)throttled);
 		shown++;
 	}
@@ -462,16 +469,18 @@ int tn_show(struct rt_router *r, const char *name, struct rt_buf *out, struct rt
 	if (!t)
 		return err->code;
 	const struct tn_set *s = r->tenants;
-	rt_buf_printf(out, "name %s\nid %u\nelements %d\n", t->name, t->id, nelements(r, t));
+	rt_buf_printf(out, "name %s\nid %u\nelements %d\n", t->name, t->id, tn_nelements(r, t));
 	rt_buf_printf(out, "buffers_quota %u\nbuffers_in_use %u\nbuffers_free %u\n", t->q.pkt_buffers,
 		      rte_mempool_in_use_count(t->pool), rte_mempool_avail_count(t->pool));
 	rt_buf_printf(out, "flows_quota %u\nheld_quota %u\ncpu_quota_hz %llu\nlua_mem_quota %llu\nlua_instr_quota %llu\n",
 		      t->q.flow_entries, t->q.held_pkts, (unsigned long long)t->q.cpu_hz,
 		      (unsigned long long)t->q.lua_mem, (unsigned long long)t->q.lua_instr);
-	uint64_t cycles, throttled;
-	tn_cpu_usage(t, &cycles, &throttled);
-	rt_buf_printf(out, "cpu_cycles %llu\ncpu_throttled_runs %llu\n", (unsigned long long)cycles,
-		      (unsigned long long)throttled);
+	struct tn_usage u;
+	tn_usage_of(r, t, &u);
+	rt_buf_printf(out, "cpu_cycles %llu\ncpu_throttled_runs %llu\n", (unsigned long long)u.cpu_cycles,
+		      (unsigned long long)u.cpu_throttled);
+	rt_buf_printf(out, "flows_in_use %u\nflows_refused %llu\nheld_in_use %u\nheld_refused %llu\n", u.flows,
+		      (unsigned long long)u.flow_drops, u.held, (unsigned long long)u.held_drops);
 	rt_buf_printf(out, "token %s\n", t->token ? "set" : "none");
 	for (int i = 0; i < s->nuids; i++)
 		if (s->uids[i].tenant == t->id)
@@ -494,6 +503,7 @@ int tn_set_quota(struct rt_router *r, const char *name, const char *quota, struc
 		return rt_errf(err, NULL, -EBUSY, "quota buffers: fixed when the tenant was added (%u)", t->q.pkt_buffers);
 	t->q = q;
 	tn_cpu_set_budget(t); /* from the workers' next window */
+	tn_res_set_limits(r, t); /* from the next insert or hold */
 	return 0;
 }
 
@@ -501,6 +511,7 @@ static void free_tn(struct tn *t)
 {
 	rte_mempool_free(t->pool);
 	rte_free(t->cpu);
+	tn_res_free(t);
 	free(t->token);
 	free(t);
 }

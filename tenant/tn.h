@@ -27,8 +27,8 @@
 /* Quotas; 0 means "the default" at tn_add and "no limit" where noted. */
 struct tn_quota {
 	uint32_t pkt_buffers;   /* mbufs in the tenant's pool (default 4095) */
-	uint32_t flow_entries;  /* flow-table entries (recorded: no flow tables yet) */
-	uint32_t held_pkts;     /* packets held by flow elements (recorded: no flow holds yet) */
+	uint32_t flow_entries;  /* entries in its flow managers' tables, all workers; 0 = no limit */
+	uint32_t held_pkts;     /* packets held in its flows (the hold model); 0 = no limit */
 	uint64_t cpu_hz;        /* cycles per second on each worker its tasks run on; 0 = no limit */
 	uint64_t lua_mem;       /* bytes of its Lua state (default 8 MiB): enforced */
 	uint64_t lua_instr;     /* instructions per Lua call (default 10M): enforced */
@@ -64,6 +64,29 @@ int tn_show(struct rt_router *r, const char *name, struct rt_buf *out, struct rt
  * change once the pool exists).  Operator only. */
 int tn_set_quota(struct rt_router *r, const char *name, const char *quota, struct rt_err *err);
 
+/* Usage and drops of one tenant (what `stats tenants`, `top`, mb.tenants()
+ * and the router handler `tenants` show). */
+struct tn_usage {
+	const char *name;               /* valid until the tenant is removed */
+	uint32_t id;
+	int elements;
+	uint32_t buffers, buffers_quota;   /* mbufs of its pool in use */
+	uint32_t flows, flows_quota;       /* flow entries (quota 0: none) */
+	uint32_t held, held_quota;         /* held packets (quota 0: none) */
+	uint64_t flow_drops, held_drops;   /* flows refused, holds refused (dropped) */
+	uint64_t cpu_cycles, cpu_throttled; /* cycles of its tasks, runs skipped over budget */
+};
+/* The usage of every tenant the caller may see (the operator: all; a
+ * tenant: itself; nobody: none).  Returns the count (*out malloc'd), or <0. */
+int tn_usage(struct rt_router *r, struct tn_usage **out, struct rt_err *err);
+/* One formatter for every face: a table ("TENANT ..." header, a line
+ * each), or a JSON array of objects. */
+void tn_usage_format(const struct tn_usage *v, int n, bool json, struct rt_buf *out);
+/* tn_usage then tn_usage_format into out: what the faces call.  With
+ * quiet, nothing is written when the caller sees no tenant.  Returns the
+ * number of tenants, or <0. */
+int tn_usage_put(struct rt_router *r, bool json, bool quiet, struct rt_buf *out, struct rt_err *err);
+
 /* ---- identities (operator only to change) ---------------------------------- */
 
 /* Map Unix user uid to a tenant (name) or to the operator ("operator"). */
@@ -93,6 +116,10 @@ uint32_t tn_id(const struct tn *t);
 const char *tn_name(const struct tn *t);
 const struct tn_quota *tn_quota(const struct tn *t);
 struct rte_mempool *tn_pool(const struct tn *t);
+/* Worker w's block of tenant id's flow quotas (flow.h): the tenant's flow
+ * managers point their tables to it.  NULL for the operator. */
+struct flow_quota *tn_flow_quota(const struct rt_router *r, uint32_t id, int w);
+void tn_usage_of(const struct rt_router *r, const struct tn *t, struct tn_usage *u);
 /* "operator", "nobody" or the tenant's name. */
 const char *tn_ident_name(const struct rt_router *r, struct rt_ident id);
 

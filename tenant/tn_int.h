@@ -11,6 +11,7 @@
 
 #include "rt.h"
 
+#include "flow/flow.h"
 #include "tenant/tn.h"
 
 /* CPU accounting of a tenant (tn_cpu.c): one block per worker, written
@@ -31,6 +32,7 @@ struct tn {
 	struct rte_mempool *pool;
 	char *token;                 /* AUTH token; NULL: none */
 	struct tn_cpu *cpu;          /* rte_zmalloc'd: plans point to it */
+	struct flow_quota *fq;       /* RT_MAX_WORKERS blocks (tn_res.c); flow tables point to them */
 	struct tn *next_retired;
 };
 
@@ -61,6 +63,13 @@ struct tn_set {
 };
 
 void tn_audit_close(struct tn_set *s);
+
+/* tn_res.c: flow-entry and held-packet quotas, split among the workers. */
+int tn_res_new(struct tn *t);
+void tn_res_set_limits(const struct rt_router *r, struct tn *t);
+void tn_res_free(struct tn *t);
+/* tn.c: the tenant's elements in the running graph. */
+int tn_nelements(const struct rt_router *r, const struct tn *t);
 
 /* tn_cpu.c: the budget from the quota; the totals of every worker. */
 void tn_cpu_set_budget(struct tn *t);

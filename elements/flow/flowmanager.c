@@ -11,6 +11,7 @@
 
 #include "../../runtime/router.h"
 #include "flow/flow.h"
+#include "tenant/tn.h"
 
 struct fm {
 	struct flow_mgr m;      /* must come first (EL_C_FLOW_MANAGER) */
@@ -263,6 +264,8 @@ static int fm_init(struct el *e, struct rt_err *err)
 			return rt_errf(err, &e->loc, -ENOMEM, "%s: no memory for %llu flows", e->name,
 				       (unsigned long long)s->capacity);
 		}
+	for (int w = 0; w < s->nworkers; w++) /* its tenant's flow quota (docs/tenants.md) */
+		s->m.tab[w]->quota = tn_flow_quota(e->router, e->tenant, w);
 	return 0;
 }
 

@@ -81,6 +81,8 @@ static const struct el_handler handlers[] = {
 	{"held", fwait_read, NULL, offsetof(struct fwait_pw, hs.held), 0, "packets held"},
 	{"overflow", fwait_read, NULL, offsetof(struct fwait_pw, hs.overflow), 0,
 	 "packets dropped because their flow already held 16"},
+	{"quota_drops", fwait_read, NULL, offsetof(struct fwait_pw, hs.quota), 0,
+	 "packets dropped because its tenant held its quota of packets (tenant quota held=)"},
 	{"released", fwait_read, NULL, offsetof(struct fwait_pw, released), 0, "flows that reached BYTES"},
 	{"noflow", fwait_read, NULL, offsetof(struct fwait_pw, noflow), 0, "packets passed: no flow"},
 	EL_HANDLERS_END,
@@ -93,7 +95,8 @@ static struct el_class fwait_class = {
 	.doc = "Behind a FlowManager: packets of a flow are held (up to 16 per flow, in the flow's FCB) "
 	       "until the flow's TCP/UDP payload reaches BYTES; then the held packets and the one that "
 	       "completed them leave in order, and later packets pass. Packets held when the flow ends are "
-	       "freed and counted by the manager (held_freed); a seventeenth is dropped (overflow). The "
+	       "freed and counted by the manager (held_freed); a seventeenth is dropped (overflow), and so is "
+	       "one that would take its tenant over its held-packet quota (quota_drops). The "
 	       "hold model of docs/flows.md; a base for elements that need to see more of a flow before "
 	       "deciding.",
 	.ports = "1/1",

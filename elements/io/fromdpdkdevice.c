@@ -12,6 +12,7 @@
 
 #include "../../runtime/port.h"
 #include "../../runtime/router.h"
+#include "../../tenant/tn.h"
 
 static const char doc[] =
 	"Reads packets from rx queue QUEUE of the DPDK port PORT, up to BURST at a time, and pushes "
@@ -38,6 +39,9 @@ static const char doc[] =
 	"write one FromDPDKDevice per queue with `QUEUE q` and place each on its worker with "
 	"`THREAD w`, e.g. `FromDPDKDevice(0, QUEUE 0, THREAD 0)` and `FromDPDKDevice(0, QUEUE 1, "
 	"THREAD 1)`: the port then gets two RSS queues. Two elements may not poll the same queue. "
+	"With TENANT the queues receive into that tenant's packet pool (its `buffers` quota), so a flood "
+	"on its port exhausts its buffers and nobody else's, and each packet's tenant annotation is set; "
+	"a queue's pool is fixed when its port starts. "
 	"MAXTHREADS, RSS_AGGREGATE, PAINT_QUEUE, MTU, MAC, VLAN and flow-rule options are not "
 	"supported.";
 
@@ -46,7 +50,8 @@ struct fdd_pw {
 };
 
 struct fdd {
-	char *port_spec;
+	char *port_spec, *tenant;
+	uint32_t tenant_id;     /* TENANT's id: its packets' annotation; 0: none */
 	int64_t queue, n_queues, thread;
 	uint64_t burst, ndesc;
 	bool promisc, active, timestamp;
@@ -73,6 +78,8 @@ static const struct el_arg args[] = {
 	{"TIMESTAMP", EL_T_BOOL, offsetof(struct fdd, timestamp), "false", 0,
 	 "set the timestamp annotation (a clock read per burst: about 6% of io forwarding)"},
 	{"THREAD", EL_T_INT, offsetof(struct fdd, thread), "-1", 0, "worker that runs the task (-1: any)"},
+	{"TENANT", EL_T_WORD, offsetof(struct fdd, tenant), NULL, 0,
+	 "receive into this tenant's packet pool and mark the packets as its (docs/tenants.md)"},
 	EL_ARGS_END,
 };
 
@@ -107,9 +114,17 @@ static void fdd_cleanup(struct el *e)
 static int fdd_init(struct el *e, struct rt_err *err)
 {
 	struct fdd *s = e->state;
+	if (s->tenant) { /* its own pool: a flood on this port exhausts its buffers only */
+		const struct tn *t = tn_by_name(e->router, s->tenant);
+		if (!t || (e->tenant && tn_id(t) != e->tenant))
+			return rt_errf(err, &e->loc, -ENOENT, "%s: no tenant '%s'", e->name, s->tenant);
+		s->tenant_id = tn_id(t);
+		e->pool = tn_pool(t);
+	}
 	for (int i = 0; i < s->n_queues; i++) {
 		s->req[i] = (struct rt_port_req){.rxq = (int)s->queue + i, .nrxd = (unsigned)s->ndesc,
-						 .promisc = s->promisc, .who = e->name};
+						 .promisc = s->promisc, .who = e->name,
+						 .pool = s->tenant ? e->pool : NULL};
 		struct rt_port *p = rt_port_request(e->router, s->port_spec, &s->req[i], err);
 		if (!p) {
 			fdd_cleanup(e);
@@ -183,6 +198,9 @@ static int fdd_run(struct el_node *n)
 	b.n = got;
 	if (unlikely(segs != 1))
 		fdd_linearize(pw, &b);
+	if (s->tenant_id) /* a tenant's port: its packets carry its mark */
+		for (uint32_t i = 0; i < b.n; i++)
+			rt_anno(b.pkts[i])->tenant = s->tenant_id;
 	if (s->timestamp) {
 		uint64_t ts = rt_wall_ns();
 		for (uint32_t i = 0; i < b.n; i++)

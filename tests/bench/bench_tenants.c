@@ -5,10 +5,13 @@
  * measures, at its sink, how late each one is processed.  First B alone,
  * then while A floods: an unbounded source through a CPU-heavy element
  * (far above its CPU quota), a buffer hog that keeps every packet it gets,
- * and a Lua script in an infinite loop; then the same flood with A's CPU
- * quota lifted, to show what the scheduler's budget buys.  Prints
- * `BENCH tenants <name> <value> <unit>`.  A flow-table fill is not part of
- * it: there are no flow tables yet.
+ * a flow-table fill (a new flow every packet, far past A's flow quota, while
+ * B's packets go through a flow manager of its own) and a Lua script in an
+ * infinite loop; then the same flood with A's CPU quota lifted, to show what
+ * the scheduler's budget buys.  First, before the router starts, the cost
+ * of the flow quota on inserts: cycles per new flow in a tenant's flow
+ * manager (quota charged) against the operator's (no quota).  Prints
+ * `BENCH tenants <name> <value> <unit>`.
  *
  * Usage: bench_tenants [SECONDS per phase (default 2)] [RATE pps (default 1000000)]
  */
@@ -17,13 +20,61 @@
 #include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
 
 #include "ctl.h"
 #include "lua/lmb.h"
 #include "router_int.h"
+#include "flow/flow.h"
 #include "tenant/tn.h"
 
 /* ---- bench elements ------------------------------------------------------ */
+
+/* A 64-byte Ethernet + IPv4 + UDP frame from src:sport (checksums are not
+ * looked at here). */
+static void udp64(struct rte_mbuf *m, uint32_t src, uint16_t sport)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	memset(d, 0, 64);
+	d[12] = 0x08;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + 14);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16(50);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(src);
+	ip->dst_addr = rte_cpu_to_be_32(0x0a000001);
+	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip + 1);
+	u->src_port = rte_cpu_to_be_16(sport);
+	u->dst_port = rte_cpu_to_be_16(53);
+	u->dgram_len = rte_cpu_to_be_16(30);
+	m->data_len = m->pkt_len = 64;
+}
+
+/* BenchNewFlows: a source of packets each of a new flow (64 a run). */
+struct newflows {
+	uint64_t n;
+};
+static int newflows_run(struct el_node *n)
+{
+	struct newflows *s = n->state;
+	struct rt_batch b = {.n = RT_BATCH_MAX};
+	if (rte_pktmbuf_alloc_bulk(n->e->pool, b.pkts, b.n) != 0)
+		return 0;
+	for (uint32_t i = 0; i < b.n; i++) {
+		rt_anno_reset(b.pkts[i]);
+		udp64(b.pkts[i], 0x0b000000u + (uint32_t)(s->n >> 16), (uint16_t)s->n);
+		s->n++;
+	}
+	el_output(n, 0, &b);
+	return RT_BATCH_MAX;
+}
+static struct el_class newflows = {
+	.name = "BenchNewFlows", .sig = "BenchNewFlows", .summary = "bench: a new flow every packet", .ports = "0/1",
+	.state_size = sizeof(struct newflows), .run = newflows_run, .flags = EL_C_NOARGS,
+};
+EL_REGISTER(newflows)
 
 /* BenchPaced(RATE): packet k is due at t0 + k/RATE; each run sends those
  * due (64 at most), timestamped with their due time (TSC), so that a
@@ -55,7 +106,7 @@ static int paced_run(struct el_node *n)
 		rt_anno_reset(m);
 		rt_anno(m)->timestamp = s->t0 + (uint64_t)((double)(s->sent + i) * (double)hz / (double)s->rate);
 		rt_anno(m)->tenant = n->e->tenant;
-		m->data_len = m->pkt_len = 64;
+		udp64(m, 0x0a010000u, (uint16_t)((s->sent + i) & 255)); /* 256 flows */
 	}
 	int sent = (int)b.n; /* the callee may empty b */
 	s->sent += b.n;
@@ -209,6 +260,45 @@ static struct phase measure(struct rt_router *r, double secs)
 	return p;
 }
 
+/* Cycles per packet of a flow manager's push for `n` packets of new flows
+ * (before the router starts: on this thread, as worker 0), round `rep`. */
+static double insert_cycles(struct rt_router *r, const char *name, uint32_t n, int rep)
+{
+	struct el_node *nd = r->plan->nodes[rt_router_find(r, name)->index];
+	double best = 1e18;
+	uint32_t base = 0;
+	{
+		uint64_t cyc = 0;
+		for (uint32_t k = 0; k < n; k += RT_BATCH_MAX) {
+			struct rt_batch b = {.n = RT_BATCH_MAX};
+			if (rte_pktmbuf_alloc_bulk(rt_router_pool(r), b.pkts, b.n) != 0)
+				return -1;
+			for (uint32_t i = 0; i < b.n; i++) {
+				rt_anno_reset(b.pkts[i]);
+				uint32_t f = base + (uint32_t)rep * n + k + i;
+				udp64(b.pkts[i], 0x0c000000u + (f >> 16), (uint16_t)f);
+			}
+			uint64_t t0 = rte_rdtsc();
+			nd->e->cls->push(nd, 0, &b);
+			cyc += rte_rdtsc() - t0;
+		}
+		best = RT_MIN(best, (double)cyc / n);
+	}
+	return best;
+}
+
+/* Handler value as a number (read as the operator). */
+static unsigned long long num(struct rt_router *r, const char *h)
+{
+	struct rt_err err;
+	struct rt_buf b;
+	rt_err_clear(&err);
+	rt_buf_init(&b);
+	unsigned long long v = rt_ctl_read(r, h, &b, &err) == 0 && b.p ? strtoull(b.p, NULL, 10) : 0;
+	rt_buf_free(&b);
+	return v;
+}
+
 /* A's flood counter (read as the operator). */
 static const char *flood_count(struct rt_router *r, struct rt_buf *b)
 {
@@ -234,12 +324,28 @@ int main(int argc, char **argv)
 		die("router", &err);
 	/* A: 5% of a core (per worker), 4096 buffers; B: defaults */
 	char quota[96];
-	snprintf(quota, sizeof(quota), "cpu=%llu buffers=4096", (unsigned long long)(rte_get_tsc_hz() / 20));
-	char bcfg[160];
-	snprintf(bcfg, sizeof(bcfg), "src :: BenchPaced(RATE %u) -> c :: Counter -> late :: BenchLate;", rate);
+	snprintf(quota, sizeof(quota), "cpu=%llu buffers=4096 flows=20000", (unsigned long long)(rte_get_tsc_hz() / 20));
+	char bcfg[200];
+	snprintf(bcfg, sizeof(bcfg),
+		 "src :: BenchPaced(RATE %u) -> fm :: FlowManager(CAPACITY 4096, RESERVE 16) -> c :: Counter -> "
+		 "late :: BenchLate;", rate);
 	if (tn_add(r, "A", quota, &err) < 0 || tn_add(r, "B", NULL, &err) < 0 ||
-	    tn_load(r, "B", bcfg, true, "<b>", NULL, &err) < 0 || rt_router_start(r, &err) < 0)
+	    tn_load(r, "B", bcfg, true, "<b>", NULL, &err) < 0)
 		die("tenants", &err);
+	/* the flow quota's cost on inserts: A's manager (charged) and the
+	 * operator's (no quota), the same table size and traffic */
+	if (rt_ctl_add(r, "Idle -> opfm :: FlowManager(CAPACITY 131072, RESERVE 16) -> Discard;", NULL, &err) < 0 ||
+	    tn_load(r, "A", "Idle -> fm :: FlowManager(CAPACITY 131072, RESERVE 16) -> Discard;", true, "<a>", NULL,
+		    &err) < 0 || tn_set_quota(r, "A", "flows=200000", &err) < 0)
+		die("flow quota bench", &err);
+	double ins_op = 1e18, ins_tn = 1e18; /* alternated, the best of 5 each */
+	for (int rep = 0; rep < 5; rep++) {
+		ins_op = RT_MIN(ins_op, insert_cycles(r, "opfm", 16384, rep));
+		ins_tn = RT_MIN(ins_tn, insert_cycles(r, "A/fm", 16384, rep));
+	}
+	if (tn_set_quota(r, "A", "flows=20000", &err) < 0 || tn_load(r, "A", "Idle -> Discard;", true, "<a>", NULL, &err) < 0 ||
+	    rt_router_start(r, &err) < 0)
+		die("start", &err);
 	usleep(300000); /* warm up */
 	struct phase alone = measure(r, secs);
 	if (getenv("BENCH_DEBUG")) {
@@ -256,7 +362,8 @@ int main(int argc, char **argv)
 	 * Lua script that never ends by itself */
 	if (tn_load(r, "A",
 		    "InfiniteSource(LIMIT -1, BURST 64) -> flood :: Counter -> BenchSpin(500) -> Discard;\n"
-		    "InfiniteSource(LIMIT -1, BURST 64) -> hog :: BenchHoard(3072);",
+		    "InfiniteSource(LIMIT -1, BURST 64) -> hog :: BenchHoard(3072);\n"
+		    "BenchNewFlows -> fill :: FlowManager(CAPACITY 262144, RESERVE 16) -> Discard;",
 		    true, "<a>", NULL, &err) < 0)
 		die("A's flood", &err);
 	usleep(100000);
@@ -282,6 +389,20 @@ int main(int argc, char **argv)
 	const char *inuse = strstr(b.p ? b.p : "", "buffers_in_use ");
 	unsigned long long a_bufs = inuse ? strtoull(inuse + 15, NULL, 10) : 0;
 
+	struct tn_usage *uv;
+	unsigned a_flows = 0, b_flows = 0;
+	unsigned long long a_refused = 0;
+	int nu = tn_usage(r, &uv, &err);
+	for (int i = 0; i < nu; i++) {
+		if (!strcmp(uv[i].name, "A"))
+			a_flows = uv[i].flows, a_refused = uv[i].flow_drops;
+		else
+			b_flows = uv[i].flows;
+	}
+	if (nu >= 0)
+		free(uv);
+	unsigned long long b_flow_drops = num(r, "B/fm.full_drops") + num(r, "B/fm.bypassed");
+
 	/* the same flood with A's CPU quota lifted */
 	if (tn_set_quota(r, "A", "cpu=0", &err) < 0)
 		die("quota", &err);
@@ -301,6 +422,12 @@ int main(int argc, char **argv)
 	printf("BENCH tenants noisy_tenant_kpps %.1f kpps\n", a_kpps);
 	printf("BENCH tenants noisy_tenant_throttled_runs %llu count\n", throttled);
 	printf("BENCH tenants noisy_tenant_buffers_held %llu count\n", a_bufs);
+	printf("BENCH tenants noisy_tenant_flows %u count\n", a_flows);
+	printf("BENCH tenants noisy_tenant_flows_refused %llu count\n", a_refused);
+	printf("BENCH tenants quiet_tenant_flows %u count\n", b_flows);
+	printf("BENCH tenants quiet_tenant_flow_drops %llu count\n", b_flow_drops);
+	printf("BENCH tenants flow_insert_cycles_operator %.1f cycles\n", ins_op);
+	printf("BENCH tenants flow_insert_cycles_tenant_quota %.1f cycles\n", ins_tn);
 	printf("BENCH tenants noisy_lua_loop_stopped_ms %.1f ms\n", lrc < 0 ? lua_ms : -1.0);
 	printf("BENCH tenants unlimited_quiet_tenant_kept %.3f ratio\n", unlimited.kpps / alone.kpps);
 	printf("BENCH tenants unlimited_quiet_tenant_p50_us %.2f us\n", unlimited.p50_us);

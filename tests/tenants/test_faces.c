@@ -75,7 +75,19 @@ static void test_shell_isolation(void **st)
 	}
 	/* what A sees is A's */
 	assert_string_equal(ex(s, "show elements"), "NAME  CLASS    PORTS\nin    Idle     0/1\nc     Counter  1/1\nd     Discard  1/0\n");
-	assert_string_equal(ex(s, "stats"), "NAME  CLASS             COUNT\nc     Counter               0\nd     Discard               0\n");
+	/* stats: its elements, then its own usage line (the operator's and B's
+	 * not even named) */
+	const char *stats = ex(s, "stats");
+	static const char head[] = "NAME  CLASS             COUNT\nc     Counter               0\nd     Discard               0\n"
+				   "\nTENANT ";
+	assert_int_equal(strncmp(stats, head, sizeof(head) - 1), 0);
+	assert_non_null(strstr(stats, "\nA                        0/256             0/-"));
+	assert_null(strstr(stats, "\nB "));
+	assert_string_equal(ex(s, "stats tenants --json"),
+			    "[{\"tenant\":\"A\",\"id\":1,\"elements\":3,\"buffers\":0,\"buffers_quota\":256,\"flows\":0,"
+			    "\"flows_quota\":0,\"flows_refused\":0,\"held\":0,\"held_quota\":0,\"held_refused\":0,"
+			    "\"cpu_cycles\":0,\"cpu_throttled\":0}]\n");
+	assert_string_equal(ex(s, "stats sideways"), "error: usage: stats [tenants] [--json]\n");
 	assert_string_equal(ex(s, "show graph"), "in [0] -> [0] c\nc [0] -> [0] d\n");
 	assert_null(strstr(ex(s, "config"), "B/"));
 	assert_null(strstr(ex(s, "tenant list"), "B "));
@@ -104,6 +116,13 @@ static void test_shell_isolation(void **st)
 	assert_string_equal(ex(s, "write B/c.reset"), "");
 	assert_int_equal(tu_read_int(r, "B/c.count"), 0);
 	assert_non_null(strstr(ex(s, "tenant show B"), "name B\n"));
+	/* the operator's top/profile snapshot lists every tenant after the elements */
+	assert_string_equal(ex(s, "profile on"), "profiling on\n");
+	const char *prof = ex(s, "profile --json");
+	assert_non_null(strstr(prof, "}],\"tenants\":[{\"tenant\":\"A\",\"id\":1,"));
+	assert_non_null(strstr(prof, "},{\"tenant\":\"B\",\"id\":2,"));
+	assert_non_null(strstr(ex(s, "profile"), "\n\nTENANT "));
+	assert_string_equal(ex(s, "profile off"), "profiling off\n");
 	const char *audit = ex(s, "audit 200");
 	assert_non_null(strstr(audit, " A read B/c.count -> error -2: no element 'B/c'\n"));
 	/* the shell line too, with what listing commands did */
@@ -150,7 +169,8 @@ static void test_lua_isolation(void **st)
 				      "print(io, os, debug, package, require, dofile, loadfile, string.dump)\n"
 				      "print(pcall(load, string.char(27) .. 'Lua'))\n"
 				      "print(load('return 1 + 1')())\n"
-				      "print(mb.element('c').name)",
+				      "print(mb.element('c').name)\n"
+				      "local t = mb.tenants() print(#t, t[1].tenant, t[1].buffers_quota, t[1].flows_refused)",
 				      "=t", &out, &err),
 			 0);
 	assert_string_equal(out.p, "nil\tno element 'B/c'\n"
@@ -159,7 +179,8 @@ static void test_lua_isolation(void **st)
 				   "nil\tnil\tnil\tnil\tnil\tnil\tnil\tnil\n"
 				   "true\tnil\tattempt to load a binary chunk (mode is 't')\n"
 				   "2\n"
-				   "c\n");
+				   "c\n"
+				   "1\tA\t256\t0\n");
 	rt_buf_free(&out);
 	/* an infinite loop ends at the instruction quota, memory at its quota */
 	rt_err_clear(&err);
@@ -211,6 +232,7 @@ static void test_socket_isolation(void **st)
 	struct rt_ctlsock *cs = rt_ctlsock_listen_unix(r, path, &err);
 	assert_non_null(cs);
 	sh_ctlsock_attach(s, cs);
+	const char *got;
 	/* this user is tenant A on the Unix socket */
 	assert_int_equal(tn_map_uid(r, getuid(), "A", &err), 0);
 	assert_string_equal(tu_sock_talk(r, path, 0,
@@ -221,11 +243,16 @@ static void test_socket_isolation(void **st)
 				  "510 no element 'B/c'\r\n510 no element 'B/c'\r\n510 no element 'B/c'\r\n"
 				  "510 no element 'B/c'\r\n511 no handler 'stop'\r\n511 no handler 'stop'\r\n"
 				  "511 no handler 'threads'\r\n" BYE);
+	/* its usage, and only its own */
+	got = tu_sock_talk(r, path, 0, "READ tenants\r\nQUIT\r\n");
+	assert_non_null(strstr(got, "200 Read handler 'tenants' OK\r\nDATA "));
+	assert_non_null(strstr(got, "\nA                        0/256             0/-"));
+	assert_null(strstr(got, "\nB "));
 	assert_string_equal(tu_sock_talk(r, path, 0, "READ list\r\nREAD c.count\r\nQUIT\r\n"),
 			    GREET "200 Read handler 'list' OK\r\nDATA 9\r\n3\nin\nc\nd\n"
 				  "200 Read handler 'c.count' OK\r\nDATA 1\r\n0" BYE);
 	/* SHELL runs with the client's identity, not the shell's */
-	const char *got = tu_sock_talk(r, path, 0, "SHELL swap B/c Counter()\r\nSHELL remove B/c\r\nSHELL show elements\r\n"
+	got = tu_sock_talk(r, path, 0, "SHELL swap B/c Counter()\r\nSHELL remove B/c\r\nSHELL show elements\r\n"
 					   "SHELL lua print(io, mb.read('B/c.count'))\r\nQUIT\r\n");
 	assert_non_null(strstr(got, "520 no element 'B/c'\r\nDATA 24\r\nerror: no element 'B/c'\n"
 				    "520 no element 'B/c'\r\nDATA 24\r\nerror: no element 'B/c'\n"));
