@@ -45,9 +45,11 @@ static const char doc[] =
 	"MAX_SIZE bytes the element creates (no buffer free: counted in `nobufs`, the datagram is "
 	"dropped).\n\n"
 	"Policy for adversarial fragments (evasion and resource attacks):\n\n"
-	"- Overlaps: where fragments overlap, the bytes that arrived **first** win (the BSD/Windows-like "
-	"choice an IDS must make explicit). A fragment whose overlapping bytes differ from what is held "
-	"is counted in `overlaps`; if it brings no new byte it is dropped, else its new bytes are used.\n"
+	"- Overlaps: where fragments overlap, the bytes that arrived **first** win (a choice an IDS must "
+	"make explicit). A fragment whose overlapping bytes differ from what is held is counted in "
+	"`overlaps`; if it brings no new byte it is dropped, else its new bytes are used. With OVERLAP "
+	"DROP (Linux since 4.19, RFC 5722) a fragment that overlaps held bytes, other than an exact "
+	"duplicate, drops its datagram instead (counted in `overlaps`).\n"
 	"- Duplicates: a fragment whose bytes are all held already, and equal, is dropped and counted in "
 	"`duplicates`.\n"
 	"- Tiny fragments: a fragment other than the last that carries fewer than TINY bytes, or a first "
@@ -126,8 +128,8 @@ struct ipr_w {
 
 struct ipr {
 	uint64_t max_packets, mem, max_dg, timeout, max_size, tiny, buffers;
-	bool drop_tiny;
-	char *clock;
+	bool drop_tiny, overlap_drop;
+	char *clock, *overlap;
 	int clock_mode;         /* 0 auto, 1 packet, 2 system */
 	int nworkers;
 	struct rte_mempool *big;
@@ -467,6 +469,11 @@ static struct rte_mbuf *ipr_add(struct ipr *s, struct ipr_w *w, struct ipr_pw *p
 	uint32_t got = dlen ? covered(g, fi->start, fi->end, rt_data(m) + fi->doff, &differ) : 0;
 	if (differ)
 		pw->overlaps++;
+	if (s->overlap_drop && got && (differ || got != dlen)) {
+		pw->overlaps += !differ;
+		dg_free(w, pw, i, true);
+		goto drop;
+	}
 	if (dlen && got == dlen) {
 		if (!differ)
 			pw->duplicates++;
@@ -568,6 +575,8 @@ static const struct el_arg args[] = {
 	 "a fragment other than the last with fewer data bytes is tiny"},
 	{"DROP_TINY", EL_T_BOOL, offsetof(struct ipr, drop_tiny), "false", 0,
 	 "drop datagrams with tiny fragments (else count and reassemble)"},
+	{"OVERLAP", EL_T_WORD, offsetof(struct ipr, overlap), "FIRST", 0,
+	 "overlapping fragments: FIRST (first-seen bytes win) or DROP (drop the datagram, RFC 5722)"},
 	{"BUFFERS", EL_T_UINT, offsetof(struct ipr, buffers), "64", 0,
 	 "buffers for datagrams larger than the packet pool's data room"},
 	{"CLOCK", EL_T_WORD, offsetof(struct ipr, clock), "AUTO", 0,
@@ -593,6 +602,10 @@ static int ipr_configure(struct el *e, int argc, char **argv, struct rt_err *err
 	else
 		return rt_errf(err, &e->loc, -EINVAL, "%s: CLOCK: expected AUTO, PACKET or SYSTEM, not '%s'", e->name,
 			       s->clock);
+	if (!strcmp(s->overlap, "FIRST") || !strcmp(s->overlap, "DROP"))
+		s->overlap_drop = s->overlap[0] == 'D';
+	else
+		return rt_errf(err, &e->loc, -EINVAL, "%s: OVERLAP: expected FIRST or DROP, not '%s'", e->name, s->overlap);
 	if (s->max_packets < 1 || s->max_packets > (1u << 20))
 		return rt_errf(err, &e->loc, -ERANGE, "%s: MAX_PACKETS must be 1 to 1048576", e->name);
 	if (s->max_dg < 1 || s->max_dg > (1u << 20))

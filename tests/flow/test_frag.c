@@ -159,6 +159,27 @@ static void test_v4_overlap_first_wins(void **st)
 	tu_router_free(r);
 }
 
+/* OVERLAP DROP: any overlap but an exact repeat drops the datagram, even
+ * with equal bytes (RFC 5722). */
+static void test_v4_overlap_drop(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("Idle -> ipr :: IPReassembler(OVERLAP DROP) -> s :: TestSink;", NULL);
+	uint8_t a[48];
+	memset(a, 'A', sizeof(a));
+	push(r, frag4(r, 5, IPPROTO_UDP, 0, true, a, 24, SEC));
+	push(r, frag4(r, 5, IPPROTO_UDP, 0, true, a, 24, SEC));
+	assert_int_equal(tu_read_int(r, "ipr.duplicates"), 1);
+	assert_int_equal(tu_read_int(r, "ipr.held"), 1);
+	push(r, frag4(r, 5, IPPROTO_UDP, 16, false, a, 16, SEC));  /* same bytes, overlapping [16,24) */
+	assert_int_equal(tu_read_int(r, "ipr.overlaps"), 1);
+	assert_int_equal(tu_read_int(r, "ipr.held"), 0);
+	assert_int_equal(tu_read_int(r, "ipr.drops"), 3);
+	assert_int_equal(tu_sink_count(r, "s"), 0);
+	assert_pool_full(r);
+	tu_router_free(r);
+}
+
 /* The crafted capture's trick (ipv4_frag_tiny_overlap_tcp_CRAFTED.pcap):
  * tiny TCP fragments out of order, one overlapping with other bytes; the
  * first-seen bytes make the attack string, which a scan downstream sees
@@ -299,6 +320,8 @@ static void test_config_errors(void **st)
 			"test.click:1:9: r: MAX_SIZE must be 68 to 65535");
 	tu_expect_error("Idle -> r :: IPReassembler(CLOCK WALL) -> Discard;",
 			"test.click:1:9: r: CLOCK: expected AUTO, PACKET or SYSTEM, not 'WALL'");
+	tu_expect_error("Idle -> r :: IPReassembler(OVERLAP LAST) -> Discard;",
+			"test.click:1:9: r: OVERLAP: expected FIRST or DROP, not 'LAST'");
 	tu_expect_error("Idle -> r :: IPReassembler(HIMEM 1M) -> Discard;", "test.click:1:9: r: unknown argument 'HIMEM'");
 }
 
@@ -307,6 +330,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v4_out_of_order_big),
 		cmocka_unit_test(test_v4_overlap_first_wins),
+		cmocka_unit_test(test_v4_overlap_drop),
 		cmocka_unit_test(test_v4_tiny_overlap_reassembled),
 		cmocka_unit_test(test_v4_tiny_dropped),
 		cmocka_unit_test(test_v4_bad_and_toobig),
