@@ -78,6 +78,7 @@ static void fm_push(struct el_node *n, int port, struct rt_batch *b)
 	flow_table_expire(t, now, (uint32_t)s->sweep, flow_layout_release, (void *)L);
 
 	struct flow_key keys[RT_BATCH_MAX];
+	struct flow_key6 k6[RT_BATCH_MAX];  /* IPv6 keys' addresses (only written for them) */
 	uint32_t hash[RT_BATCH_MAX], nk = 0;
 	uint8_t slot[RT_BATCH_MAX], tcpf[RT_BATCH_MAX];
 	bool swapped[RT_BATCH_MAX], is_new[RT_BATCH_MAX];
@@ -90,7 +91,7 @@ static void fm_push(struct el_node *n, int port, struct rt_batch *b)
 		struct rte_mbuf *m = b->pkts[i];
 		rt_anno(m)->flow = NULL;
 		rt_anno(m)->flags &= (uint8_t)~RT_AF_FLOW_REPLY;
-		if (likely(flow_key_extract(&s->kd, m, &keys[nk], &swapped[nk], &tcpf[nk]))) {
+		if (likely(flow_key_extract_ext(&s->kd, m, &keys[nk], &k6[nk], &swapped[nk], &tcpf[nk]))) {
 			hash[nk] = flow_hash(&keys[nk]);
 			slot[i] = (uint8_t)nk++;
 		} else {
@@ -99,7 +100,7 @@ static void fm_push(struct el_node *n, int port, struct rt_batch *b)
 	}
 	t->st.pkts += b->n;
 	t->st.nokey += b->n - nk;
-	flow_table_lookup_bulk(t, keys, hash, nk, now, fcb, is_new, flow_layout_release, (void *)L);
+	flow_table_lookup_bulk_ext(t, keys, k6, hash, nk, now, fcb, is_new, flow_layout_release, (void *)L);
 
 	uint32_t out = 0;
 	for (uint32_t i = 0; i < b->n; i++) {
@@ -177,6 +178,8 @@ static const struct el_arg args[] = {
 	 "both directions of a connection are one flow"},
 	{"ASMAP", EL_T_STRING, offsetof(struct fm, asmap_path), NULL, 0,
 	 "file of 'PREFIX AS' lines for DEF ASPAIR"},
+	{"IPV6", EL_T_BOOL, offsetof(struct fm, kd.ipv6), "false", 0,
+	 "classify IPv6 packets too (5TUPLE, IPPAIR; 32 bytes more per flow for the addresses)"},
 	{"SWEEP", EL_T_UINT, offsetof(struct fm, sweep), "16", 0,
 	 "flows at the heads of the timeout lists looked at per batch (bounds expiry work)"},
 	{"CLOCK", EL_T_WORD, offsetof(struct fm, clock), "AUTO", 0,
@@ -197,6 +200,8 @@ static int fm_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 	else
 		return rt_errf(err, &e->loc, -EINVAL, "%s: DEF: expected 5TUPLE, IPPAIR or ASPAIR, not '%s'", e->name,
 			       s->def);
+	if (s->kd.ipv6 && s->kd.def == FLOW_DEF_ASPAIR)
+		return rt_errf(err, &e->loc, -EINVAL, "%s: IPV6 goes with DEF 5TUPLE or IPPAIR (ASMAP is IPv4)", e->name);
 	if ((s->kd.def == FLOW_DEF_ASPAIR) != (s->asmap_path != NULL))
 		return rt_errf(err, &e->loc, -EINVAL, "%s: ASMAP goes with DEF ASPAIR, and only with it", e->name);
 	if (!strcmp(s->full, "DROP"))
@@ -258,7 +263,8 @@ static int fm_init(struct el *e, struct rt_err *err)
 		}
 	}
 	for (int w = 0; w < s->nworkers; w++)
-		if (!(s->m.tab[w] = flow_table_new((uint32_t)s->capacity, (uint32_t)s->m.reserve, &s->to, SOCKET_ID_ANY))) {
+		if (!(s->m.tab[w] = flow_table_new_ext((uint32_t)s->capacity, (uint32_t)s->m.reserve, &s->to, SOCKET_ID_ANY,
+						       s->kd.ipv6))) {
 			fm_cleanup(e);
 			return rt_errf(err, &e->loc, -ENOMEM, "%s: no memory for %llu flows", e->name,
 				       (unsigned long long)s->capacity);
@@ -303,7 +309,7 @@ static const struct el_handler handlers[] = {
 	{"closed", fm_read, NULL, H_CLOSED, 0, "TCP flows ended by RST"},
 	{"full_drops", fm_read, NULL, H_FULL, 0, "packets dropped because the table was full (FULL DROP)"},
 	{"bypassed", fm_read, NULL, H_BYPASSED, 0, "packets passed without a flow because the table was full (FULL BYPASS)"},
-	{"nokey", fm_read, NULL, H_NOKEY, 0, "packets passed without a flow because they carry no IPv4 header"},
+	{"nokey", fm_read, NULL, H_NOKEY, 0, "packets passed without a flow because they carry no IPv4 header (nor IPv6, with IPV6)"},
 	{"held_freed", fm_read, NULL, H_HELD_FREED, 0, "held packets freed when their flow ended"},
 	{"capacity", fm_read, NULL, H_CAPACITY, 0, "flows the tables can hold (all workers)"},
 	{"bytes_per_flow", fm_read, NULL, H_BPF, 0, "memory per flow of capacity: buckets, FCB, free list"},
@@ -320,7 +326,9 @@ static struct el_class fm_class = {
 	       "ASPAIR: the source and destination autonomous systems found in the prefix table ASMAP. With "
 	       "SYMMETRIC both directions are one flow, and replies carry the flow-reply annotation. The IPv4 "
 	       "header is found at the network-header annotation, or else after an Ethernet header; packets "
-	       "without one pass without a flow.\n\n"
+	       "without one pass without a flow. With IPV6 true, IPv6 packets are classified too (5TUPLE and "
+	       "IPPAIR; extension headers skipped, fragments with ports 0, ICMPv6 echo by identifier); "
+	       "otherwise they pass without a flow.\n\n"
 	       "Each worker has its own table of CAPACITY flows, looked up a batch at a time. Every flow has a "
 	       "flow control block (FCB) in which each flow element downstream (FlowCounter, FlowFirewall, "
 	       "FlowNAPT, FlowLB, FlowRateLimit...) has a slot laid out when the graph is compiled, within "
