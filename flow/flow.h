@@ -253,6 +253,12 @@ struct flow_mgr {
 	uint32_t hold_off[FLOW_MAX_SLOTS];
 	uint16_t hold_n[FLOW_MAX_SLOTS];
 	struct flow_table *tab[RT_MAX_WORKERS];
+	/* Slots that elements kept by a live change had in the manager this
+	 * one replaces (same name): recorded when the change is laid out, so
+	 * that take_state can run their release callbacks for the old
+	 * manager's flows (flow_layout.c, flowmanager.c). */
+	int nprev;
+	struct flow_layout_slot prev[FLOW_MAX_SLOTS];
 };
 
 /* graph.c hooks: lay out every manager's FCB for plan nodes (refusing what

@@ -22,6 +22,7 @@ struct fm {
 	enum flow_full on_full;
 	int clock_mode;         /* 0 auto, 1 packet timestamps, 2 system clock */
 	int nworkers;
+	uint64_t swap_released; /* flows of the replaced manager ended at the swap (control thread) */
 };
 
 struct fm_pw {
@@ -237,6 +238,51 @@ static void fm_free_held(void *ctx, struct flow_table *t, struct flow_fcb *f)
 	flow_layout_release(&L, t, f);
 }
 
+struct fm_swap {
+	struct fm *old, *new;
+};
+
+/* One flow of the replaced manager: its held packets go, and every
+ * element that outlives the manager gets its release callback with its
+ * slot in the old FCB. */
+static void fm_swap_release(void *ctx, struct flow_table *t, struct flow_fcb *f)
+{
+	struct fm_swap *c = ctx;
+	fm_free_held(c->old, t, f);
+	uint8_t *data = (uint8_t *)f + FLOW_FCB_HDR;
+	for (int k = 0; k < c->new->m.nprev; k++) {
+		const struct flow_layout_slot *sl = &c->new->m.prev[k];
+		if (sl->release)
+			sl->release(sl->e, data + sl->off);
+	}
+	c->new->swap_released++;
+}
+
+/* Replacing a manager (a swap, a reconfiguration): its flows end here, and
+ * the elements kept behind the replacement get their release callbacks (a
+ * kept FlowNAPT gets its ports back).  The live layer calls this after a
+ * grace period, while the replacement's input is still held: no worker
+ * runs the kept elements' flow path, so a callback may touch the state of
+ * the worker whose table the flow was in (rt_wid is set to it meanwhile).
+ * Flows do not move to the new tables: their FCB layout changed. */
+static int fm_take_state(struct el *e, struct el *oe, struct rt_err *err)
+{
+	(void)err;
+	struct fm_swap c = {oe->state, e->state};
+	unsigned me = rt_wid;
+	for (int w = 0; w < RT_MAX_WORKERS; w++) {
+		struct flow_table *t = c.old->m.tab[w];
+		if (!t)
+			continue;
+		rt_wid = (unsigned)w;
+		flow_table_free(t, fm_swap_release, &c);
+		c.old->m.tab[w] = NULL;
+	}
+	rt_wid = me;
+	c.new->m.nprev = 0;
+	return 0;
+}
+
 static void fm_cleanup(struct el *e)
 {
 	struct fm *s = e->state;
@@ -273,14 +319,20 @@ static int fm_init(struct el *e, struct rt_err *err)
 }
 
 enum { H_COUNT, H_FLOWS, H_INSERTED, H_EXPIRED, H_CLOSED, H_FULL, H_BYPASSED, H_NOKEY, H_HELD_FREED, H_CAPACITY,
-       H_BPF, H_USED };
+       H_BPF, H_USED, H_SWAP };
 
 static int fm_read(struct el *e, intptr_t what, struct rt_buf *out)
 {
 	struct fm *s = e->state;
 	uint64_t v = 0;
+	if (what == H_SWAP) {
+		rt_buf_printf(out, "%llu", (unsigned long long)s->swap_released);
+		return 0;
+	}
 	for (int w = 0; w < s->nworkers; w++) {
 		const struct flow_table *t = s->m.tab[w];
+		if (!t)
+			continue;  /* handed over by take_state */
 		const struct flow_stats *st = &t->st;
 		switch (what) {
 		case H_COUNT: v += __atomic_load_n(&st->pkts, __ATOMIC_RELAXED); break;
@@ -314,6 +366,8 @@ static const struct el_handler handlers[] = {
 	{"capacity", fm_read, NULL, H_CAPACITY, 0, "flows the tables can hold (all workers)"},
 	{"bytes_per_flow", fm_read, NULL, H_BPF, 0, "memory per flow of capacity: buckets, FCB, free list"},
 	{"reserve_used", fm_read, NULL, H_USED, 0, "FCB bytes assigned to flow elements (of RESERVE)"},
+	{"swap_released", fm_read, NULL, H_SWAP, 0,
+	 "flows of the manager this one replaced, ended at the swap with their elements' release callbacks"},
 	EL_HANDLERS_END,
 };
 
@@ -335,7 +389,9 @@ static struct el_class fm_class = {
 	       "RESERVE bytes: elements get their per-flow state from the packet, with no table of their own. "
 	       "Flows end after an idle timeout by protocol (TCP: half-open, established, closed by FINs; an "
 	       "RST ends the flow at once); the elements' release callbacks run then, and packets they hold "
-	       "are freed. A full table drops the packet or lets it BYPASS, counted either way. See "
+	       "are freed. A full table drops the packet or lets it BYPASS, counted either way. When the manager "
+	       "is replaced live (a swap, a reconfiguration) its flows end: the elements kept behind the "
+	       "replacement get their release callbacks for them (`swap_released`). See "
 	       "docs/flows.md.",
 	.ports = "1/1",
 	.state_size = sizeof(struct fm),
@@ -345,6 +401,7 @@ static struct el_class fm_class = {
 	.init = fm_init,
 	.cleanup = fm_cleanup,
 	.push = fm_push,
+	.take_state = fm_take_state,
 	.handlers = handlers,
 	.flags = EL_C_FLOW_MANAGER,
 };

@@ -2,7 +2,9 @@
  * test_flow6.c - IPv6 flow keys: 5-tuple and address-pair keys (both
  * directions to one flow when symmetric), extension headers, fragments,
  * ICMPv6 echo, flows whose address folds collide, the FlowManager with
- * IPV6 true (and without it), and the listing of IPv6 flows.
+ * IPV6 true (and without it), and the listing of IPv6 flows.  Also the
+ * manager's own lifecycle: replacing it live (hotconfig, reconfigure) runs
+ * the kept elements' release callbacks for its flows.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,6 +220,61 @@ static void test_manager6(void **st)
 			"test.click:1:9: fm: IPV6 goes with DEF 5TUPLE or IPPAIR (ASMAP is IPv4)");
 }
 
+static struct rte_mbuf *udp4(struct rt_router *r, const char *src, uint16_t sp, uint64_t ts)
+{
+	uint8_t buf[200];
+	int n = tu_build_udp(buf, src, "8.8.8.8", sp, 53, "q", 1);
+	struct rte_mbuf *m = tu_pkt(r, buf, (uint32_t)n);
+	rt_anno(m)->timestamp = ts;
+	return m;
+}
+
+static uint16_t sport_of(struct rte_mbuf *m) { return (uint16_t)(rt_data(m)[34] << 8 | rt_data(m)[35]); }
+
+/* A FlowNAPT kept while its manager is replaced gets its ports back: the
+ * old manager's flows end at the swap with their release callbacks. */
+static void test_swap_releases(void **st)
+{
+	(void)st;
+	const char *rest = " -> [0]nat :: FlowNAPT(192.0.2.1 5000-5001 - -); Idle -> [1]nat;"
+			   " nat[0] -> out :: TestSink; nat[1] -> in :: TestSink;";
+	char cfg[400];
+	snprintf(cfg, sizeof(cfg), "Idle -> fm :: FlowManager(TIMEOUT_UDP 10s)%s", rest);
+	struct rt_router *r = tu_router(cfg, NULL);
+	tu_push1(r, "fm", 0, udp4(r, "10.0.0.1", 1111, SEC));
+	tu_push1(r, "fm", 0, udp4(r, "10.0.0.2", 1111, SEC));
+	tu_push1(r, "fm", 0, udp4(r, "10.0.0.3", 1111, SEC));  /* no third port */
+	assert_int_equal(tu_read_int(r, "nat.mapped"), 2);
+	assert_int_equal(tu_read_int(r, "nat.no_ports"), 1);
+	struct el *nat = rt_router_find(r, "nat");
+	/* a new manager (other timeouts), the same NAPT */
+	snprintf(cfg, sizeof(cfg), "Idle -> fm :: FlowManager(TIMEOUT_UDP 20s)%s", rest);
+	struct rt_err err;
+	rt_err_clear(&err);
+	assert_int_equal(rt_ctl_hotconfig(r, cfg, "hot.click", NULL, &err), 0);
+	assert_ptr_equal(rt_router_find(r, "nat"), nat);
+	assert_int_equal(tu_read_int(r, "fm.swap_released"), 3);
+	assert_int_equal(tu_read_int(r, "nat.released"), 2);
+	assert_string_equal(tu_read(r, "nat.mappings"), "");
+	/* both ports serve new flows */
+	tu_push1(r, "fm", 0, udp4(r, "10.0.0.4", 1111, 2 * SEC));
+	tu_push1(r, "fm", 0, udp4(r, "10.0.0.5", 1111, 2 * SEC));
+	assert_int_equal(tu_read_int(r, "nat.no_ports"), 1);
+	assert_int_equal(tu_sink_count(r, "out"), 4);
+	uint16_t p3 = sport_of(tu_sink_pkt(r, "out", 2)), p4 = sport_of(tu_sink_pkt(r, "out", 3));
+	assert_true(p3 != p4 && p3 >= 5000 && p3 <= 5001 && p4 >= 5000 && p4 <= 5001);
+	/* a reconfiguration is a swap too */
+	rt_err_clear(&err);
+	assert_int_equal(rt_ctl_reconfigure(r, "fm", "TIMEOUT_UDP 5s", NULL, &err), 0);
+	assert_int_equal(tu_read_int(r, "fm.swap_released"), 2);
+	assert_int_equal(tu_read_int(r, "nat.released"), 4);
+	tu_push1(r, "fm", 0, udp4(r, "10.0.0.6", 1111, 3 * SEC));
+	assert_int_equal(tu_read_int(r, "nat.no_ports"), 1);
+	assert_int_equal(tu_sink_count(r, "out"), 5);
+	tu_sink_clear(r, "out");
+	tu_router_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_fragment_key6),
 		cmocka_unit_test(test_fold_collision),
 		cmocka_unit_test(test_manager6),
+		cmocka_unit_test(test_swap_releases),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
