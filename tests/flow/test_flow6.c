@@ -4,7 +4,8 @@
  * ICMPv6 echo, flows whose address folds collide, the FlowManager with
  * IPV6 true (and without it), and the listing of IPv6 flows.  Also the
  * manager's own lifecycle: replacing it live (hotconfig, reconfigure) runs
- * the kept elements' release callbacks for its flows.
+ * the kept elements' release callbacks for its flows; and FlowNAPT with
+ * two workers (per-worker port slices, replies on any worker).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <rte_ip.h>
 
 #include "tu.h"
+#include "router_int.h"
 #include "flow/flow.h"
 
 #define SEC 1000000000ull
@@ -275,6 +277,60 @@ static void test_swap_releases(void **st)
 	tu_router_free(r);
 }
 
+static void push_as(struct rt_router *r, const char *name, int port, unsigned w, struct rte_mbuf *m)
+{
+	struct el_node *nd = r->plan->nodes[rt_router_find(r, name)->index];
+	struct rt_batch b = {.n = 1, .pkts = {m}};
+	rt_wid = w;
+	nd->e->cls->push(nd, port, &b);
+	rt_wid = 0;
+}
+
+static struct rte_mbuf *reply4(struct rt_router *r, uint16_t dport)
+{
+	uint8_t buf[200];
+	int n = tu_build_udp(buf, "8.8.8.8", "192.0.2.1", 53, dport, "a", 1);
+	return tu_pkt(r, buf, (uint32_t)n);
+}
+
+/* Two workers: each allocates from its own slice of ports (listed for
+ * steering); a reply is translated on whichever worker gets it, counted
+ * as foreign off its owner; once the flow ends, a late reply is dropped. */
+static void test_napt_workers(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router_j("Idle -> fm :: FlowManager(TIMEOUT_UDP 10s) -> [0]nat :: FlowNAPT(192.0.2.1 5000-5004 - -);"
+					  "Idle -> [1]nat; nat[0] -> out :: TestSink; nat[1] -> in :: TestSink;", 2, NULL);
+	assert_string_equal(tu_read(r, "nat.ports"), "0 5000-5001\n1 5002-5004\n");
+	push_as(r, "fm", 0, 0, udp4(r, "10.0.0.1", 1111, SEC));
+	push_as(r, "fm", 0, 1, udp4(r, "10.0.0.2", 1111, SEC));
+	assert_int_equal(sport_of(tu_sink_pkt(r, "out", 0)), 5000);
+	assert_int_equal(sport_of(tu_sink_pkt(r, "out", 1)), 5002);
+	push_as(r, "nat", 1, 1, reply4(r, 5000));  /* worker 1 gets worker 0's reply */
+	push_as(r, "nat", 1, 0, reply4(r, 5000));
+	push_as(r, "nat", 1, 1, reply4(r, 5002));
+	assert_int_equal(tu_sink_count(r, "in"), 3);
+	assert_int_equal(tu_read_int(r, "nat.in"), 3);
+	assert_int_equal(tu_read_int(r, "nat.in_foreign"), 1);
+	const uint8_t *ip = rt_data(tu_sink_pkt(r, "in", 0)) + 14;
+	assert_int_equal(ip[16], 10);
+	assert_int_equal(ip[19], 1);
+	/* worker 0's flow ends (a later flow there sweeps it) and its port
+	 * serves the new flow: replies now go to the new inside host */
+	push_as(r, "fm", 0, 0, udp4(r, "10.0.0.3", 1111, 40 * SEC));
+	assert_int_equal(tu_read_int(r, "nat.released"), 1);
+	assert_int_equal(sport_of(tu_sink_pkt(r, "out", 2)), 5000);
+	push_as(r, "nat", 1, 1, reply4(r, 5000));
+	assert_int_equal(tu_sink_count(r, "in"), 4);
+	assert_int_equal(rt_data(tu_sink_pkt(r, "in", 3))[14 + 19], 3);
+	push_as(r, "nat", 1, 0, reply4(r, 5001));  /* never mapped */
+	assert_int_equal(tu_read_int(r, "nat.in_dropped"), 1);
+	assert_int_equal(tu_read_int(r, "nat.in_foreign"), 2);
+	tu_sink_clear(r, "in");
+	tu_sink_clear(r, "out");
+	tu_router_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_fold_collision),
 		cmocka_unit_test(test_manager6),
 		cmocka_unit_test(test_swap_releases),
+		cmocka_unit_test(test_napt_workers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
