@@ -90,7 +90,10 @@ static bool key6(const struct flow_keydef *kd, const uint8_t *d, uint32_t off, u
 	}
 	memcpy(k6->a, sa, 16);
 	memcpy(k6->b, da, 16);
-	uint32_t a = rte_hash_crc(sa, 16, 0x3c6ef372), b = rte_hash_crc(da, 16, 0x3c6ef372);
+	uint64_t x[4];  /* aligned copies: packet addresses need not be */
+	memcpy(x, k6, sizeof(x));
+	uint32_t a = rte_hash_crc_8byte(x[1], rte_hash_crc_8byte(x[0], 0x3c6ef372));
+	uint32_t b = rte_hash_crc_8byte(x[3], rte_hash_crc_8byte(x[2], 0x3c6ef372));
 	uint64_t w[2] = {(uint64_t)a | (uint64_t)b << 32,
 			 (uint64_t)pa | (uint64_t)pb << 16 | (uint64_t)proto << 32 | (uint64_t)FLOW_KEY_V6 << 40};
 	memcpy(k, w, sizeof(w));

@@ -82,7 +82,7 @@ struct ipr_key {
 	uint8_t proto;          /* IPv4: protocol; IPv6: 0 (not part of its key) */
 	uint8_t v6;
 	uint16_t pad;
-};
+} __attribute__((aligned(8)));  /* rte_hash_crc reads it 8 bytes at a time */
 
 /* What a fragment says about itself (ipr_parse). */
 struct ipr_info {
