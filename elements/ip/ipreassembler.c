@@ -67,8 +67,9 @@ static const char doc[] =
 	"not complete TIMEOUT after its first fragment is dropped (`timeouts`; no ICMP time-exceeded "
 	"is sent). Every fragment freed without reaching the output is counted in `drops`.\n\n"
 	"Time is the packets' timestamp annotation when set (CLOCK AUTO or PACKET), else the system "
-	"clock. Fragments of one datagram must reach the same worker (RSS on addresses). Held fragments "
-	"are not carried across a hot-swap: a replaced reassembler frees them (counted).";
+	"clock. Fragments of one datagram must reach the same worker (RSS on addresses). A hot-swap "
+	"(a reconfiguration) moves the datagrams in progress to the replacement, through its policy "
+	"and bounds, keeping their start time.";
 
 #define IPR_MAX_FRAGS 64   /* fragments per datagram */
 #define IPR_SWEEP 32       /* datagrams looked at for timeout per batch */
@@ -644,6 +645,54 @@ static void ipr_cleanup(struct el *e)
 	s->big = NULL;
 }
 
+/* A hot-swap (a reconfiguration with other bounds, say): the datagrams in
+ * progress move to the replacement, fragment by fragment in arrival order,
+ * through its own policy and bounds, keeping their start time (deadline =
+ * start + the new TIMEOUT).  The live layer calls this after a grace
+ * period with the replacement's input held: no worker touches either
+ * table.  One that completes under the new policy cannot be sent from
+ * here and is dropped (counted). */
+static int ipr_take_state(struct el *e, struct el *oe, struct rt_err *err)
+{
+	(void)err;
+	struct ipr *s = e->state, *o = oe->state;
+	for (int k = 0; k < RT_MAX_WORKERS; k++) {
+		struct ipr_w *ow = o->w[k], *nw = s->w[k];
+		if (!ow)
+			continue;
+		struct ipr_pw *opw = el_pw_of(oe, (unsigned)k), *npw = el_pw_of(e, (unsigned)k);
+		while (ow->head != IPR_NIL) {
+			uint32_t i = ow->head;
+			struct ipr_dg *g = &ow->dg[i];
+			if (!nw) {
+				dg_free(ow, opw, i, true);
+				continue;
+			}
+			uint64_t start = g->deadline - o->timeout;
+			for (uint32_t j = 0; j < g->n; j++) {
+				struct rte_mbuf *m = g->f[j].m;
+				struct ipr_info fi;
+				if (ipr_parse(m, &fi) != 1) {
+					npw->drops++;
+					rte_pktmbuf_free(m);
+					continue;
+				}
+				struct rte_mbuf *out = ipr_add(s, nw, npw, m, &fi, start);
+				if (out) {
+					npw->drops++;
+					rte_pktmbuf_free(out);
+				}
+			}
+			ow->held -= g->n;
+			ow->mem -= g->mem;
+			g->n = 0;
+			g->mem = 0;
+			dg_free(ow, opw, i, false);
+		}
+	}
+	return 0;
+}
+
 /* A pool of big buffers: header room 0, so that a whole 65535-byte frame
  * fits the 16-bit buffer length. */
 static struct rte_mempool *big_pool(struct el *e, uint32_t room, struct rt_err *err)
@@ -765,6 +814,7 @@ static struct el_class ipreassembler = {
 	.init = ipr_init,
 	.cleanup = ipr_cleanup,
 	.push = ipr_push,
+	.take_state = ipr_take_state,
 	.handlers = handlers,
 };
 EL_REGISTER(ipreassembler)

@@ -313,6 +313,40 @@ static void test_v6_reassembly(void **st)
 	tu_router_free(r);
 }
 
+/* A reconfiguration moves the datagrams in progress: the last fragment,
+ * after the swap, completes a datagram begun before it; the start time is
+ * kept (the new TIMEOUT counts from the first fragment). */
+static void test_swap_keeps_datagrams(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("Idle -> ipr :: IPReassembler(TIMEOUT 30s) -> s :: TestSink;", NULL);
+	uint8_t d[1600], whole[1700];
+	fill(d, sizeof(d), 5);
+	push(r, frag4(r, 8, IPPROTO_UDP, 0, true, d, 800, SEC));
+	push(r, frag4(r, 9, IPPROTO_UDP, 0, true, d, 800, SEC));
+	push(r, frag4(r, 10, IPPROTO_UDP, 800, false, d + 800, 800, 5 * SEC));
+	assert_int_equal(tu_read_int(r, "ipr.held"), 3);
+	struct rt_buf warn;
+	struct rt_err err;
+	rt_buf_init(&warn);
+	rt_err_clear(&err);
+	assert_int_equal(rt_ctl_reconfigure(r, "ipr", "TIMEOUT 10s", &warn, &err), 0);
+	assert_null(warn.p ? strstr(warn.p, "ipr") : NULL);  /* no "state not carried" */
+	rt_buf_free(&warn);
+	assert_int_equal(tu_read_int(r, "ipr.held"), 3);
+	assert_int_equal(tu_read_int(r, "ipr.datagrams"), 3);
+	push(r, frag4(r, 8, IPPROTO_UDP, 800, false, d + 800, 800, 6 * SEC));
+	assert_int_equal(tu_sink_count(r, "s"), 1);
+	int wn = build4(whole, 8, IPPROTO_UDP, 0, false, d, sizeof(d));
+	assert_memory_equal(rt_data(tu_sink_pkt(r, "s", 0)), whole, (size_t)wn);
+	/* 11 s after their first fragment: 9 (from 1 s) is past the new 10 s, 10 (from 5 s) is not */
+	push(r, frag4(r, 99, IPPROTO_UDP, 0, true, d, 800, 11 * SEC + 1));
+	assert_int_equal(tu_read_int(r, "ipr.timeouts"), 1);
+	assert_int_equal(tu_read_int(r, "ipr.datagrams"), 2);
+	tu_sink_clear(r, "s");
+	tu_router_free(r);
+}
+
 static void test_config_errors(void **st)
 {
 	(void)st;
@@ -336,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_v4_bad_and_toobig),
 		cmocka_unit_test(test_v4_bounds_and_timeout),
 		cmocka_unit_test(test_v6_reassembly),
+		cmocka_unit_test(test_swap_keeps_datagrams),
 		cmocka_unit_test(test_config_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
