@@ -357,7 +357,7 @@ static bool complete(const struct ipr_dg *g)
 
 /* Build the datagram in one packet: the first fragment's headers, then
  * every fragment's data, latest arrival first so that earlier bytes win. */
-static struct rte_mbuf *assemble(struct ipr *s, struct ipr_dg *g, struct ipr_pw *pw, struct rte_mbuf *last)
+static struct rte_mbuf *assemble(struct ipr *s, struct ipr_dg *g, struct ipr_pw *pw, uint64_t ts)
 {
 	const struct ipr_info *fi = &g->first;
 	struct rte_mbuf *m0 = NULL;
@@ -404,7 +404,7 @@ static struct rte_mbuf *assemble(struct ipr *s, struct ipr_dg *g, struct ipr_pw 
 	memcpy(rt_anno(o), rt_anno(m0), sizeof(struct rt_anno));
 	struct rt_anno *a = rt_anno(o);
 	a->flow = NULL;
-	a->timestamp = rt_anno(last)->timestamp;
+	a->timestamp = ts;  /* the completing fragment's */
 	rt_set_nh(o, fi->ipoff);
 	return o;
 }
@@ -475,23 +475,27 @@ static struct rte_mbuf *ipr_add(struct ipr *s, struct ipr_w *w, struct ipr_pw *p
 		dg_free(w, pw, i, true);
 		goto drop;
 	}
+	if (!fi->mf)
+		g->total = fi->end;  /* known even when its bytes are not new */
+	uint64_t ts = rt_anno(m)->timestamp;
 	if (dlen && got == dlen) {
+		/* nothing new: first-seen bytes stay */
 		if (!differ)
 			pw->duplicates++;
-		goto drop;  /* nothing new: first-seen bytes stay */
+		pw->drops++;
+		rte_pktmbuf_free(m);
+	} else {
+		if (fi->start == 0 && !g->has_first) {
+			g->first = *fi;
+			g->has_first = true;
+		}
+		g->f[g->n++] = (struct ipr_frag){m, fi->start, fi->end, fi->doff};
+		g->mem += rt_len(m);
+		w->held++;
+		w->mem += rt_len(m);
 	}
-	if (!fi->mf)
-		g->total = fi->end;
-	if (fi->start == 0 && !g->has_first) {
-		g->first = *fi;
-		g->has_first = true;
-	}
-	g->f[g->n++] = (struct ipr_frag){m, fi->start, fi->end, fi->doff};
-	g->mem += rt_len(m);
-	w->held++;
-	w->mem += rt_len(m);
 	if (complete(g)) {
-		struct rte_mbuf *o = assemble(s, g, pw, m);
+		struct rte_mbuf *o = assemble(s, g, pw, ts);
 		dg_free(w, pw, i, o == NULL);
 		if (o)
 			pw->reassembled++;

@@ -159,6 +159,25 @@ static void test_v4_overlap_first_wins(void **st)
 	tu_router_free(r);
 }
 
+/* A last fragment that brings no new byte (all of them were sent with
+ * MF set) still tells where the datagram ends, and completes it. */
+static void test_v4_end_from_covered_last(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("Idle -> ipr :: IPReassembler -> s :: TestSink;", NULL);
+	uint8_t a[24], whole[100];
+	memset(a, 'A', sizeof(a));
+	push(r, frag4(r, 3, IPPROTO_UDP, 0, true, a, 24, SEC));
+	push(r, frag4(r, 3, IPPROTO_UDP, 16, false, a, 8, SEC));
+	assert_int_equal(tu_read_int(r, "ipr.duplicates"), 1);
+	assert_int_equal(tu_sink_count(r, "s"), 1);
+	int wn = build4(whole, 3, IPPROTO_UDP, 0, false, a, 24);
+	assert_memory_equal(rt_data(tu_sink_pkt(r, "s", 0)), whole, (size_t)wn);
+	tu_sink_clear(r, "s");
+	assert_pool_full(r);
+	tu_router_free(r);
+}
+
 /* OVERLAP DROP: any overlap but an exact repeat drops the datagram, even
  * with equal bytes (RFC 5722). */
 static void test_v4_overlap_drop(void **st)
@@ -347,6 +366,92 @@ static void test_swap_keeps_datagrams(void **st)
 	tu_router_free(r);
 }
 
+/* Random fragmentations against a model of the policy: datagrams of random
+ * size cut into random fragments (multiples of 8 but the last), with
+ * overlaps whose bytes differ, exact repeats, in random order; the model
+ * keeps the first byte seen at each offset and says at which fragment the
+ * datagram completes.  The reassembler must emit exactly then, exactly
+ * those bytes. */
+static void test_random_against_model(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("Idle -> ipr :: IPReassembler -> s :: TestSink;", NULL);
+	static uint8_t model[3000], have[3000], want[3100], data[2000];
+	uint32_t seed = 12345;
+#define RND() (seed = seed * 1103515245u + 12345u, (seed >> 8) & 0xffffff)
+	int done = 0;
+	for (int round = 0; round < 300; round++) {
+		uint32_t len = 16 + RND() % 2900;
+		memset(have, 0, len);
+		uint16_t id = (uint16_t)(1000 + round);
+		bool complete = false, got_last = false;
+		int emitted_at = -1;
+		for (int k = 0; k < 60 && !complete; k++) {
+			uint32_t off, flen;
+			bool last;
+			if (k > 2 && RND() % 4 == 0) {  /* the end, sometimes repeated */
+				off = (len - 1) / 8 * 8 - 8 * (RND() % 3 == 0 ? 1 : 0);
+				if (off >= len)
+					off = 0;
+				flen = len - off;
+				last = true;
+			} else {
+				off = (RND() % len) / 8 * 8;
+				if (k >= 10 && (k & 1)) {  /* later, fill the first hole too */
+					uint32_t h = 0;
+					while (h < len && have[h])
+						h++;
+					off = h < len ? h / 8 * 8 : off;
+				}
+				flen = 8 * (1 + RND() % 100);
+				if (off + flen >= len)
+					flen = (len - off) / 8 * 8;
+				if (!flen)
+					continue;
+				last = false;
+			}
+			if (flen > sizeof(data))
+				flen = (uint32_t)sizeof(data) / 8 * 8;
+			if (last && off + flen != len)
+				continue;
+			uint8_t fill_byte = (uint8_t)RND();
+			for (uint32_t i = 0; i < flen; i++) {
+				data[i] = (uint8_t)(fill_byte + i);
+				if (!have[off + i]) {
+					have[off + i] = 1;
+					model[off + i] = data[i];
+				}
+			}
+			bool all = true;
+			for (uint32_t i = 0; i < len && all; i++)
+				all = have[i];
+			got_last |= last;
+			push(r, frag4(r, id, IPPROTO_UDP, off, !last, data, flen, SEC));
+			/* the end is known once a last fragment came (even one with no
+			 * new byte); all bytes then complete it */
+			complete = all && got_last;
+			if (tu_sink_count(r, "s") && emitted_at < 0)
+				emitted_at = k;
+		}
+		if (!complete) {
+			assert_int_equal(tu_sink_count(r, "s"), 0);
+			continue;
+		}
+		assert_int_equal(tu_sink_count(r, "s"), 1);
+		int wn = build4(want, id, IPPROTO_UDP, 0, false, model, len);
+		struct rte_mbuf *m = tu_sink_pkt(r, "s", 0);
+		assert_int_equal(rt_len(m), wn);
+		assert_memory_equal(rt_data(m), want, (size_t)wn);
+		tu_sink_clear(r, "s");
+		done++;
+	}
+#undef RND
+	assert_true(done > 250);
+	assert_true(tu_read_int(r, "ipr.overlaps") > 1000);
+	assert_int_equal(tu_read_int(r, "ipr.bad"), 0);
+	tu_router_free(r);
+}
+
 static void test_config_errors(void **st)
 {
 	(void)st;
@@ -364,6 +469,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v4_out_of_order_big),
 		cmocka_unit_test(test_v4_overlap_first_wins),
+		cmocka_unit_test(test_v4_end_from_covered_last),
 		cmocka_unit_test(test_v4_overlap_drop),
 		cmocka_unit_test(test_v4_tiny_overlap_reassembled),
 		cmocka_unit_test(test_v4_tiny_dropped),
@@ -371,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_v4_bounds_and_timeout),
 		cmocka_unit_test(test_v6_reassembly),
 		cmocka_unit_test(test_swap_keeps_datagrams),
+		cmocka_unit_test(test_random_against_model),
 		cmocka_unit_test(test_config_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
