@@ -379,8 +379,8 @@ static struct rte_mbuf *assemble(struct ipr *s, struct ipr_dg *g, struct ipr_pw 
 		pw->nobufs++;
 		return NULL;
 	}
-	if (o->pool == s->big)
-		o->data_off = 0;  /* big buffers have no header room (see big_pool) */
+	if (o->pool == s->big)  /* header room as far as the datagram leaves any (see big_pool) */
+		o->data_off = (uint16_t)RT_MIN((uint32_t)RTE_PKTMBUF_HEADROOM, o->buf_len - len);
 	uint8_t *d = (uint8_t *)rte_pktmbuf_append(o, (uint16_t)len);
 	memcpy(d, rt_data(m0), fi->hcopy);
 	for (uint32_t j = g->n; j-- > 0;) {
@@ -697,8 +697,9 @@ static int ipr_take_state(struct el *e, struct el *oe, struct rt_err *err)
 	return 0;
 }
 
-/* A pool of big buffers: header room 0, so that a whole 65535-byte frame
- * fits the 16-bit buffer length. */
+/* A pool of big buffers.  No fixed header room, so that a whole
+ * 65535-byte frame fits the 16-bit buffer length: assemble() leaves what
+ * room the datagram does not need in front of it. */
 static struct rte_mempool *big_pool(struct el *e, uint32_t room, struct rt_err *err)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];

@@ -112,6 +112,7 @@ static void test_v4_out_of_order_big(void **st)
 	struct rte_mbuf *m = tu_sink_pkt(r, "s", 1);
 	int wn = build4(whole, 77, IPPROTO_UDP, 0, false, data, sizeof(data));
 	assert_int_equal(m->nb_segs, 1);
+	assert_int_equal(rte_pktmbuf_headroom(m), RTE_PKTMBUF_HEADROOM);  /* room to encapsulate it */
 	assert_int_equal(rt_len(m), wn);
 	assert_memory_equal(rt_data(m), whole, (size_t)wn);
 	assert_int_equal(rt_nh_offset(m), 14);
