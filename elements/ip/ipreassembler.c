@@ -107,6 +107,7 @@ struct ipr_frag {
 struct ipr_dg {
 	struct ipr_key key;
 	uint64_t deadline;
+	hash_sig_t sig;         /* the key's hash, computed once */
 	uint32_t prev, next;    /* arrival list */
 	uint32_t total;         /* data length, once the last fragment came; IPR_NIL before */
 	uint32_t mem;
@@ -254,7 +255,7 @@ static void dg_free(struct ipr_w *w, struct ipr_pw *pw, uint32_t i, bool dropped
 	w->mem -= g->mem;
 	w->ndg--;
 	list_del(w, i);
-	rte_hash_del_key(w->h, &g->key);
+	rte_hash_del_key_with_hash(w->h, &g->key, g->sig);
 	g->n = 0;
 	w->free[w->nfree++] = i;
 }
@@ -267,19 +268,21 @@ static void ipr_expire(struct ipr_w *w, struct ipr_pw *pw, uint64_t now)
 	}
 }
 
-static uint32_t dg_new(struct ipr *s, struct ipr_w *w, struct ipr_pw *pw, const struct ipr_key *k, uint64_t now)
+static uint32_t dg_new(struct ipr *s, struct ipr_w *w, struct ipr_pw *pw, const struct ipr_key *k, hash_sig_t sig,
+		       uint64_t now)
 {
 	if (!w->nfree) {
 		dg_free(w, pw, w->head, true);
 		pw->evicted++;
 	}
 	uint32_t i = w->free[--w->nfree];
-	if (rte_hash_add_key_data(w->h, k, (void *)(uintptr_t)i) < 0) {
+	if (rte_hash_add_key_with_hash_data(w->h, k, sig, (void *)(uintptr_t)i) < 0) {
 		w->nfree++;
 		return IPR_NIL;
 	}
 	struct ipr_dg *g = &w->dg[i];
 	g->key = *k;
+	g->sig = sig;
 	g->deadline = now + s->timeout;
 	g->total = IPR_NIL;
 	g->mem = 0;
@@ -416,15 +419,16 @@ static struct rte_mbuf *ipr_add(struct ipr *s, struct ipr_w *w, struct ipr_pw *p
 {
 	void *data;
 	uint32_t i;
-	if (rte_hash_lookup_data(w->h, &fi->key, &data) >= 0) {
+	hash_sig_t sig = rte_hash_hash(w->h, &fi->key);
+	if (rte_hash_lookup_with_hash_data(w->h, &fi->key, sig, &data) >= 0) {
 		i = (uint32_t)(uintptr_t)data;
 		if (w->dg[i].deadline <= now) {
 			dg_free(w, pw, i, true);
 			pw->timeouts++;
-			i = dg_new(s, w, pw, &fi->key, now);
+			i = dg_new(s, w, pw, &fi->key, sig, now);
 		}
 	} else {
-		i = dg_new(s, w, pw, &fi->key, now);
+		i = dg_new(s, w, pw, &fi->key, sig, now);
 	}
 	if (i == IPR_NIL)
 		goto drop;
