@@ -48,7 +48,29 @@ struct flow_keydef {
 	enum flow_def def;
 	bool symmetric;
 	struct rte_lpm *asmap;  /* FLOW_DEF_ASPAIR: prefix -> AS number */
+	bool ipv6;              /* IPv6 packets get keys too (5TUPLE, IPPAIR) */
 };
+
+/* IPv6 keys.  The 16-byte key of an IPv6 packet has pad[0] ==
+ * FLOW_KEY_V6 (so it never equals an IPv4 key), a and b are 32-bit folds of
+ * the addresses, and the addresses themselves are a struct flow_key6 kept
+ * at the end of the FCB of a table made with IPv6 room
+ * (flow_table_new_ext): two flows whose folds collide are told apart by
+ * comparing it.  IPv4 lookups never touch it. */
+#define FLOW_KEY_V6 6
+struct flow_key6 {
+	uint8_t a[16], b[16];   /* in the key's order (symmetric: the smaller endpoint first) */
+};
+
+static inline bool flow_key_is_v6(const struct flow_key *k) { return k->pad[0] == FLOW_KEY_V6; }
+
+/* flow_key_extract with IPv6 (when kd->ipv6): an IPv6 packet (at the
+ * network-header annotation, or after an Ethernet header of type 0x86DD)
+ * gets a FLOW_KEY_V6 key and its addresses in *k6.  Extension headers
+ * (hop-by-hop, routing, destination options) are skipped; a fragment has
+ * ports 0; ICMPv6 echo uses its identifier. */
+bool flow_key_extract_ext(const struct flow_keydef *kd, struct rte_mbuf *m, struct flow_key *k, struct flow_key6 *k6,
+			  bool *swapped, uint8_t *tcpf);
 
 /* Extract the key of packet m (IPv4 at the network-header annotation, else
  * after an Ethernet header).  Returns false when m has no IPv4 header.
@@ -153,11 +175,15 @@ struct flow_table {
 	uint32_t *free;         /* stack of free FCB indices */
 	struct flow_stats st;
 	struct flow_quota *quota; /* its tenant's block for this worker; NULL: none */
+	uint32_t ext_off;       /* IPv6 addresses (struct flow_key6) in each FCB; 0: no IPv6 room */
 };
 
 /* A table for `cap` flows with `data` bytes of element slots per FCB, on
  * NUMA socket `socket`, with idle timeouts `to`.  NULL when out of memory. */
 struct flow_table *flow_table_new(uint32_t cap, uint32_t data, const struct flow_timeouts *to, int socket);
+/* The same with room for IPv6 keys' addresses (32 bytes more per FCB) when ipv6. */
+struct flow_table *flow_table_new_ext(uint32_t cap, uint32_t data, const struct flow_timeouts *to, int socket,
+				      bool ipv6);
 /* Free it; fn (if set) sees each live flow first. */
 void flow_table_free(struct flow_table *t, flow_release_fn fn, void *ctx);
 /* Bytes the table takes per flow of capacity (buckets and FCB). */
@@ -175,6 +201,19 @@ static inline struct flow_fcb *flow_table_fcb(const struct flow_table *t, uint32
  * are released through fn. */
 void flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys, const uint32_t *hash, uint32_t n,
 			    uint64_t now, struct flow_fcb **fcb, bool *is_new, flow_release_fn fn, void *ctx);
+
+/* The same with IPv6 keys: k6[i] holds the addresses of keys[i] when it is
+ * a FLOW_KEY_V6 key (the table must have IPv6 room; k6 may be NULL when no
+ * key is). */
+void flow_table_lookup_bulk_ext(struct flow_table *t, const struct flow_key *keys, const struct flow_key6 *k6,
+				const uint32_t *hash, uint32_t n, uint64_t now, struct flow_fcb **fcb, bool *is_new,
+				flow_release_fn fn, void *ctx);
+
+/* The addresses of an IPv6 flow (NULL for IPv4 flows or a table without IPv6 room). */
+static inline const struct flow_key6 *flow_key6_of(const struct flow_table *t, const struct flow_fcb *f)
+{
+	return t->ext_off && flow_key_is_v6(&f->key) ? (const struct flow_key6 *)((const uint8_t *)f + t->ext_off) : NULL;
+}
 
 /* Release flows closed by RST, then look at up to `budget` flows at the
  * heads of the timeout lists whose time in the list has passed their
@@ -238,6 +277,12 @@ struct flow_mgr {
 	uint32_t hold_off[FLOW_MAX_SLOTS];
 	uint16_t hold_n[FLOW_MAX_SLOTS];
 	struct flow_table *tab[RT_MAX_WORKERS];
+	/* Slots that elements kept by a live change had in the manager this
+	 * one replaces (same name): recorded when the change is laid out, so
+	 * that take_state can run their release callbacks for the old
+	 * manager's flows (flow_layout.c, flowmanager.c). */
+	int nprev;
+	struct flow_layout_slot prev[FLOW_MAX_SLOTS];
 };
 
 /* graph.c hooks: lay out every manager's FCB for plan nodes (refusing what
@@ -254,6 +299,8 @@ void flow_layout_release(void *ctx, struct flow_table *t, struct flow_fcb *f);
 /* "TCP 10.0.0.1:1234 10.0.0.2:80" (address pairs show ports 0; AS pairs
  * "AS65001 AS65002"). */
 void flow_key_format(enum flow_def def, const struct flow_key *k, struct rt_buf *out);
+/* The same, with an IPv6 key's addresses ("TCP [2001:db8::1]:1234 [2001:db8::2]:80"). */
+void flow_key_format_ext(enum flow_def def, const struct flow_key *k, const struct flow_key6 *k6, struct rt_buf *out);
 typedef void (*flow_format_fn)(const struct el *e, const void *slot, struct rt_buf *out);
 /* List the flows of the manager upstream of e, sorted, one line each: the
  * key, then what fn adds from e's slot.  Control thread, router not

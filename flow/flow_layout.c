@@ -13,7 +13,11 @@
  * instance finds its flows' state where the old one left it; new
  * slots go above every byte ever assigned in that manager (bytes of removed
  * elements may still hold their old data in live flows), and a change that
- * does not fit the manager's RESERVE is refused.  Control thread only; the
+ * does not fit the manager's RESERVE is refused.  An element kept while its
+ * manager is replaced (by one of the same name) gets a new slot in the
+ * replacement, which notes the old one (flow_mgr.prev) so that its
+ * take_state can run the element's release callback for each old flow.
+ * Control thread only; the
  * work is O(elements * connections) per manager.
  */
 #include <errno.h>
@@ -193,6 +197,13 @@ int flow_plan_compile(const struct rt_graph *g, struct el_node **nodes, struct r
 			e->flow_mgr = g->els[owner[i]];
 			e->flow_off = off[i];
 		} else if (!kept[i]) {
+			struct el *was = e->flow_mgr;
+			if (was && !in_graph(g, was) && !strcmp(was->name, g->els[owner[i]]->name) && M->nprev < FLOW_MAX_SLOTS)
+				/* its manager is being replaced: the replacement's
+				 * take_state releases the old flows' slots */
+				M->prev[M->nprev++] = (struct flow_layout_slot){
+					e, e->flow_off, slot_size(e->cls), e->cls->flow_hold,
+					e->flow_off + RTE_ALIGN_CEIL(e->cls->flow_size, 8), e->cls->flow_release};
 			e->flow_mgr = g->els[owner[i]];
 			e->flow_off = off[i];
 			if (e->cls->flow_hold) {

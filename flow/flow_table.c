@@ -36,8 +36,78 @@
 
 /* ---- keys ---------------------------------------------------------------- */
 
+/* An IPv6 packet's key (the IPv6 header at d + off). */
+static bool key6(const struct flow_keydef *kd, const uint8_t *d, uint32_t off, uint32_t len, struct flow_key *k,
+		 struct flow_key6 *k6, bool *swapped, uint8_t *tcpf)
+{
+	if (kd->def == FLOW_DEF_ASPAIR || off + 40 > len)
+		return false;
+	const uint8_t *ip = d + off;
+	uint32_t end = RT_MIN(off + 40 + ((uint32_t)ip[4] << 8 | ip[5]), len), pos = off + 40;
+	uint8_t nh = ip[6];
+	bool frag = false;
+	/* hop-by-hop, routing, destination options, fragment (at most 8 headers) */
+	for (int n = 0; n < 8 && (nh == 0 || nh == 43 || nh == 60 || nh == 44) && pos + 8 <= end; n++) {
+		if (nh == 44) {
+			frag |= ((d[pos + 2] << 8 | d[pos + 3]) & 0xfff9) != 0;  /* not an atomic fragment */
+			nh = d[pos];
+			pos += 8;
+		} else {
+			nh = d[pos];
+			pos += (d[pos + 1] + 1u) * 8;
+		}
+	}
+	const uint8_t *sa = ip + 8, *da = ip + 24;
+	uint16_t pa = 0, pb = 0;
+	uint8_t proto = 0;
+	*tcpf = 0;
+	if (kd->def == FLOW_DEF_5TUPLE) {
+		proto = nh;
+		const uint8_t *l4 = d + pos;
+		uint32_t l4len = pos < end ? end - pos : 0;
+		if (!frag && (proto == IPPROTO_TCP || proto == IPPROTO_UDP) && l4len >= 4) {
+			memcpy(&pa, l4, 2);
+			memcpy(&pb, l4 + 2, 2);
+			if (proto == IPPROTO_TCP && l4len >= 14)
+				*tcpf = l4[13];
+		} else if (!frag && proto == IPPROTO_ICMPV6 && l4len >= 8 && (l4[0] == 128 || l4[0] == 129)) {
+			memcpy(&pa, l4 + 4, 2);  /* echo request and reply: one flow per identifier */
+			pb = pa;
+		}
+	}
+	*swapped = false;
+	if (kd->symmetric) {
+		int c = memcmp(sa, da, 16);
+		if (c > 0 || (c == 0 && pa > pb)) {
+			const uint8_t *t = sa;
+			sa = da;
+			da = t;
+			uint16_t p = pa;
+			pa = pb;
+			pb = p;
+			*swapped = true;
+		}
+	}
+	memcpy(k6->a, sa, 16);
+	memcpy(k6->b, da, 16);
+	uint64_t x[4];  /* aligned copies: packet addresses need not be */
+	memcpy(x, k6, sizeof(x));
+	uint32_t a = rte_hash_crc_8byte(x[1], rte_hash_crc_8byte(x[0], 0x3c6ef372));
+	uint32_t b = rte_hash_crc_8byte(x[3], rte_hash_crc_8byte(x[2], 0x3c6ef372));
+	uint64_t w[2] = {(uint64_t)a | (uint64_t)b << 32,
+			 (uint64_t)pa | (uint64_t)pb << 16 | (uint64_t)proto << 32 | (uint64_t)FLOW_KEY_V6 << 40};
+	memcpy(k, w, sizeof(w));
+	return true;
+}
+
 bool flow_key_extract(const struct flow_keydef *kd, struct rte_mbuf *m, struct flow_key *k, bool *swapped,
 		      uint8_t *tcpf)
+{
+	return flow_key_extract_ext(kd, m, k, NULL, swapped, tcpf);
+}
+
+bool flow_key_extract_ext(const struct flow_keydef *kd, struct rte_mbuf *m, struct flow_key *k, struct flow_key6 *k6,
+			  bool *swapped, uint8_t *tcpf)
 {
 	uint32_t len = rt_len(m), off;
 	const uint8_t *d = rt_data(m);
@@ -47,14 +117,19 @@ bool flow_key_extract(const struct flow_keydef *kd, struct rte_mbuf *m, struct f
 			return false;
 		off = (uint32_t)o;
 	} else {
-		if (len < 14 || d[12] != 0x08 || d[13] != 0x00)
+		if (len < 14 || d[12] != 0x08 || d[13] != 0x00) {
+			if (k6 && kd->ipv6 && len >= 14 && d[12] == 0x86 && d[13] == 0xdd)
+				return key6(kd, d, 14, len, k, k6, swapped, tcpf);
 			return false;
+		}
 		off = 14;
 	}
 	if (off + 20 > len)
 		return false;
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(d + off);
 	uint32_t hl = (uint32_t)(ip->version_ihl & 0x0f) << 2;
+	if (unlikely((ip->version_ihl >> 4) == 6) && k6 && kd->ipv6)
+		return key6(kd, d, off, len, k, k6, swapped, tcpf);
 	if ((ip->version_ihl >> 4) != 4 || hl < 20 || off + hl > len)
 		return false;
 	/* the key is built in registers and stored as two words (little-endian
@@ -149,6 +224,12 @@ fail:
 
 struct flow_table *flow_table_new(uint32_t cap, uint32_t data, const struct flow_timeouts *to, int socket)
 {
+	return flow_table_new_ext(cap, data, to, socket, false);
+}
+
+struct flow_table *flow_table_new_ext(uint32_t cap, uint32_t data, const struct flow_timeouts *to, int socket,
+				      bool ipv6)
+{
 	if (cap == 0)
 		return NULL;
 	struct flow_table *t = rte_zmalloc_socket("flow_table", sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
@@ -158,6 +239,11 @@ struct flow_table *flow_table_new(uint32_t cap, uint32_t data, const struct flow
 	t->cap = cap;
 	t->bmask = nb - 1;
 	t->stride = RTE_ALIGN_CEIL(FLOW_FCB_HDR + data, 16);
+	if (ipv6) {
+		/* the addresses go after the element slots: slots keep their offsets */
+		t->ext_off = t->stride;
+		t->stride += (uint32_t)sizeof(struct flow_key6);
+	}
 	t->b = rte_zmalloc_socket("flow_buckets", sizeof(struct flow_bucket) * nb, RTE_CACHE_LINE_SIZE, socket);
 	t->fcbs = rte_zmalloc_socket("flow_fcbs", (size_t)t->stride * cap, RTE_CACHE_LINE_SIZE, socket);
 	t->free = rte_malloc_socket("flow_free", sizeof(uint32_t) * cap, 0, socket);
@@ -231,6 +317,17 @@ static inline bool key_eq(const struct flow_key *x, const struct flow_key *y)
 	memcpy(a, x, 16);
 	memcpy(b, y, 16);
 	return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
+}
+
+/* Is f the flow of key k (with addresses k6 when it is an IPv6 key)? */
+static inline bool flow_eq(const struct flow_table *t, const struct flow_fcb *f, const struct flow_key *k,
+			   const struct flow_key6 *k6)
+{
+	if (!key_eq(&f->key, k))
+		return false;
+	if (likely(!flow_key_is_v6(k)))
+		return true;
+	return k6 && t->ext_off && !memcmp((const uint8_t *)f + t->ext_off, k6, sizeof(*k6));
 }
 
 static inline uint32_t idx_of(const struct flow_table *t, const struct flow_fcb *f)
@@ -350,15 +447,15 @@ uint32_t flow_table_expire(struct flow_table *t, uint64_t now, uint32_t budget, 
 	return n;
 }
 
-/* Find key k (hash h) in its two buckets. */
-static struct flow_fcb *find(struct flow_table *t, const struct flow_key *k, uint32_t h)
+/* Find key k (addresses k6, hash h) in its two buckets. */
+static struct flow_fcb *find(struct flow_table *t, const struct flow_key *k, const struct flow_key6 *k6, uint32_t h)
 {
 	uint32_t bs[2] = {h & t->bmask, bucket2(h, t->bmask)};
 	for (int j = 0; j < 2; j++) {
 		const struct flow_bucket *b = &t->b[bs[j]];
 		for (uint32_t m = sig_match(b, h); m; m &= m - 1) {
 			struct flow_fcb *f = flow_table_fcb(t, b->idx[__builtin_ctz(m)]);
-			if (key_eq(&f->key, k))
+			if (flow_eq(t, f, k, k6))
 				return f;
 		}
 	}
@@ -367,8 +464,8 @@ static struct flow_fcb *find(struct flow_table *t, const struct flow_key *k, uin
 
 /* Insert key k: a free slot in either bucket (releasing idle flows found
  * there first) and a free FCB.  NULL when there is neither. */
-static struct flow_fcb *insert(struct flow_table *t, const struct flow_key *k, uint32_t h, uint64_t now,
-			       flow_release_fn fn, void *ctx)
+static struct flow_fcb *insert(struct flow_table *t, const struct flow_key *k, const struct flow_key6 *k6, uint32_t h,
+			       uint64_t now, flow_release_fn fn, void *ctx)
 {
 	uint32_t bs[2] = {h & t->bmask, bucket2(h, t->bmask)};
 	struct flow_bucket *where = NULL;
@@ -386,7 +483,7 @@ static struct flow_fcb *insert(struct flow_table *t, const struct flow_key *k, u
 			}
 		}
 	}
-	if (!where || !t->nfree)
+	if (!where || !t->nfree || (flow_key_is_v6(k) && !(k6 && t->ext_off)))
 		return NULL;
 	if (unlikely(t->quota && flow_quota_flows(t->quota) >= t->quota->max_flows)) {
 		t->quota->flow_drops++; /* its tenant's quota: as if full */
@@ -396,6 +493,8 @@ static struct flow_fcb *insert(struct flow_table *t, const struct flow_key *k, u
 	struct flow_fcb *f = flow_table_fcb(t, i);
 	memset(f, 0, t->stride);
 	f->key = *k;
+	if (flow_key_is_v6(k))
+		memcpy((uint8_t *)f + t->ext_off, k6, sizeof(*k6));
 	f->hash = h;
 	f->live = 1;
 	f->cls = FLOW_TO_NONE;
@@ -409,8 +508,9 @@ static struct flow_fcb *insert(struct flow_table *t, const struct flow_key *k, u
 	return f;
 }
 
-void flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys, const uint32_t *hash, uint32_t n,
-			    uint64_t now, struct flow_fcb **fcb, bool *is_new, flow_release_fn fn, void *ctx)
+static inline __attribute__((always_inline)) void
+lookup_bulk(struct flow_table *t, const struct flow_key *keys, const struct flow_key6 *k6, const uint32_t *hash,
+	    uint32_t n, uint64_t now, struct flow_fcb **fcb, bool *is_new, flow_release_fn fn, void *ctx)
 {
 	uint32_t b1[RT_BATCH_MAX];
 	/* 1: the primary bucket of every key (inserts fill primaries first,
@@ -440,8 +540,9 @@ void flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys, c
 	for (uint32_t i = 0; i < n; i++) {
 		struct flow_fcb *f = fcb[i];
 		is_new[i] = false;
-		if (unlikely(!f || !f->live || !key_eq(&f->key, &keys[i])))
-			f = find(t, &keys[i], hash[i]);
+		const struct flow_key6 *x = k6 ? &k6[i] : NULL;
+		if (unlikely(!f || !f->live || !flow_eq(t, f, &keys[i], x)))
+			f = find(t, &keys[i], x, hash[i]);
 		if (f && unlikely(f->expire <= now)) {
 			/* idle past its timeout: that flow ended, this one is new */
 			unlink_fcb(t, f, fn, ctx);
@@ -449,7 +550,7 @@ void flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys, c
 			f = NULL;
 		}
 		if (!f) {
-			f = insert(t, &keys[i], hash[i], now, fn, ctx);
+			f = insert(t, &keys[i], x, hash[i], now, fn, ctx);
 			if (f)
 				is_new[i] = true;
 			else
@@ -457,6 +558,19 @@ void flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys, c
 		}
 		fcb[i] = f;
 	}
+}
+
+void flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys, const uint32_t *hash, uint32_t n,
+			    uint64_t now, struct flow_fcb **fcb, bool *is_new, flow_release_fn fn, void *ctx)
+{
+	lookup_bulk(t, keys, NULL, hash, n, now, fcb, is_new, fn, ctx);
+}
+
+void flow_table_lookup_bulk_ext(struct flow_table *t, const struct flow_key *keys, const struct flow_key6 *k6,
+				const uint32_t *hash, uint32_t n, uint64_t now, struct flow_fcb **fcb, bool *is_new,
+				flow_release_fn fn, void *ctx)
+{
+	lookup_bulk(t, keys, k6, hash, n, now, fcb, is_new, fn, ctx);
 }
 
 void flow_table_foreach(struct flow_table *t, void (*fn)(void *ctx, struct flow_fcb *f), void *ctx)

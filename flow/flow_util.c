@@ -11,6 +11,50 @@
 
 void flow_key_format(enum flow_def def, const struct flow_key *k, struct rt_buf *out)
 {
+	flow_key_format_ext(def, k, NULL, out);
+}
+
+/* An IPv6 address in RFC 5952 form (the longest run of two or more zero
+ * groups as "::", lower case). */
+static void fmt6(const uint8_t *a, struct rt_buf *out)
+{
+	uint16_t g[8];
+	for (int i = 0; i < 8; i++)
+		g[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+	int best = -1, blen = 1;
+	for (int i = 0; i < 8;) {
+		int j = i;
+		while (j < 8 && !g[j])
+			j++;
+		if (j - i > blen)
+			best = i, blen = j - i;
+		i = j == i ? i + 1 : j;
+	}
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			rt_buf_printf(out, "::");
+			i += blen - 1;
+			continue;
+		}
+		rt_buf_printf(out, "%s%x", i && i != best + blen ? ":" : "", g[i]);
+	}
+}
+
+void flow_key_format_ext(enum flow_def def, const struct flow_key *k, const struct flow_key6 *k6, struct rt_buf *out)
+{
+	if (flow_key_is_v6(k) && k6) {
+		const char *p = k->proto == IPPROTO_TCP ? "TCP" : k->proto == IPPROTO_UDP ? "UDP" : k->proto == IPPROTO_ICMPV6 ? "ICMP6" : NULL;
+		if (p)
+			rt_buf_printf(out, "%s ", p);
+		else if (k->proto)
+			rt_buf_printf(out, "%u ", k->proto);
+		rt_buf_printf(out, "[");
+		fmt6(k6->a, out);
+		rt_buf_printf(out, "]:%u [", rte_be_to_cpu_16(k->pa));
+		fmt6(k6->b, out);
+		rt_buf_printf(out, "]:%u", rte_be_to_cpu_16(k->pb));
+		return;
+	}
 	if (def == FLOW_DEF_ASPAIR) {
 		rt_buf_printf(out, "AS%u AS%u", k->a, k->b);
 		return;
@@ -27,6 +71,7 @@ void flow_key_format(enum flow_def def, const struct flow_key *k, struct rt_buf 
 
 struct list_ctx {
 	const struct el *e;
+	const struct flow_table *t;
 	enum flow_def def;
 	flow_format_fn fn;
 	char **lines;
@@ -38,7 +83,7 @@ static void list_one(void *ctx, struct flow_fcb *f)
 	struct list_ctx *c = ctx;
 	struct rt_buf b;
 	rt_buf_init(&b);
-	flow_key_format(c->def, &f->key, &b);
+	flow_key_format_ext(c->def, &f->key, flow_key6_of(c->t, f), &b);
 	if (c->fn)
 		c->fn(c->e, (uint8_t *)f + FLOW_FCB_HDR + c->e->flow_off, &b);
 	if (c->n == c->cap) {
@@ -55,10 +100,12 @@ int flow_el_list(const struct el *e, flow_format_fn fn, struct rt_buf *out)
 	if (!e->flow_mgr)
 		return 0;
 	struct flow_mgr *M = e->flow_mgr->state;
-	struct list_ctx c = {e, M->def, fn, NULL, 0, 0};
+	struct list_ctx c = {e, NULL, M->def, fn, NULL, 0, 0};
 	for (int w = 0; w < RT_MAX_WORKERS; w++)
-		if (M->tab[w])
+		if (M->tab[w]) {
+			c.t = M->tab[w];
 			flow_table_foreach(M->tab[w], list_one, &c);
+		}
 	qsort(c.lines, c.n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < c.n; i++) {
 		rt_buf_printf(out, "%s\n", c.lines[i]);

@@ -23,6 +23,7 @@ struct fm {
 	enum flow_full on_full;
 	int clock_mode;         /* 0 auto, 1 packet timestamps, 2 system clock */
 	int nworkers;
+	uint64_t swap_released; /* flows of the replaced manager ended at the swap (control thread) */
 };
 
 struct fm_pw {
@@ -79,6 +80,7 @@ static void fm_push(struct el_node *n, int port, struct rt_batch *b)
 	flow_table_expire(t, now, (uint32_t)s->sweep, flow_layout_release, (void *)L);
 
 	struct flow_key keys[RT_BATCH_MAX];
+	struct flow_key6 k6[RT_BATCH_MAX];  /* IPv6 keys' addresses (only written for them) */
 	uint32_t hash[RT_BATCH_MAX], nk = 0;
 	uint8_t slot[RT_BATCH_MAX], tcpf[RT_BATCH_MAX];
 	bool swapped[RT_BATCH_MAX], is_new[RT_BATCH_MAX];
@@ -91,7 +93,7 @@ static void fm_push(struct el_node *n, int port, struct rt_batch *b)
 		struct rte_mbuf *m = b->pkts[i];
 		rt_anno(m)->flow = NULL;
 		rt_anno(m)->flags &= (uint8_t)~RT_AF_FLOW_REPLY;
-		if (likely(flow_key_extract(&s->kd, m, &keys[nk], &swapped[nk], &tcpf[nk]))) {
+		if (likely(flow_key_extract_ext(&s->kd, m, &keys[nk], &k6[nk], &swapped[nk], &tcpf[nk]))) {
 			hash[nk] = flow_hash(&keys[nk]);
 			slot[i] = (uint8_t)nk++;
 		} else {
@@ -100,7 +102,7 @@ static void fm_push(struct el_node *n, int port, struct rt_batch *b)
 	}
 	t->st.pkts += b->n;
 	t->st.nokey += b->n - nk;
-	flow_table_lookup_bulk(t, keys, hash, nk, now, fcb, is_new, flow_layout_release, (void *)L);
+	flow_table_lookup_bulk_ext(t, keys, k6, hash, nk, now, fcb, is_new, flow_layout_release, (void *)L);
 
 	uint32_t out = 0;
 	for (uint32_t i = 0; i < b->n; i++) {
@@ -178,6 +180,8 @@ static const struct el_arg args[] = {
 	 "both directions of a connection are one flow"},
 	{"ASMAP", EL_T_STRING, offsetof(struct fm, asmap_path), NULL, 0,
 	 "file of 'PREFIX AS' lines for DEF ASPAIR"},
+	{"IPV6", EL_T_BOOL, offsetof(struct fm, kd.ipv6), "false", 0,
+	 "classify IPv6 packets too (5TUPLE, IPPAIR; 32 bytes more per flow for the addresses)"},
 	{"SWEEP", EL_T_UINT, offsetof(struct fm, sweep), "16", 0,
 	 "flows at the heads of the timeout lists looked at per batch (bounds expiry work)"},
 	{"CLOCK", EL_T_WORD, offsetof(struct fm, clock), "AUTO", 0,
@@ -198,6 +202,8 @@ static int fm_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 	else
 		return rt_errf(err, &e->loc, -EINVAL, "%s: DEF: expected 5TUPLE, IPPAIR or ASPAIR, not '%s'", e->name,
 			       s->def);
+	if (s->kd.ipv6 && s->kd.def == FLOW_DEF_ASPAIR)
+		return rt_errf(err, &e->loc, -EINVAL, "%s: IPV6 goes with DEF 5TUPLE or IPPAIR (ASMAP is IPv4)", e->name);
 	if ((s->kd.def == FLOW_DEF_ASPAIR) != (s->asmap_path != NULL))
 		return rt_errf(err, &e->loc, -EINVAL, "%s: ASMAP goes with DEF ASPAIR, and only with it", e->name);
 	if (!strcmp(s->full, "DROP"))
@@ -233,6 +239,51 @@ static void fm_free_held(void *ctx, struct flow_table *t, struct flow_fcb *f)
 	flow_layout_release(&L, t, f);
 }
 
+struct fm_swap {
+	struct fm *old, *new;
+};
+
+/* One flow of the replaced manager: its held packets go, and every
+ * element that outlives the manager gets its release callback with its
+ * slot in the old FCB. */
+static void fm_swap_release(void *ctx, struct flow_table *t, struct flow_fcb *f)
+{
+	struct fm_swap *c = ctx;
+	fm_free_held(c->old, t, f);
+	uint8_t *data = (uint8_t *)f + FLOW_FCB_HDR;
+	for (int k = 0; k < c->new->m.nprev; k++) {
+		const struct flow_layout_slot *sl = &c->new->m.prev[k];
+		if (sl->release)
+			sl->release(sl->e, data + sl->off);
+	}
+	c->new->swap_released++;
+}
+
+/* Replacing a manager (a swap, a reconfiguration): its flows end here, and
+ * the elements kept behind the replacement get their release callbacks (a
+ * kept FlowNAPT gets its ports back).  The live layer calls this after a
+ * grace period, while the replacement's input is still held: no worker
+ * runs the kept elements' flow path, so a callback may touch the state of
+ * the worker whose table the flow was in (rt_wid is set to it meanwhile).
+ * Flows do not move to the new tables: their FCB layout changed. */
+static int fm_take_state(struct el *e, struct el *oe, struct rt_err *err)
+{
+	(void)err;
+	struct fm_swap c = {oe->state, e->state};
+	unsigned me = rt_wid;
+	for (int w = 0; w < RT_MAX_WORKERS; w++) {
+		struct flow_table *t = c.old->m.tab[w];
+		if (!t)
+			continue;
+		rt_wid = (unsigned)w;
+		flow_table_free(t, fm_swap_release, &c);
+		c.old->m.tab[w] = NULL;
+	}
+	rt_wid = me;
+	c.new->m.nprev = 0;
+	return 0;
+}
+
 static void fm_cleanup(struct el *e)
 {
 	struct fm *s = e->state;
@@ -259,7 +310,8 @@ static int fm_init(struct el *e, struct rt_err *err)
 		}
 	}
 	for (int w = 0; w < s->nworkers; w++)
-		if (!(s->m.tab[w] = flow_table_new((uint32_t)s->capacity, (uint32_t)s->m.reserve, &s->to, SOCKET_ID_ANY))) {
+		if (!(s->m.tab[w] = flow_table_new_ext((uint32_t)s->capacity, (uint32_t)s->m.reserve, &s->to, SOCKET_ID_ANY,
+						       s->kd.ipv6))) {
 			fm_cleanup(e);
 			return rt_errf(err, &e->loc, -ENOMEM, "%s: no memory for %llu flows", e->name,
 				       (unsigned long long)s->capacity);
@@ -270,14 +322,20 @@ static int fm_init(struct el *e, struct rt_err *err)
 }
 
 enum { H_COUNT, H_FLOWS, H_INSERTED, H_EXPIRED, H_CLOSED, H_FULL, H_BYPASSED, H_NOKEY, H_HELD_FREED, H_CAPACITY,
-       H_BPF, H_USED };
+       H_BPF, H_USED, H_SWAP };
 
 static int fm_read(struct el *e, intptr_t what, struct rt_buf *out)
 {
 	struct fm *s = e->state;
 	uint64_t v = 0;
+	if (what == H_SWAP) {
+		rt_buf_printf(out, "%llu", (unsigned long long)s->swap_released);
+		return 0;
+	}
 	for (int w = 0; w < s->nworkers; w++) {
 		const struct flow_table *t = s->m.tab[w];
+		if (!t)
+			continue;  /* handed over by take_state */
 		const struct flow_stats *st = &t->st;
 		switch (what) {
 		case H_COUNT: v += __atomic_load_n(&st->pkts, __ATOMIC_RELAXED); break;
@@ -306,11 +364,13 @@ static const struct el_handler handlers[] = {
 	{"closed", fm_read, NULL, H_CLOSED, 0, "TCP flows ended by RST"},
 	{"full_drops", fm_read, NULL, H_FULL, 0, "packets dropped because the table was full (FULL DROP)"},
 	{"bypassed", fm_read, NULL, H_BYPASSED, 0, "packets passed without a flow because the table was full (FULL BYPASS)"},
-	{"nokey", fm_read, NULL, H_NOKEY, 0, "packets passed without a flow because they carry no IPv4 header"},
+	{"nokey", fm_read, NULL, H_NOKEY, 0, "packets passed without a flow because they carry no IPv4 header (nor IPv6, with IPV6)"},
 	{"held_freed", fm_read, NULL, H_HELD_FREED, 0, "held packets freed when their flow ended"},
 	{"capacity", fm_read, NULL, H_CAPACITY, 0, "flows the tables can hold (all workers)"},
 	{"bytes_per_flow", fm_read, NULL, H_BPF, 0, "memory per flow of capacity: buckets, FCB, free list"},
 	{"reserve_used", fm_read, NULL, H_USED, 0, "FCB bytes assigned to flow elements (of RESERVE)"},
+	{"swap_released", fm_read, NULL, H_SWAP, 0,
+	 "flows of the manager this one replaced, ended at the swap with their elements' release callbacks"},
 	EL_HANDLERS_END,
 };
 
@@ -323,14 +383,18 @@ static struct el_class fm_class = {
 	       "ASPAIR: the source and destination autonomous systems found in the prefix table ASMAP. With "
 	       "SYMMETRIC both directions are one flow, and replies carry the flow-reply annotation. The IPv4 "
 	       "header is found at the network-header annotation, or else after an Ethernet header; packets "
-	       "without one pass without a flow.\n\n"
+	       "without one pass without a flow. With IPV6 true, IPv6 packets are classified too (5TUPLE and "
+	       "IPPAIR; extension headers skipped, fragments with ports 0, ICMPv6 echo by identifier); "
+	       "otherwise they pass without a flow.\n\n"
 	       "Each worker has its own table of CAPACITY flows, looked up a batch at a time. Every flow has a "
 	       "flow control block (FCB) in which each flow element downstream (FlowCounter, FlowFirewall, "
 	       "FlowNAPT, FlowLB, FlowRateLimit...) has a slot laid out when the graph is compiled, within "
 	       "RESERVE bytes: elements get their per-flow state from the packet, with no table of their own. "
 	       "Flows end after an idle timeout by protocol (TCP: half-open, established, closed by FINs; an "
 	       "RST ends the flow at once); the elements' release callbacks run then, and packets they hold "
-	       "are freed. A full table drops the packet or lets it BYPASS, counted either way. See "
+	       "are freed. A full table drops the packet or lets it BYPASS, counted either way. When the manager "
+	       "is replaced live (a swap, a reconfiguration) its flows end: the elements kept behind the "
+	       "replacement get their release callbacks for them (`swap_released`). See "
 	       "docs/flows.md.",
 	.ports = "1/1",
 	.state_size = sizeof(struct fm),
@@ -340,6 +404,7 @@ static struct el_class fm_class = {
 	.init = fm_init,
 	.cleanup = fm_cleanup,
 	.push = fm_push,
+	.take_state = fm_take_state,
 	.handlers = handlers,
 	.flags = EL_C_FLOW_MANAGER,
 };

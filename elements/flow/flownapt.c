@@ -13,11 +13,16 @@
 #include "flow/flow.h"
 
 /* One external port's mapping, indexed by port - lo.  Written by the
- * worker whose flow owns the port, read by the inbound path. */
+ * worker whose flow owns the port, read by the inbound path on any worker:
+ * gen is a sequence counter (odd while the owner writes; bumped again when
+ * the port is released), so a reader that raced with a write or a release
+ * sees gen change and drops the packet rather than use a torn or stale
+ * mapping. */
 struct nat_entry {
 	uint32_t in_addr, rem_addr, orig_dst;  /* network order */
 	uint16_t in_port, rem_port, orig_dport;
 	uint8_t proto, used;
+	uint32_t gen;
 };
 
 enum { NAT_NEW = 0, NAT_MAPPED = 1, NAT_FAILED = 2 };
@@ -34,12 +39,20 @@ struct nat {
 	struct nat_entry *map;
 	uint16_t *free[RT_MAX_WORKERS];  /* per worker: free port offsets, a stack */
 	uint32_t nfree[RT_MAX_WORKERS];
+	uint32_t per;           /* ports per worker: worker w owns offsets [w*per, (w+1)*per), the last the rest */
 	int nworkers;
 };
 
 struct nat_pw {
-	uint64_t out, in, mapped, released, no_ports, out_dropped, in_dropped;
+	uint64_t out, in, mapped, released, no_ports, out_dropped, in_dropped, in_foreign;
 };
+
+/* The worker that owns port offset k. */
+static inline unsigned nat_owner(const struct nat *s, uint32_t k)
+{
+	uint32_t w = k / s->per;
+	return w < (uint32_t)s->nworkers ? w : (unsigned)s->nworkers - 1;
+}
 
 static inline uint8_t *l4_of(struct rte_ipv4_hdr *ip) { return (uint8_t *)ip + ((ip->version_ihl & 0x0f) << 2); }
 
@@ -64,6 +77,9 @@ static int nat_out_verdict(struct el_node *n, struct rte_mbuf *m, void *slot)
 		} else {
 			uint16_t k = s->free[w][--s->nfree[w]];
 			struct nat_entry *me = &s->map[k];
+			uint32_t g = me->gen;
+			__atomic_store_n(&me->gen, g + 1, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_RELEASE);
 			me->in_addr = ip->src_addr;
 			memcpy(&me->in_port, l4, 2);
 			me->orig_dst = ip->dst_addr;
@@ -71,6 +87,7 @@ static int nat_out_verdict(struct el_node *n, struct rte_mbuf *m, void *slot)
 			me->rem_addr = s->daddr ? s->daddr : ip->dst_addr;
 			me->rem_port = s->dport ? rte_cpu_to_be_16(s->dport) : me->orig_dport;
 			me->proto = ip->next_proto_id;
+			__atomic_store_n(&me->gen, g + 2, __ATOMIC_RELEASE);
 			__atomic_store_n(&me->used, 1, __ATOMIC_RELEASE);
 			ns->ext_port = (uint16_t)(s->lo + k);
 			ns->state = NAT_MAPPED;
@@ -105,17 +122,27 @@ static void nat_in(struct el_node *n, struct rt_batch *b)
 		uint32_t l4len;
 		struct rte_ipv4_hdr *ip = flow_ip(m, &l4len);
 		uint16_t dp, sp;
-		struct nat_entry *me = NULL;
+		struct nat_entry *me = NULL, cp;
 		if (ip && l4len >= 8 && ip->dst_addr == s->saddr && !(rte_be_to_cpu_16(ip->fragment_offset) & 0x1fff)) {
 			uint8_t *l4 = l4_of(ip);
 			memcpy(&sp, l4, 2);
 			memcpy(&dp, l4 + 2, 2);
 			uint16_t h = rte_be_to_cpu_16(dp);
 			if (h >= s->lo && h <= s->hi) {
-				me = &s->map[h - s->lo];
-				if (!__atomic_load_n(&me->used, __ATOMIC_ACQUIRE) || me->proto != ip->next_proto_id ||
-				    me->rem_addr != ip->src_addr || me->rem_port != sp)
+				/* a consistent copy of the mapping, or none */
+				const struct nat_entry *src = &s->map[h - s->lo];
+				uint32_t g = __atomic_load_n(&src->gen, __ATOMIC_ACQUIRE);
+				if (!(g & 1) && __atomic_load_n(&src->used, __ATOMIC_ACQUIRE)) {
+					memcpy(&cp, src, sizeof(cp));
+					__atomic_thread_fence(__ATOMIC_ACQUIRE);
+					if (__atomic_load_n(&src->gen, __ATOMIC_RELAXED) == g)
+						me = &cp;
+				}
+				if (me && (me->proto != ip->next_proto_id || me->rem_addr != ip->src_addr ||
+					   me->rem_port != sp))
 					me = NULL;
+				if (me && nat_owner(s, h - s->lo) != rt_wid)
+					pw->in_foreign++;
 			}
 			if (me) {
 				ip->dst_addr = me->in_addr;
@@ -157,6 +184,7 @@ static void nat_release(struct el *e, void *slot)
 		return;
 	uint16_t k = (uint16_t)(ns->ext_port - s->lo);
 	__atomic_store_n(&s->map[k].used, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->map[k].gen, s->map[k].gen + 2, __ATOMIC_RELEASE);
 	s->free[rt_wid][s->nfree[rt_wid]++] = k;
 	((struct nat_pw *)el_pw(e))->released++;
 }
@@ -217,6 +245,7 @@ static int nat_init(struct el *e, struct rt_err *err)
 		return rt_errf(err, &e->loc, -ENOMEM, "%s: no memory for %u ports", e->name, np);
 	/* worker w owns the w-th slice of the range; lowest ports are taken first */
 	uint32_t per = np / (uint32_t)s->nworkers;
+	s->per = per;
 	for (int w = 0; w < s->nworkers; w++) {
 		uint32_t a = per * (uint32_t)w, z = w == s->nworkers - 1 ? np : a + per;
 		if (!(s->free[w] = rte_malloc("nat_free", sizeof(uint16_t) * (z - a), 0))) {
@@ -251,6 +280,19 @@ static int nat_mappings(struct el *e, intptr_t a, struct rt_buf *out)
 	return 0;
 }
 
+/* Each worker's port range, for steering replies (one line per worker). */
+static int nat_ports(struct el *e, intptr_t a, struct rt_buf *out)
+{
+	(void)a;
+	struct nat *s = e->state;
+	uint32_t np = (uint32_t)(s->hi - s->lo) + 1;
+	for (int w = 0; w < s->nworkers; w++) {
+		uint32_t lo = s->per * (uint32_t)w, hi = w == s->nworkers - 1 ? np : lo + s->per;
+		rt_buf_printf(out, "%d %u-%u\n", w, s->lo + lo, s->lo + hi - 1);
+	}
+	return 0;
+}
+
 static const struct el_arg args[] = {
 	{"PATTERN", EL_T_STRING, offsetof(struct nat, pattern), NULL, EL_ARG_REQ | EL_ARG_POS,
 	 "IPRewriter-style 'SADDR SPORT DADDR DPORT': new source address, source port range LO-HI, and "
@@ -268,7 +310,10 @@ static const struct el_handler handlers[] = {
 	 "outbound packets dropped (no flow, not TCP/UDP, no port)"},
 	{"in_dropped", nat_read, NULL, offsetof(struct nat_pw, in_dropped), 0,
 	 "inbound packets dropped (no mapping for them)"},
+	{"in_foreign", nat_read, NULL, offsetof(struct nat_pw, in_foreign), 0,
+	 "inbound packets translated on a worker other than the port's owner (steering not set up)"},
 	{"mappings", nat_mappings, NULL, 0, 0, "ports in use: inside endpoint -> port -> remote endpoint"},
+	{"ports", nat_ports, NULL, 0, 0, "each worker's external ports, 'WORKER LO-HI' per line: steer replies by them"},
 	EL_HANDLERS_END,
 };
 
@@ -282,7 +327,14 @@ static struct el_class nat_class = {
 	       "Input 1 takes packets from the outside: one addressed to SADDR at a port in use, from that "
 	       "flow's remote endpoint, is translated back and leaves on output 1; anything else is "
 	       "dropped. A port returns to the pool when its flow ends (the manager's idle timeouts, RST), "
-	       "so mappings expire with their flows. Replies must reach the worker whose flow owns the port.",
+	       "so mappings expire with their flows.\n\n"
+	       "Workers: each worker allocates from its own slice of the range (`ports` lists them), so "
+	       "no two workers share a port and allocation takes no lock. A reply is translated on "
+	       "whichever worker receives it: mappings are read under a sequence counter, so a reply "
+	       "racing with the port's reuse is dropped, never mistranslated. Elements on the reply path "
+	       "that keep per-flow state need the reply on the flow's worker: steer replies to SADDR by "
+	       "destination port, worker w's slice to worker w's queue (e.g. an rte_flow rule per slice "
+	       "matching SADDR and the port range); `in_foreign` counts replies that landed elsewhere.",
 	.ports = "2/2",
 	.state_size = sizeof(struct nat),
 	.pw_size = sizeof(struct nat_pw),
