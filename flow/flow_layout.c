@@ -10,7 +10,7 @@
  * live change stay where they are, since live flows keep their FCBs; so
  * does the slot of an element replaced by one of the same class and name (a
  * swap, a reconfiguration, a migration to another placement): the new
- * instance finds its flows' state where the old one left it; new
+ * instance finds its flows' state (and held packets) where the old one left it; new
  * slots go above every byte ever assigned in that manager (bytes of removed
  * elements may still hold their old data in live flows), and a change that
  * does not fit the manager's RESERVE is refused.  An element kept while its
@@ -118,9 +118,11 @@ int flow_plan_compile(const struct rt_graph *g, struct el_node **nodes, struct r
 			owner[i] = m;
 			kept[i] = e->flow_mgr == g->els[m];
 			/* the running element it replaces (same name and class,
-			 * same manager) hands its slot over */
+			 * same manager) hands its slot over, with the packets
+			 * it holds there (a class's hold area has one size, and
+			 * its offset is already in the manager's hold list) */
 			struct el *prev = e->flow_mgr || !e->router ? NULL : rt_router_find(e->router, e->name);
-			if (prev && prev != e && prev->cls == e->cls && prev->flow_mgr == g->els[m] && !e->cls->flow_hold) {
+			if (prev && prev != e && prev->cls == e->cls && prev->flow_mgr == g->els[m]) {
 				kept[i] = inherit[i] = true;
 				off[i] = prev->flow_off;
 			}

@@ -483,6 +483,35 @@ static void test_hold_freed_at_cleanup(void **st)
 	tu_router_free(r);
 }
 
+/* A holding element reconfigured (same class and name) keeps its slot and
+ * the packets held there: the new instance releases them.  Before, it got a
+ * new slot above the old one and a default RESERVE refused the change. */
+static void test_hold_reconfigure_keeps_held(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("Idle -> fm :: FlowManager -> w :: FlowWait(1k) -> s :: TestSink;", NULL);
+	struct rte_mempool *mp = rt_router_pool(r);
+	unsigned before = rte_mempool_avail_count(mp);
+	uint32_t off = rt_router_find(r, "w")->flow_off;
+	for (int i = 0; i < 3; i++)
+		push(r, "fm", udp(r, "10.0.0.1", "10.0.0.2", 1, 2, 100, SEC));
+	assert_int_equal(tu_sink_count(r, "s"), 0);
+	struct rt_err err;
+	for (int k = 0; k < 4; k++) { /* again and again: no slot is ever added */
+		rt_err_clear(&err);
+		assert_int_equal(rt_ctl_reconfigure(r, "w", k % 2 ? "1k" : "500", NULL, &err), 0);
+		assert_int_equal(rt_router_find(r, "w")->flow_off, off);
+	}
+	assert_int_equal(rte_mempool_avail_count(mp), before - 3);
+	/* the last instance waits for 1k bytes: 300 held + 800 release all four */
+	push(r, "fm", udp(r, "10.0.0.1", "10.0.0.2", 1, 2, 800, SEC));
+	assert_int_equal(tu_sink_count(r, "s"), 4);
+	assert_int_equal(rte_mempool_avail_count(mp), before - 4);
+	tu_sink_clear(r, "s");
+	assert_int_equal(rte_mempool_avail_count(mp), before);
+	tu_router_free(r);
+}
+
 /* ---- middleboxes ------------------------------------------------------------------ */
 
 static void test_firewall(void **st)
@@ -625,6 +654,7 @@ int main(void)
 		cmocka_unit_test(test_per_worker_tables),
 		cmocka_unit_test(test_hold_releases_in_order),
 		cmocka_unit_test(test_hold_freed_at_cleanup),
+		cmocka_unit_test(test_hold_reconfigure_keeps_held),
 		cmocka_unit_test(test_firewall),
 		cmocka_unit_test(test_napt),
 		cmocka_unit_test(test_lb_affinity),
