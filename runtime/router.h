@@ -69,6 +69,11 @@ struct rte_mempool *rt_router_pool(const struct rt_router *r);
 /* The pool for an element named ename: its tenant's (docs/tenants.md), or
  * the router's; *tenant gets the owner's id (0: the operator). */
 struct rte_mempool *rt_router_pool_for(const struct rt_router *r, const char *ename, uint32_t *tenant);
+/* A packet pool of n mbufs of `room` data bytes with room for the
+ * annotations and `cache` buffers cached per worker (an element's own
+ * pool, e.g. IPReassembler's big buffers); free with rte_mempool_free. */
+struct rte_mempool *rt_pool_create_sized(const char *name, unsigned n, unsigned cache, uint16_t room,
+					 struct rt_err *err);
 uv_loop_t *rt_router_loop(const struct rt_router *r);
 int rt_router_nworkers(const struct rt_router *r);
 /* The router's QSBR variable: structures read by workers and changed by the

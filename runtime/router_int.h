@@ -107,7 +107,8 @@ void rt_live_set_flat(struct rt_router *r, const char *name, const char *cls, co
 int rt_prof_plan(struct rt_router *r, struct rt_plan *p, struct rt_err *err);
 void rt_prof_plan_free(struct rt_plan *p);
 
-/* router.c: a packet pool of n mbufs with room for the annotations. */
+/* router.c: a packet pool of n mbufs of the default size with room for
+ * the annotations (rt_pool_create_sized in router.h for other sizes). */
 struct rte_mempool *rt_pool_create(const char *name, unsigned n, struct rt_err *err);
 
 /* worker.c */

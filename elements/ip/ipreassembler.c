@@ -26,7 +26,6 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
-#include <rte_mbuf_pool_ops.h>
 
 #include "ipmisc.h"
 #include "../../runtime/router.h"
@@ -710,24 +709,11 @@ static struct rte_mempool *big_pool(struct el *e, uint32_t room, struct rt_err *
 	char name[RTE_MEMPOOL_NAMESIZE];
 	snprintf(name, sizeof(name), "ipr_%d", e->uid);
 	struct ipr *s = e->state;
-	struct rte_pktmbuf_pool_private priv = {.mbuf_data_room_size = (uint16_t)room, .mbuf_priv_size = RT_ANNO_SIZE};
-	struct rte_mempool *mp = rte_mempool_create_empty(name, (unsigned)s->buffers,
-							  sizeof(struct rte_mbuf) + RT_ANNO_SIZE + room, 0, sizeof(priv),
-							  SOCKET_ID_ANY, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	struct rte_mempool *mp = rt_pool_create_sized(name, (unsigned)s->buffers, 0, (uint16_t)room, err);
 	if (!mp)
-		goto fail;
-	if (rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL) != 0)
-		goto fail;
-	rte_pktmbuf_pool_init(mp, &priv);
-	if (rte_mempool_populate_default(mp) < 0)
-		goto fail;
-	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+		rt_errf(err, &e->loc, -ENOMEM, "%s: no memory for %llu buffers of %u bytes (BUFFERS, MAX_SIZE)",
+			e->name, (unsigned long long)s->buffers, room);
 	return mp;
-fail:
-	rte_mempool_free(mp);
-	rt_errf(err, &e->loc, -ENOMEM, "%s: no memory for %llu buffers of %u bytes (BUFFERS, MAX_SIZE)", e->name,
-		(unsigned long long)s->buffers, room);
-	return NULL;
 }
 
 static int ipr_init(struct el *e, struct rt_err *err)
