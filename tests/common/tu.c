@@ -90,6 +90,15 @@ void tu_push(struct rt_router *r, const char *name, int port, struct rte_mbuf **
 
 void tu_push1(struct rt_router *r, const char *name, int port, struct rte_mbuf *m) { tu_push(r, name, port, &m, 1); }
 
+void tu_push_as(struct rt_router *r, const char *name, int port, unsigned w, struct rte_mbuf *m)
+{
+	struct el_node *nd = r->plan->nodes[rt_router_find(r, name)->index];
+	struct rt_batch b = {.n = 1, .pkts = {m}};
+	rt_wid = w;
+	nd->e->cls->push(nd, port, &b);
+	rt_wid = 0;
+}
+
 int tu_run_tasks(struct rt_router *r, int max_rounds)
 {
 	int idle = 0, rounds = 0;

@@ -28,6 +28,9 @@ void tu_router_free(struct rt_router *r);
  * as worker 0 (the element owns them afterwards). */
 void tu_push(struct rt_router *r, const char *name, int port, struct rte_mbuf **pkts, int n);
 void tu_push1(struct rt_router *r, const char *name, int port, struct rte_mbuf *m);
+/* Push m into input `port` of element `name` as worker w (as if RSS had
+ * steered it to that worker's queue). */
+void tu_push_as(struct rt_router *r, const char *name, int port, unsigned w, struct rte_mbuf *m);
 /* Run tasks (sources, queues) on the calling thread until none has work for
  * `idle_rounds` rounds or `max_rounds` is reached.  Returns rounds run. */
 int tu_run_tasks(struct rt_router *r, int max_rounds);

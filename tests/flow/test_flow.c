@@ -379,16 +379,6 @@ static void full_table(const char *mode, int want_sink, int want_drops, int want
 static void test_manager_full_drop(void **st) { (void)st; full_table("DROP", 4, 6, 0); }
 static void test_manager_full_bypass(void **st) { (void)st; full_table("BYPASS", 10, 0, 6); }
 
-/* Push m into element `name` as worker w (as if RSS had steered it there). */
-static void push_as(struct rt_router *r, const char *name, unsigned w, struct rte_mbuf *m)
-{
-	struct el_node *nd = r->plan->nodes[rt_router_find(r, name)->index];
-	struct rt_batch b = {.n = 1, .pkts = {m}};
-	rt_wid = w;
-	nd->e->cls->push(nd, 0, &b);
-	rt_wid = 0;
-}
-
 static void test_per_worker_tables(void **st)
 {
 	(void)st;
@@ -396,9 +386,9 @@ static void test_per_worker_tables(void **st)
 					  "Idle -> [1]nat; nat[0] -> out :: TestSink; nat[1] -> in :: TestSink;",
 					  2, NULL);
 	assert_int_equal(tu_read_int(r, "fm.capacity"), 20);
-	push_as(r, "fm", 0, udp(r, "10.0.0.1", "8.8.8.8", 1, 53, 10, SEC));
-	push_as(r, "fm", 1, udp(r, "10.0.0.2", "8.8.8.8", 1, 53, 10, SEC));
-	push_as(r, "fm", 1, udp(r, "10.0.0.1", "8.8.8.8", 1, 53, 10, SEC));  /* a worker knows only its own flows */
+	tu_push_as(r, "fm", 0, 0, udp(r, "10.0.0.1", "8.8.8.8", 1, 53, 10, SEC));
+	tu_push_as(r, "fm", 0, 1, udp(r, "10.0.0.2", "8.8.8.8", 1, 53, 10, SEC));
+	tu_push_as(r, "fm", 0, 1, udp(r, "10.0.0.1", "8.8.8.8", 1, 53, 10, SEC));  /* a worker knows only its own flows */
 	assert_int_equal(tu_read_int(r, "fm.flows"), 3);
 	/* each worker allocates from its own half of the port range */
 	const uint16_t want[3] = {5000, 5002, 5003};

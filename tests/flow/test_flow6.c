@@ -277,15 +277,6 @@ static void test_swap_releases(void **st)
 	tu_router_free(r);
 }
 
-static void push_as(struct rt_router *r, const char *name, int port, unsigned w, struct rte_mbuf *m)
-{
-	struct el_node *nd = r->plan->nodes[rt_router_find(r, name)->index];
-	struct rt_batch b = {.n = 1, .pkts = {m}};
-	rt_wid = w;
-	nd->e->cls->push(nd, port, &b);
-	rt_wid = 0;
-}
-
 static struct rte_mbuf *reply4(struct rt_router *r, uint16_t dport)
 {
 	uint8_t buf[200];
@@ -302,13 +293,13 @@ static void test_napt_workers(void **st)
 	struct rt_router *r = tu_router_j("Idle -> fm :: FlowManager(TIMEOUT_UDP 10s) -> [0]nat :: FlowNAPT(192.0.2.1 5000-5004 - -);"
 					  "Idle -> [1]nat; nat[0] -> out :: TestSink; nat[1] -> in :: TestSink;", 2, NULL);
 	assert_string_equal(tu_read(r, "nat.ports"), "0 5000-5001\n1 5002-5004\n");
-	push_as(r, "fm", 0, 0, udp4(r, "10.0.0.1", 1111, SEC));
-	push_as(r, "fm", 0, 1, udp4(r, "10.0.0.2", 1111, SEC));
+	tu_push_as(r, "fm", 0, 0, udp4(r, "10.0.0.1", 1111, SEC));
+	tu_push_as(r, "fm", 0, 1, udp4(r, "10.0.0.2", 1111, SEC));
 	assert_int_equal(sport_of(tu_sink_pkt(r, "out", 0)), 5000);
 	assert_int_equal(sport_of(tu_sink_pkt(r, "out", 1)), 5002);
-	push_as(r, "nat", 1, 1, reply4(r, 5000));  /* worker 1 gets worker 0's reply */
-	push_as(r, "nat", 1, 0, reply4(r, 5000));
-	push_as(r, "nat", 1, 1, reply4(r, 5002));
+	tu_push_as(r, "nat", 1, 1, reply4(r, 5000));  /* worker 1 gets worker 0's reply */
+	tu_push_as(r, "nat", 1, 0, reply4(r, 5000));
+	tu_push_as(r, "nat", 1, 1, reply4(r, 5002));
 	assert_int_equal(tu_sink_count(r, "in"), 3);
 	assert_int_equal(tu_read_int(r, "nat.in"), 3);
 	assert_int_equal(tu_read_int(r, "nat.in_foreign"), 1);
@@ -317,13 +308,13 @@ static void test_napt_workers(void **st)
 	assert_int_equal(ip[19], 1);
 	/* worker 0's flow ends (a later flow there sweeps it) and its port
 	 * serves the new flow: replies now go to the new inside host */
-	push_as(r, "fm", 0, 0, udp4(r, "10.0.0.3", 1111, 40 * SEC));
+	tu_push_as(r, "fm", 0, 0, udp4(r, "10.0.0.3", 1111, 40 * SEC));
 	assert_int_equal(tu_read_int(r, "nat.released"), 1);
 	assert_int_equal(sport_of(tu_sink_pkt(r, "out", 2)), 5000);
-	push_as(r, "nat", 1, 1, reply4(r, 5000));
+	tu_push_as(r, "nat", 1, 1, reply4(r, 5000));
 	assert_int_equal(tu_sink_count(r, "in"), 4);
 	assert_int_equal(rt_data(tu_sink_pkt(r, "in", 3))[14 + 19], 3);
-	push_as(r, "nat", 1, 0, reply4(r, 5001));  /* never mapped */
+	tu_push_as(r, "nat", 1, 0, reply4(r, 5001));  /* never mapped */
 	assert_int_equal(tu_read_int(r, "nat.in_dropped"), 1);
 	assert_int_equal(tu_read_int(r, "nat.in_foreign"), 2);
 	tu_sink_clear(r, "in");

@@ -129,24 +129,14 @@ static void test_flow_quota_bypass_and_two_managers(void **st)
 	tu_router_free(r);
 }
 
-/* Push m into element `name` as worker w. */
-static void push_as(struct rt_router *r, const char *name, unsigned w, struct rte_mbuf *m)
-{
-	struct el_node *nd = r->plan->nodes[rt_router_find(r, name)->index];
-	struct rt_batch b = {.n = 1, .pkts = {m}};
-	rt_wid = w;
-	nd->e->cls->push(nd, 0, &b);
-	rt_wid = 0;
-}
-
 static void test_flow_quota_per_worker_share(void **st)
 {
 	(void)st;
 	/* 5 over 2 workers: 3 for worker 0, 2 for worker 1, no sharing */
 	struct rt_router *r = two("flows=5", FM_CFG("DROP"), NULL, 2);
 	for (int i = 0; i < 4; i++) {
-		push_as(r, "A/fm", 0, udp(r, "10.1.0.1", (uint16_t)(1000 + i), 10, SEC));
-		push_as(r, "A/fm", 1, udp(r, "10.1.0.1", (uint16_t)(2000 + i), 10, SEC));
+		tu_push_as(r, "A/fm", 0, 0, udp(r, "10.1.0.1", (uint16_t)(1000 + i), 10, SEC));
+		tu_push_as(r, "A/fm", 0, 1, udp(r, "10.1.0.1", (uint16_t)(2000 + i), 10, SEC));
 	}
 	assert_int_equal(tu_read_int(r, "A/fm.flows"), 5);
 	assert_int_equal(tu_read_int(r, "A/c.count"), 5);
