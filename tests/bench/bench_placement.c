@@ -483,6 +483,31 @@ static int dev_fail(enum mig_kind k, const char *what, const struct rt_err *err)
 	return -1;
 }
 
+/* Mlookups/s of a device run by batch size (the best of two passes, the
+ * first warming up), printed as WHAT_KIND_mlookups_bN and the best of all
+ * as WHAT_KIND_mlookups; <0 when a run failed. */
+static int sweep(enum mig_kind k, const char *what, const uint32_t *batches, size_t nb,
+		 double (*run)(void *ctx, uint32_t batch), void *ctx)
+{
+	char name[64];
+	double best = 0;
+	for (size_t i = 0; i < nb; i++) {
+		double m = 0;
+		for (int rep = 0; rep < 2; rep++) {
+			double x = run(ctx, batches[i]);
+			if (x < 0)
+				return -1;
+			m = RT_MAX(m, x);
+		}
+		snprintf(name, sizeof(name), "%s_%s_mlookups_b%u", what, mig_kind_name(k), batches[i]);
+		bench(name, m, "Mlookups/s");
+		best = RT_MAX(best, m);
+	}
+	snprintf(name, sizeof(name), "%s_%s_mlookups", what, mig_kind_name(k));
+	bench(name, best, "Mlookups/s");
+	return 0;
+}
+
 /* Mlookups/s of NQ queries in batches of b, or <0. */
 static double dev_run(enum mig_kind k, struct mig_queue *q, struct dev_slot *sl, const uint32_t *fib,
 		      const uint32_t *addr, const uint32_t *want, uint32_t b)
@@ -527,6 +552,19 @@ static double dev_run(enum mig_kind k, struct mig_queue *q, struct dev_slot *sl,
 		return -1;
 	}
 	return mlps;
+}
+
+struct fib_run {
+	enum mig_kind k;
+	struct mig_queue *q;
+	struct dev_slot *sl;
+	const uint32_t *fib, *addr, *want;
+};
+
+static double fib_run(void *ctx, uint32_t b)
+{
+	struct fib_run *c = ctx;
+	return dev_run(c->k, c->q, c->sl, c->fib, c->addr, c->want, b);
 }
 
 static int bench_fib_dev(enum mig_kind k, const struct mig_fib_trie *t, const uint32_t *fib, const uint32_t *addr,
@@ -578,26 +616,8 @@ static int bench_fib_dev(enum mig_kind k, const struct mig_fib_trie *t, const ui
 		s->job.in[1] = (struct mig_copy){s->addr, 0, 0, s->haddr};
 		s->job.out[0] = (struct mig_copy){s->out, 0, 0, s->hout};
 	}
-	char name[64];
-	double best = 0;
-	int rc = 0;
-	for (size_t i = 0; i < RT_ARRAY_SIZE(batches) && rc == 0; i++) {
-		double m = 0;
-		for (int rep = 0; rep < 2; rep++) {   /* the first pass warms up */
-			double x = dev_run(k, q, sl, fib, addr, want, batches[i]);
-			if (x < 0)
-				rc = -1;
-			m = RT_MAX(m, x);
-		}
-		snprintf(name, sizeof(name), "fib16_%s_mlookups_b%u", mig_kind_name(k), batches[i]);
-		if (rc == 0)
-			bench(name, m, "Mlookups/s");
-		best = RT_MAX(best, m);
-	}
-	if (rc == 0) {
-		snprintf(name, sizeof(name), "fib16_%s_mlookups", mig_kind_name(k));
-		bench(name, best, "Mlookups/s");
-	}
+	struct fib_run fr = {k, q, sl, fib, addr, want};
+	int rc = sweep(k, "fib16", batches, RT_ARRAY_SIZE(batches), fib_run, &fr);
 	for (int i = 0; i < DEV_INFLIGHT; i++) {
 		mig_mem_free(sl[i].fib);
 		mig_mem_free(sl[i].addr);
@@ -746,6 +766,20 @@ static double cls_dev_run(enum mig_kind k, struct mig_queue *q, struct cls_slot 
 	return mlps;
 }
 
+struct cls_run {
+	enum mig_kind k;
+	struct mig_queue *q;
+	struct cls_slot *sl;
+	const uint32_t *rec, *want;
+	uint32_t nq;
+};
+
+static double cls_run(void *ctx, uint32_t b)
+{
+	struct cls_run *c = ctx;
+	return cls_dev_run(c->k, c->q, c->sl, c->rec, c->want, c->nq, b);
+}
+
 static int bench_cls_dev(enum mig_kind k, const struct mig_cls_flat *f, const uint32_t *rec, const uint32_t *want,
 			 uint32_t nq)
 {
@@ -785,26 +819,8 @@ static int bench_cls_dev(enum mig_kind k, const struct mig_cls_flat *f, const ui
 		s->job.in[0] = (struct mig_copy){s->keys, 0, 0, s->hkeys};
 		s->job.out[0] = (struct mig_copy){s->out, 0, 0, s->hout};
 	}
-	char name[64];
-	double best = 0;
-	int rc = 0;
-	for (size_t i = 0; i < RT_ARRAY_SIZE(batches) && rc == 0; i++) {
-		double m = 0;
-		for (int rep = 0; rep < 2; rep++) { /* the first pass warms up */
-			double x = cls_dev_run(k, q, sl, rec, want, nq, batches[i]);
-			if (x < 0)
-				rc = -1;
-			m = RT_MAX(m, x);
-		}
-		snprintf(name, sizeof(name), "cls_10k_%s_mlookups_b%u", mig_kind_name(k), batches[i]);
-		if (rc == 0)
-			bench(name, m, "Mlookups/s");
-		best = RT_MAX(best, m);
-	}
-	if (rc == 0) {
-		snprintf(name, sizeof(name), "cls_10k_%s_mlookups", mig_kind_name(k));
-		bench(name, best, "Mlookups/s");
-	}
+	struct cls_run cr = {k, q, sl, rec, want, nq};
+	int rc = sweep(k, "cls_10k", batches, RT_ARRAY_SIZE(batches), cls_run, &cr);
 	for (int i = 0; i < DEV_INFLIGHT; i++) {
 		mig_mem_free(sl[i].keys);
 		mig_mem_free(sl[i].out);
