@@ -8,23 +8,8 @@
 #include <stdlib.h>
 
 #include "../../runtime/router.h"
-#include "../../classify/cls_acl.h"
-
-#define ACL_MAX_OUT 64 /* outputs with their own counter */
-
-struct aclc_pw {
-	uint64_t nomatch;
-	uint64_t out[ACL_MAX_OUT];
-};
-
-struct aclc {
-	char *file;
-	int64_t nomatch;           /* output for packets no rule matches; -1 drops */
-	struct cls_ruleset conf;   /* rules until init builds the classifier */
-	uint32_t *conf_line;       /* where each came from: file line, or -(argument number) */
-	struct cls_acl *acl;
-	uint32_t next_prio;
-};
+#include "../../classify/cls_chain.h"
+#include "clsel.h"
 
 static void aclc_push(struct el_node *n, int port, struct rt_batch *b)
 {
@@ -151,8 +136,15 @@ static int h_add(struct el *e, intptr_t arg, const char *v, struct rt_err *err)
 			       e->nout == 1 ? "is" : "are", e->nout, e->nout == 1 ? "" : "s");
 	if (r.prio == UINT32_MAX)
 		r.prio = s->next_prio;
-	if ((rc = cls_acl_add(s->acl, &r, NULL, err)) < 0)
+	uint32_t id;
+	if ((rc = cls_acl_add(s->acl, &r, &id, err)) < 0)
 		return rc;
+	if ((rc = cls_chain_rules_changed(e, err)) < 0) {
+		struct rt_err e2;
+		rt_err_clear(&e2);
+		cls_acl_remove(s->acl, id, &e2); /* the running plan still has the old rules */
+		return rc;
+	}
 	if (r.prio >= s->next_prio)
 		s->next_prio = r.prio + 1;
 	return 0;
@@ -168,7 +160,19 @@ static int h_remove(struct el *e, intptr_t arg, const char *v, struct rt_err *er
 		end++;
 	if (end == v || *end)
 		return rt_errf(err, NULL, -EINVAL, "remove_rule: expected a rule id (see the rules handler), not '%s'", v);
-	return cls_acl_remove(s->acl, (uint32_t)id, err);
+	const struct cls_rule *old = cls_acl_rule(s->acl, (uint32_t)id);
+	struct cls_rule keep = old ? *old : (struct cls_rule){0};
+	int rc = cls_acl_remove(s->acl, (uint32_t)id, err);
+	if (rc < 0)
+		return rc;
+	if ((rc = cls_chain_rules_changed(e, err)) < 0) {
+		/* the running plan still has the rule: put it back (under a new id) */
+		struct rt_err e2;
+		rt_err_clear(&e2);
+		cls_acl_add(s->acl, &keep, NULL, &e2);
+		return rc;
+	}
+	return 0;
 }
 
 static int h_rules(struct el *e, intptr_t arg, struct rt_buf *out)
