@@ -70,6 +70,7 @@ struct cls_chain {
 	struct el_hop *inner[CHAIN_MAX_MEMBERS];
 	el_push_fn inner_fn[CHAIN_MAX_MEMBERS];
 	bool has_acl;
+	uint8_t lcount[RT_MAX_WORKERS][CHAIN_MAX_LEAVES]; /* per batch, zero between batches */
 	struct cls_acl *merged;        /* every member an ACLClassifier */
 	uint32_t merged_rules;
 	uint32_t nonip_leaf;
@@ -472,13 +473,23 @@ static void chain_push(struct el_node *n, int port, struct rt_batch *b)
 			}
 		}
 	}
-	/* the elements' own counters, then one gather per destination */
+	/* the elements' own counters, per path taken, then one gather per
+	 * destination */
 	int16_t dest[RT_BATCH_MAX];
+	uint16_t seen[RT_BATCH_MAX], nseen = 0;
+	uint8_t *lc = ((struct cls_chain *)c)->lcount[rt_wid];
 	for (uint32_t i = 0; i < cnt; i++) {
-		const struct chain_leaf *l = &c->leaf[leaf[i]];
+		uint16_t l = leaf[i];
+		if (!lc[l]++)
+			seen[nseen++] = l;
+		dest[i] = c->leaf[l].dest;
+	}
+	for (uint16_t k = 0; k < nseen; k++) {
+		const struct chain_leaf *l = &c->leaf[seen[k]];
+		uint64_t add = lc[seen[k]];
+		lc[seen[k]] = 0;
 		for (int u = 0; u < l->nupd; u++)
-			(*(uint64_t *)((uint8_t *)el_pw(l->upd[u].e) + l->upd[u].off))++;
-		dest[i] = l->dest;
+			*(uint64_t *)((uint8_t *)el_pw(l->upd[u].e) + l->upd[u].off) += add;
 	}
 	struct rt_batch out;
 	uint64_t todo = cnt == 64 ? ~0ull : ((1ull << cnt) - 1);
@@ -585,6 +596,10 @@ int cls_chain_compile(struct rt_router *r, const struct rt_graph *g, struct rt_p
 		struct cls_chain *c = chain_build(r, g, p, &cg, h, max_rules, &rc);
 		if (!c)
 			continue;
+		if (!c->has_acl && !(conf && conf->programs)) {
+			chain_free(c); /* decision programs alone ran faster unmerged (docs/classify.md) */
+			continue;
+		}
 		c->next = p->chains;
 		p->chains = c;
 		c->head->chain = c;

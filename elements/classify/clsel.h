@@ -42,6 +42,7 @@ struct classifier_pw {
 struct clsmerge_conf {
 	bool enable;
 	uint64_t max_rules;
+	bool programs;
 };
 
 enum cls_mkind {

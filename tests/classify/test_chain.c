@@ -339,6 +339,17 @@ static void test_mixed_tree(void **st)
 	rand_keys(keys, n);
 	struct traffic t = {keys, n};
 	compare(mixed_cfg, sc_traffic, &t, "c: c f t u ua (stagewise)");
+	/* without ACLClassifier only with PROGRAMS true */
+	compare("cm :: ClassifierMerge(%s, PROGRAMS true); n :: Null; Idle -> n -> c :: Classifier(12/0800, -);\n"
+		"c[0] -> f :: IPFilter(allow tcp, 1 udp, deny all); c[1] -> o :: TestSink;\n"
+		"f[0] -> t :: IPClassifier(src net 10.0.0.0/8, dst port < 4, -); f[1] -> u :: TestSink;\n"
+		"t[0] -> t0 :: TestSink; t[1] -> t1 :: TestSink; t[2] -> t2 :: TestSink;\n",
+		sc_traffic, &t, "c: c f t (stagewise)");
+	struct rt_router *r = tu_router("cm :: ClassifierMerge; Idle -> c :: Classifier(12/0800, -) -> f :: IPFilter(allow tcp);"
+					"c[1] -> Discard; f -> Discard;",
+					NULL);
+	assert_string_equal(tu_read(r, "cm.chains"), "");
+	tu_router_free(r);
 	free(keys);
 }
 
@@ -501,7 +512,7 @@ static void test_config(void **st)
 	tu_expect_error("cm :: ClassifierMerge(maybe); Idle -> Discard;",
 			"test.click:1:1: cm: ENABLE: expected boolean, not 'maybe'");
 	/* two inputs into the second classifier: no chain */
-	struct rt_router *r = tu_router("cm :: ClassifierMerge; Idle -> a :: IPClassifier(tcp, -); a[0] -> b :: "
+	struct rt_router *r = tu_router("cm :: ClassifierMerge(PROGRAMS true); Idle -> a :: IPClassifier(tcp, -); a[0] -> b :: "
 					"IPClassifier(udp, -); Idle -> b; a[1] -> Discard; b[0] -> Discard; b[1] -> Discard;",
 					NULL);
 	assert_string_equal(tu_read(r, "cm.chains"), "");
