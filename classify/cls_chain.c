@@ -637,6 +637,12 @@ int cls_chain_rules_changed(struct el *e, struct rt_err *err)
 		hit = c->merged && member_index((struct cls_chain *)c, e) >= 0;
 	if (!hit)
 		return 0;
+	return cls_chain_republish(r, err);
+}
+
+int cls_chain_republish(struct rt_router *r, struct rt_err *err)
+{
+	struct rt_plan *old = r->plan;
 	struct rt_plan *p = rt_plan_compile(r, &r->g, err);
 	if (!p)
 		return err->code;

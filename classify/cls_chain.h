@@ -39,6 +39,10 @@ void cls_chain_free(struct rt_plan *p);
  * plan is unchanged. */
 int cls_chain_rules_changed(struct el *e, struct rt_err *err);
 
+/* Compile the running graph again and publish the plan (an element's
+ * membership in chains changed: ACLClassifier offload on or off). */
+int cls_chain_republish(struct rt_router *r, struct rt_err *err);
+
 /* The running plan's chains, one line each:
  * "HEAD: A B C (merged N rules|stagewise) leaves L". */
 void cls_chain_describe(struct rt_router *r, struct rt_buf *out);

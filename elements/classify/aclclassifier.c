@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <rte_ethdev.h>
+
 #include "../../runtime/router.h"
 #include "../../classify/cls_chain.h"
 #include "clsel.h"
@@ -18,12 +20,18 @@ static void aclc_push(struct el_node *n, int port, struct rt_batch *b)
 	struct cls_key keys[RT_BATCH_MAX];
 	uint32_t ids[RT_BATCH_MAX], cls[RT_BATCH_MAX];
 	int16_t out[RT_BATCH_MAX];
-	uint64_t notip = 0;
+	uint64_t notip = 0, marked = 0;
 	uint32_t cnt = b->n;
 	if (unlikely(!cnt))
 		return;
 	for (uint32_t i = 0; i < cnt; i++) {
 		struct rte_mbuf *m = b->pkts[i];
+		if (s->hw_on && (m->ol_flags & RTE_MBUF_F_RX_FDIR_ID) && m->hash.fdir.hi) {
+			/* the NIC matched an offloaded rule: its mark is class + 1 */
+			marked |= 1ull << i;
+			keys[i] = (struct cls_key){0};
+			continue;
+		}
 		if (i + 4 < cnt)
 			rte_prefetch0(rt_has_nh(b->pkts[i + 4]) ? rt_nh(b->pkts[i + 4]) : rt_data(b->pkts[i + 4]));
 		const uint8_t *ip = rt_data(m);
@@ -40,6 +48,11 @@ static void aclc_push(struct el_node *n, int port, struct rt_batch *b)
 	cls_acl_lookup(s->acl, keys, cnt, ids, cls);
 	for (; notip; notip &= notip - 1)
 		ids[__builtin_ctzll(notip)] = CLS_NOMATCH;
+	for (; marked; marked &= marked - 1) {
+		int i = __builtin_ctzll(marked);
+		ids[i] = 0;
+		cls[i] = b->pkts[i]->hash.fdir.hi - 1;
+	}
 	struct aclc_pw *pw = el_pw(n->e);
 	for (uint32_t i = 0; i < cnt; i++) {
 		int p = ids[i] == CLS_NOMATCH ? (int)s->nomatch : (int)cls[i];
@@ -112,9 +125,73 @@ static int aclc_init(struct el *e, struct rt_err *err)
 	return 0;
 }
 
+static void hw_off(struct aclc *s)
+{
+	__atomic_store_n(&s->hw_on, false, __ATOMIC_RELEASE);
+	if (s->hw) {
+		cls_flow_plan_free(s->hw);
+		free(s->hw);
+		s->hw = NULL;
+	}
+	free(s->hw_ids);
+	s->hw_ids = NULL;
+}
+
+/* Put the rules rte_flow can take (cls_flow.h) in the NIC of DPDK port
+ * `port`, marking packets with class + 1.  On failure nothing is left in
+ * the NIC and everything is classified in software. */
+static int hw_on(struct el *e, uint16_t port, struct rt_err *err)
+{
+	struct aclc *s = e->state;
+	hw_off(s);
+	uint32_t lim = cls_acl_id_limit(s->acl), n = 0;
+	struct cls_rule *r = malloc(sizeof(*r) * (lim + 1));
+	s->hw_ids = malloc(sizeof(uint32_t) * (lim + 1));
+	s->hw = calloc(1, sizeof(*s->hw));
+	int rc = -ENOMEM;
+	if (!r || !s->hw_ids || !s->hw)
+		goto fail;
+	for (uint32_t id = 0; id < lim; id++)
+		if (cls_acl_rule(s->acl, id)) {
+			r[n] = *cls_acl_rule(s->acl, id);
+			s->hw_ids[n++] = id;
+		}
+	if ((rc = cls_flow_plan(r, n, NULL, 0, 1024, s->hw)) < 0)
+		goto fail;
+	if ((rc = cls_flow_install(s->hw, port, err)) < 0) {
+		snprintf(s->hw_msg, sizeof(s->hw_msg), "%s", err->msg);
+		free(r);
+		hw_off(s);
+		return rc;
+	}
+	free(r);
+	snprintf(s->hw_msg, sizeof(s->hw_msg), "port %u: %u of %u rules in hardware (%u flows)", port, s->hw->noffloaded,
+		 n, s->hw->nflows);
+	__atomic_store_n(&s->hw_on, true, __ATOMIC_RELEASE);
+	return 0;
+fail:
+	free(r);
+	hw_off(s);
+	return rt_errf(err, NULL, rc, "offload: out of memory");
+}
+
+/* After a rule change: the NIC's rules follow (software classifies every
+ * packet while they are replaced). */
+static void hw_refresh(struct el *e)
+{
+	struct aclc *s = e->state;
+	if (!s->hw_on)
+		return;
+	uint16_t port = s->hw->port;
+	struct rt_err err;
+	rt_err_clear(&err);
+	hw_on(e, port, &err);
+}
+
 static void aclc_cleanup(struct el *e)
 {
 	struct aclc *s = e->state;
+	hw_off(s);
 	cls_acl_free(s->acl);
 	cls_ruleset_free(&s->conf);
 }
@@ -145,6 +222,7 @@ static int h_add(struct el *e, intptr_t arg, const char *v, struct rt_err *err)
 		cls_acl_remove(s->acl, id, &e2); /* the running plan still has the old rules */
 		return rc;
 	}
+	hw_refresh(e);
 	if (r.prio >= s->next_prio)
 		s->next_prio = r.prio + 1;
 	return 0;
@@ -172,6 +250,7 @@ static int h_remove(struct el *e, intptr_t arg, const char *v, struct rt_err *er
 		cls_acl_add(s->acl, &keep, NULL, &e2);
 		return rc;
 	}
+	hw_refresh(e);
 	return 0;
 }
 
@@ -219,6 +298,45 @@ static int h_shadowed(struct el *e, intptr_t arg, struct rt_buf *out)
 	return 0;
 }
 
+/* offload PORT (a DPDK port name such as net_tap0, or its number) | off */
+static int h_offload(struct el *e, intptr_t arg, const char *v, struct rt_err *err)
+{
+	(void)arg;
+	struct aclc *s = e->state;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	snprintf(name, sizeof(name), "%s", v);
+	name[strcspn(name, " \t\n")] = 0;
+	if (!strcmp(name, "off")) {
+		hw_off(s);
+		snprintf(s->hw_msg, sizeof(s->hw_msg), "off");
+		return cls_chain_republish(e->router, err);
+	}
+	uint16_t port;
+	char *end;
+	unsigned long pn = strtoul(name, &end, 10);
+	if (*name && !*end && pn < RTE_MAX_ETHPORTS && rte_eth_dev_is_valid_port((uint16_t)pn))
+		port = (uint16_t)pn;
+	else if (rte_eth_dev_get_port_by_name(name, &port) != 0)
+		return rt_errf(err, NULL, -ENODEV, "offload: no DPDK port '%s'", name);
+	int rc = hw_on(e, port, err);
+	/* offloaded, it leaves merged chains (it reads marks); off, it may join one */
+	struct rt_err e2;
+	rt_err_clear(&e2);
+	cls_chain_republish(e->router, &e2);
+	return rc;
+}
+
+static int h_offloaded(struct el *e, intptr_t arg, struct rt_buf *out)
+{
+	(void)arg;
+	const struct aclc *s = e->state;
+	rt_buf_printf(out, "%s\n", s->hw_msg[0] ? s->hw_msg : "off");
+	for (uint32_t i = 0; s->hw_on && i < s->hw->nrules; i++)
+		if (s->hw->offloaded[i])
+			rt_buf_printf(out, "%u\n", s->hw_ids[i]);
+	return 0;
+}
+
 enum { H_COUNT, H_NOMATCH, H_COUNTS, H_STATS };
 
 static int h_read(struct el *e, intptr_t what, struct rt_buf *out)
@@ -257,6 +375,9 @@ static const struct el_handler aclc_handlers[] = {
 	{"rules", h_rules, NULL, 0, 0, "the rules, one per line: ID RULE class C prio P"},
 	{"shadowed", h_shadowed, NULL, 0, 0, "rules no packet reaches ('ID shadowed by ID') or whose removal changes no "
 					       "class ('ID redundant with ID')"},
+	{"offload", NULL, h_offload, 0, 0,
+	 "put the rules rte_flow can express in the NIC of a DPDK port (name or number), marking packets; 'off' removes them"},
+	{"offloaded", h_offloaded, NULL, 0, 0, "the last offload's outcome, then the ids of the rules in hardware"},
 	{"count", h_read, NULL, H_COUNT, 0, "packets that matched a rule"},
 	{"nomatch", h_read, NULL, H_NOMATCH, 0, "packets that matched no rule"},
 	{"counts", h_read, NULL, H_COUNTS, 0, "packets per class: 'OUTPUT COUNT' lines"},

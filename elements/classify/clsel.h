@@ -12,6 +12,7 @@
 #include "../../runtime/el.h"
 #include "../../classify/cls_acl.h"
 #include "../../classify/cls_expr.h"
+#include "../../classify/cls_flow.h"
 
 #define ACL_MAX_OUT 64 /* ACLClassifier outputs with their own counter */
 
@@ -27,6 +28,10 @@ struct aclc {
 	uint32_t *conf_line;       /* where each came from: file line, or -(argument number) */
 	struct cls_acl *acl;
 	uint32_t next_prio;
+	struct cls_flow_plan *hw;  /* rules in the NIC (offload handler); NULL: none */
+	uint32_t *hw_ids;          /* rule index in the plan -> rule id */
+	bool hw_on;                /* read by the data path: marks are results */
+	char hw_msg[600];          /* outcome of the last offload attempt */
 };
 
 struct classifier {

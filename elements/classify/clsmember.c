@@ -21,6 +21,8 @@ bool cls_member_get(struct el *e, struct cls_member *m)
 		m->nomatch_cnt = offsetof(struct ipclassify_pw, drops);
 	} else if (!strcmp(c, "ACLClassifier")) {
 		const struct aclc *s = e->state;
+		if (s->hw_on)
+			return false; /* its packets carry the NIC's marks: it reads them itself */
 		m->kind = CLS_M_ACL;
 		m->acl = s->acl;
 		m->nomatch_port = (int)s->nomatch;
