@@ -397,6 +397,55 @@ static void test_pcaps(void **st)
 	assert_true(seen > 300);
 }
 
+/* Two workers, each running a source into the same merged chain: the
+ * elements' per-worker counters, summed, equal the unmerged run's. */
+static void test_workers(void **st)
+{
+	(void)st;
+	const char *data = getenv("MBOXSH_DATA");
+	char path[512], cfg[4096];
+	snprintf(path, sizeof(path), "%s/pcaps/dns_queries_responses.pcap", data ? data : "../../shared/data");
+	if (access(path, R_OK))
+		skip();
+	char res[2][8192];
+	for (int on = 0; on < 2; on++) {
+		snprintf(cfg, sizeof(cfg),
+			 "cm :: ClassifierMerge(%s);\n"
+			 "FromDump(\"%s\", STOP true) -> n :: Null; FromDump(\"%s\", STOP true) -> n;\n"
+			 "n -> MarkIPHeader(14) -> c :: Classifier(12/0800, -); c[1] -> k0 :: Counter -> Discard;\n"
+			 "c[0] -> d :: ACLClassifier(\"@0.0.0.0/0 0.0.0.0/0 53 : 53 0 : 65535 0x11/0xFF 0x0000/0x0000 class 1\","
+			 "  \"@0.0.0.0/0 0.0.0.0/0 0 : 65535 53 : 53 0x11/0xFF\", NOMATCH 2);\n"
+			 "d[0] -> e :: ACLClassifier(\"@0.0.0.0/0 0.0.0.0/0 0 : 49999 0 : 65535 0x11/0xFF 0x0000/0x0000 class 1\", NOMATCH 0);\n"
+			 "d[1] -> k1 :: Counter -> Discard; d[2] -> k2 :: Counter -> Discard;\n"
+			 "e[0] -> k3 :: Counter -> Discard; e[1] -> k4 :: Counter -> Discard;\n"
+			 "DriverManager(pause, pause, stop);\n",
+			 on ? "true" : "false", path, path);
+		struct rt_router *r = tu_router_j(cfg, 2, NULL);
+		if (on)
+			assert_non_null(strstr(tu_read(r, "cm.chains"), "c: c d e (stagewise)"));
+		assert_int_equal(tu_run(r, 10000), 0);
+		struct rt_buf b;
+		rt_buf_init(&b);
+		take_counters(r, &b);
+		for (int k = 0; k < 5; k++) {
+			char h[16];
+			snprintf(h, sizeof(h), "k%d.count", k);
+			rt_buf_printf(&b, "total k%d %lld\n", k, tu_read_int(r, h));
+		}
+		snprintf(res[on], sizeof(res[on]), "%s", b.p);
+		rt_buf_free(&b);
+		tu_router_free(r);
+	}
+	assert_string_equal(res[0], res[1]);
+	for (int k = 0; k < 5; k++) { /* 464 packets twice: every path taken */
+		char h[32];
+		snprintf(h, sizeof(h), "total k%d ", k);
+		const char *p = strstr(res[1], h);
+		assert_non_null(p);
+		assert_true(atoi(p + strlen(h)) > 0);
+	}
+}
+
 /* ---- live changes ------------------------------------------------------------------ */
 
 static const char *live_cfg =
@@ -524,7 +573,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_acl4_generated), cmocka_unit_test(test_acl4_overlapping),
 		cmocka_unit_test(test_acl4_stagewise), cmocka_unit_test(test_mixed_tree),
-		cmocka_unit_test(test_pcaps),	       cmocka_unit_test(test_live),
+		cmocka_unit_test(test_pcaps),	       cmocka_unit_test(test_workers),
+		cmocka_unit_test(test_live),
 		cmocka_unit_test(test_profiling),      cmocka_unit_test(test_shadowed),
 		cmocka_unit_test(test_config),
 	};
