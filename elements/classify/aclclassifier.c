@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <rte_ethdev.h>
+#include <rte_rcu_qsbr.h>
 
 #include "../../runtime/router.h"
 #include "../../classify/cls_chain.h"
@@ -20,7 +21,9 @@ static void aclc_push(struct el_node *n, int port, struct rt_batch *b)
 	struct cls_key keys[RT_BATCH_MAX];
 	uint32_t ids[RT_BATCH_MAX], cls[RT_BATCH_MAX];
 	int16_t out[RT_BATCH_MAX];
-	uint64_t notip = 0, marked = 0;
+	uint64_t notip = 0, marked = 0, v6m = 0;
+	uint32_t v6res[RT_BATCH_MAX];
+	const struct cls_acl6 *v6 = __atomic_load_n(&s->v6, __ATOMIC_ACQUIRE);
 	uint32_t cnt = b->n;
 	if (unlikely(!cnt))
 		return;
@@ -41,13 +44,24 @@ static void aclc_push(struct el_node *n, int port, struct rt_batch *b)
 			ip = rt_nh(m);
 		}
 		if (len <= 0 || !cls_key_from_ip(ip, (uint32_t)len, &keys[i])) {
+			struct cls_key6 k6;
 			keys[i] = (struct cls_key){0};
-			notip |= 1ull << i; /* not IPv4: matches no rule */
+			notip |= 1ull << i; /* not IPv4: matches no IPv4 rule */
+			if (v6 && len > 0 && cls_key6_from_ip6(ip, (uint32_t)len, &k6)) {
+				v6m |= 1ull << i;
+				v6res[i] = cls_acl6_lookup(v6, &k6);
+			}
 		}
 	}
 	cls_acl_lookup(s->acl, keys, cnt, ids, cls);
 	for (; notip; notip &= notip - 1)
 		ids[__builtin_ctzll(notip)] = CLS_NOMATCH;
+	for (; v6m; v6m &= v6m - 1) {
+		int i = __builtin_ctzll(v6m);
+		ids[i] = v6res[i];
+		if (v6res[i] != CLS_NOMATCH)
+			cls[i] = v6->r[v6res[i]].f.cls;
+	}
 	for (; marked; marked &= marked - 1) {
 		int i = __builtin_ctzll(marked);
 		ids[i] = 0;
@@ -86,6 +100,26 @@ static int aclc_configure(struct el *e, int argc, char **argv, struct rt_err *er
 	for (int i = 0; i < argc; i++) {
 		struct cls_rule r;
 		char *text = el_unquote(argv[i]);
+		if (cls_rule6_is(text)) {
+			struct cls_rule6 r6;
+			int rc6 = cls_rule6_parse(text, &r6, NULL, err);
+			free(text);
+			if (rc6 < 0) {
+				char m[sizeof(err->msg)];
+				snprintf(m, sizeof(m), "%s", err->msg);
+				rt_err_clear(err);
+				return rt_errf(err, &e->loc, rc6, "%s: argument %d: %s", e->name, i + 1, m);
+			}
+			if (r6.f.prio == UINT32_MAX)
+				r6.f.prio = s->conf.n + (s->v6 ? s->v6->n : 0); /* position among the rules */
+			r6.id = s->v6_next_id++;
+			struct cls_acl6 *nv = cls_acl6_with(s->v6, &r6, UINT32_MAX);
+			if (!nv)
+				return rt_errf(err, &e->loc, -ENOMEM, "%s: out of memory", e->name);
+			free(s->v6);
+			s->v6 = nv;
+			continue;
+		}
 		int rc = cls_rule_parse(text, &r, NULL, err);
 		free(text);
 		if (rc < 0) {
@@ -97,7 +131,7 @@ static int aclc_configure(struct el *e, int argc, char **argv, struct rt_err *er
 		if (rc == 1)
 			continue;
 		if (r.prio == UINT32_MAX)
-			r.prio = s->conf.n;
+			r.prio = s->conf.n + (s->v6 ? s->v6->n : 0);
 		cls_ruleset_push(&s->conf, &r);
 	}
 	if (s->nomatch < -1 || s->nomatch > 32767)
@@ -114,6 +148,14 @@ static int aclc_init(struct el *e, struct rt_err *err)
 				       i, s->conf.r[i].cls, e->nout == 1 ? "is" : "are", e->nout, e->nout == 1 ? "" : "s");
 		if (s->conf.r[i].prio >= s->next_prio)
 			s->next_prio = s->conf.r[i].prio + 1;
+	}
+	for (uint32_t i = 0; s->v6 && i < s->v6->n; i++) {
+		if ((int64_t)s->v6->r[i].f.cls >= e->nout)
+			return rt_errf(err, &e->loc, -EINVAL, "%s: IPv6 rule v6.%u has class %u but there %s only %d output%s",
+				       e->name, s->v6->r[i].id, s->v6->r[i].f.cls, e->nout == 1 ? "is" : "are", e->nout,
+				       e->nout == 1 ? "" : "s");
+		if (s->v6->r[i].f.prio >= s->next_prio)
+			s->next_prio = s->v6->r[i].f.prio + 1;
 	}
 	if (s->nomatch >= e->nout)
 		return rt_errf(err, &e->loc, -EINVAL, "%s: NOMATCH %lld: there is no such output", e->name,
@@ -192,16 +234,77 @@ static void aclc_cleanup(struct el *e)
 {
 	struct aclc *s = e->state;
 	hw_off(s);
+	free(s->v6);
 	cls_acl_free(s->acl);
 	cls_ruleset_free(&s->conf);
 }
 
 /* ---- handlers ---------------------------------------------------------------------- */
 
+/* Publish a new IPv6 rule array; the old one goes after a grace period.
+ * The element's place in merged chains changes with it (IPv4 only). */
+static int v6_publish(struct el *e, struct cls_acl6 *nv, struct rt_err *err)
+{
+	struct aclc *s = e->state;
+	struct cls_acl6 *old = s->v6;
+	__atomic_store_n(&s->v6, nv, __ATOMIC_RELEASE);
+	struct rte_rcu_qsbr *q = rt_router_qsbr(e->router);
+	if (q) {
+		uint64_t t = rte_rcu_qsbr_start(q);
+		rte_rcu_qsbr_check(q, t, true);
+	}
+	free(old);
+	return cls_chain_republish(e->router, err);
+}
+
+static int h_add6(struct el *e, const char *v, struct rt_err *err)
+{
+	struct aclc *s = e->state;
+	struct cls_rule6 r;
+	int rc = cls_rule6_parse(v, &r, NULL, err);
+	if (rc < 0)
+		return rc;
+	if ((int64_t)r.f.cls >= e->nout)
+		return rt_errf(err, NULL, -EINVAL, "add_rule: class %u but there %s only %d output%s", r.f.cls,
+			       e->nout == 1 ? "is" : "are", e->nout, e->nout == 1 ? "" : "s");
+	if (r.f.prio == UINT32_MAX)
+		r.f.prio = s->next_prio;
+	r.id = s->v6_next_id;
+	struct cls_acl6 *nv = cls_acl6_with(s->v6, &r, UINT32_MAX);
+	if (!nv)
+		return rt_errf(err, NULL, -ENOMEM, "add_rule: out of memory");
+	s->v6_next_id++;
+	if (r.f.prio >= s->next_prio)
+		s->next_prio = r.f.prio + 1;
+	return v6_publish(e, nv, err);
+}
+
+static int h_remove6(struct el *e, const char *v, struct rt_err *err)
+{
+	struct aclc *s = e->state;
+	char *end;
+	unsigned long id = strtoul(v + 3, &end, 10);
+	while (*end == ' ' || *end == '\n' || *end == '\t')
+		end++;
+	if (end == v + 3 || *end)
+		return rt_errf(err, NULL, -EINVAL, "remove_rule: expected a rule id (see the rules handler), not '%s'", v);
+	bool found = false;
+	for (uint32_t i = 0; s->v6 && i < s->v6->n && !found; i++)
+		found = s->v6->r[i].id == id;
+	if (!found)
+		return rt_errf(err, NULL, -ENOENT, "remove_rule: no rule v6.%lu", id);
+	struct cls_acl6 *nv = cls_acl6_with(s->v6, NULL, (uint32_t)id);
+	if (!nv)
+		return rt_errf(err, NULL, -ENOMEM, "remove_rule: out of memory");
+	return v6_publish(e, nv, err);
+}
+
 static int h_add(struct el *e, intptr_t arg, const char *v, struct rt_err *err)
 {
 	(void)arg;
 	struct aclc *s = e->state;
+	if (cls_rule6_is(v))
+		return h_add6(e, v, err);
 	struct cls_rule r;
 	int rc = cls_rule_parse(v, &r, NULL, err);
 	if (rc == 1)
@@ -232,6 +335,8 @@ static int h_remove(struct el *e, intptr_t arg, const char *v, struct rt_err *er
 {
 	(void)arg;
 	struct aclc *s = e->state;
+	if (!strncmp(v, "v6.", 3))
+		return h_remove6(e, v, err);
 	char *end;
 	unsigned long id = strtoul(v, &end, 10);
 	while (*end == ' ' || *end == '\n' || *end == '\t')
@@ -265,6 +370,11 @@ static int h_rules(struct el *e, intptr_t arg, struct rt_buf *out)
 			cls_rule_unparse(r, out);
 			rt_buf_puts(out, "\n");
 		}
+	}
+	for (uint32_t i = 0; s->v6 && i < s->v6->n; i++) {
+		rt_buf_printf(out, "v6.%u\t", s->v6->r[i].id);
+		cls_rule6_unparse(&s->v6->r[i], out);
+		rt_buf_puts(out, "\n");
 	}
 	return 0;
 }
@@ -370,9 +480,9 @@ static int h_read(struct el *e, intptr_t what, struct rt_buf *out)
 
 static const struct el_handler aclc_handlers[] = {
 	{"add_rule", NULL, h_add, 0, 0,
-	 "add a rule (ClassBench line, optional 'class C' and 'prio P'; default: after every rule)"},
-	{"remove_rule", NULL, h_remove, 0, 0, "remove the rule with this id"},
-	{"rules", h_rules, NULL, 0, 0, "the rules, one per line: ID RULE class C prio P"},
+	 "add a rule (ClassBench line, IPv4 or IPv6 prefixes, optional 'class C' and 'prio P'; default: after every rule)"},
+	{"remove_rule", NULL, h_remove, 0, 0, "remove the rule with this id (IPv6 rules: v6.ID)"},
+	{"rules", h_rules, NULL, 0, 0, "the rules, one per line: ID RULE class C prio P (IPv6 rules: v6.ID)"},
 	{"shadowed", h_shadowed, NULL, 0, 0, "rules no packet reaches ('ID shadowed by ID') or whose removal changes no "
 					       "class ('ID redundant with ID')"},
 	{"offload", NULL, h_offload, 0, 0,
@@ -392,8 +502,9 @@ static struct el_class aclclassifier = {
 	.doc = "Rules are ClassBench filter lines, `@SRC/LEN DST/LEN SPLO : SPHI DPLO : DPHI PROTO/MASK FLAGS/MASK`, "
 	       "optionally followed by `class C` (the output, default 0) and `prio P` (lower wins; default: the rule's "
 	       "order). FLAGS is the TCP flags byte shifted left by 8. The rules of FILE come first, then one per "
-	       "argument. A packet goes to the output of the best rule it matches; packets no rule matches, and "
-	       "packets that are not IPv4, go to NOMATCH (dropped by default). The packet's IP header is at the network-header annotation, or at the "
+	       "argument. Rules given as arguments or added may use IPv6 prefixes (`@2001:db8::/32 ::/0 ...`): they "
+	       "classify IPv6 packets (extension headers skipped), searched in priority order. A packet goes to the output of "
+	       "the best rule it matches; packets no rule matches, and packets that are neither IPv4 nor IPv6, go to NOMATCH (dropped by default). The packet's IP header is at the network-header annotation, or at the "
 	       "start of the data. Rules compile to tuple-merge hash tables (docs/classify.md); `add_rule` and "
 	       "`remove_rule` change one table's bucket and publish it while traffic flows. "
 	       "Example: `ACLClassifier(FILE acl1_10k, NOMATCH 1)`.",

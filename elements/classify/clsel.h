@@ -13,6 +13,7 @@
 #include "../../classify/cls_acl.h"
 #include "../../classify/cls_expr.h"
 #include "../../classify/cls_flow.h"
+#include "../../classify/cls_acl6.h"
 
 #define ACL_MAX_OUT 64 /* ACLClassifier outputs with their own counter */
 
@@ -31,6 +32,8 @@ struct aclc {
 	struct cls_flow_plan *hw;  /* rules in the NIC (offload handler); NULL: none */
 	uint32_t *hw_ids;          /* rule index in the plan -> rule id */
 	bool hw_on;                /* read by the data path: marks are results */
+	struct cls_acl6 *v6;       /* IPv6 rules (published whole, cls_acl6.h); NULL: none */
+	uint32_t v6_next_id;
 	char hw_msg[600];          /* outcome of the last offload attempt */
 };
 

@@ -23,6 +23,8 @@ bool cls_member_get(struct el *e, struct cls_member *m)
 		const struct aclc *s = e->state;
 		if (s->hw_on)
 			return false; /* its packets carry the NIC's marks: it reads them itself */
+		if (s->v6 && s->v6->n)
+			return false; /* merged chains classify IPv4 only */
 		m->kind = CLS_M_ACL;
 		m->acl = s->acl;
 		m->nomatch_port = (int)s->nomatch;
