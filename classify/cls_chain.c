@@ -48,7 +48,7 @@ struct chain_leaf {
 };
 
 struct chain_pnode {
-	int member;          /* index in chain.m */
+	int member;          /* index in chain.mel */
 	int parent, parent_out;
 	uint16_t *next;      /* [nout + 1]: pnode index, or LEAF_BIT | leaf */
 };
