@@ -434,41 +434,42 @@ static void chain_push(struct el_node *n, int port, struct rt_batch *b)
 		for (uint64_t t = notip; t; t &= t - 1)
 			leaf[__builtin_ctzll(t)] = (uint16_t)c->nonip_leaf;
 	} else {
-		/* path nodes in creation order: parents first */
-		uint8_t at[RT_BATCH_MAX];
-		memset(at, 0, cnt);
-		uint64_t live = cnt == 64 ? ~0ull : (1ull << cnt) - 1;
-		for (int t = 0; t < c->npn && live; t++) {
+		/* path nodes in creation order (parents first), each with the
+		 * packets that reached it */
+		uint64_t at[CHAIN_MAX_PNODES];
+		memset(at, 0, sizeof(at[0]) * (size_t)c->npn);
+		at[0] = cnt == 64 ? ~0ull : (1ull << cnt) - 1;
+		for (int t = 0; t < c->npn; t++) {
+			if (!at[t])
+				continue;
 			const struct chain_pnode *pn = &c->pn[t];
 			const struct cls_member *mm = &c->mm[pn->member];
 			int nout = c->mel[pn->member]->nout;
 			uint32_t idx[RT_BATCH_MAX], k = 0;
-			for (uint64_t s = live; s; s &= s - 1) {
-				uint32_t i = (uint32_t)__builtin_ctzll(s);
-				if (at[i] == t)
-					idx[k++] = i;
-			}
-			if (!k)
-				continue;
+			for (uint64_t s = at[t]; s; s &= s - 1)
+				idx[k++] = (uint32_t)__builtin_ctzll(s);
 			if (mm->kind == CLS_M_ACL) {
 				struct cls_key kk[RT_BATCH_MAX];
 				for (uint32_t j = 0; j < k; j++)
 					kk[j] = keys[idx[j]];
 				cls_acl_lookup(mm->acl, kk, k, ids, cls);
-			}
-			for (uint32_t j = 0; j < k; j++) {
-				uint32_t i = idx[j];
-				int o;
-				if (mm->kind == CLS_M_ACL)
-					o = ids[j] == CLS_NOMATCH || (notip >> i & 1) ? nout : (int)cls[j];
-				else
-					o = prog_outcome(mm, nout, b->pkts[i]);
-				uint16_t nx = pn->next[o];
-				if (nx & LEAF_BIT) {
-					leaf[i] = nx & ~LEAF_BIT;
-					live &= ~(1ull << i);
-				} else {
-					at[i] = (uint8_t)nx;
+				for (uint32_t j = 0; j < k; j++) {
+					uint32_t i = idx[j];
+					int o = ids[j] == CLS_NOMATCH || (notip >> i & 1) ? nout : (int)cls[j];
+					uint16_t nx = pn->next[o];
+					if (nx & LEAF_BIT)
+						leaf[i] = nx & ~LEAF_BIT;
+					else
+						at[nx] |= 1ull << i;
+				}
+			} else {
+				for (uint32_t j = 0; j < k; j++) {
+					uint32_t i = idx[j];
+					uint16_t nx = pn->next[prog_outcome(mm, nout, b->pkts[i])];
+					if (nx & LEAF_BIT)
+						leaf[i] = nx & ~LEAF_BIT;
+					else
+						at[nx] |= 1ull << i;
 				}
 			}
 		}
