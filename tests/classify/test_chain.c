@@ -393,6 +393,19 @@ static void test_pcaps(void **st)
 			 "f[2] -> ic :: IPClassifier(icmp type echo, -); ic[0] -> i0 :: TestSink; ic[1] -> i1 :: TestSink;\n",
 			 path);
 		seen += compare(cfg, sc_pcap, NULL, "c: c f d tc ic (stagewise)");
+		/* ACLClassifiers only: one merged rule set (IPv6, ARP, fragments included) */
+		snprintf(cfg, sizeof(cfg),
+			 "cm :: ClassifierMerge(%%s);\n"
+			 "FromDump(\"%s\", STOP true) -> MarkIPHeader(14) -> a0 :: ACLClassifier("
+			 "\"@0.0.0.0/0 0.0.0.0/0 0 : 65535 0 : 1023 0x06/0xFF 0x0000/0x0000 class 1\","
+			 "\"@0.0.0.0/0 0.0.0.0/0 53 : 53 0 : 65535 0x11/0xFF 0x0000/0x0000 class 2\", NOMATCH 0);\n"
+			 "a0[0] -> a1 :: ACLClassifier(\"@0.0.0.0/0 0.0.0.0/0 0 : 65535 0 : 65535 0x01/0xFF 0x0000/0x0000 class 1\","
+			 "\"@192.168.0.0/16 0.0.0.0/0 0 : 65535 0 : 65535 0x00/0x00\", NOMATCH 2);\n"
+			 "a0[1] -> a2 :: ACLClassifier(\"@0.0.0.0/0 0.0.0.0/0 0 : 65535 0 : 65535 0x06/0xFF 0x0200/0x0200 class 1\","
+			 " NOMATCH 0); a0[2] -> m :: TestSink;\n"
+			 "a1[0] -> m; a1[1] -> i :: TestSink; a1[2] -> o :: TestSink; a2[0] -> t0 :: TestSink; a2[1] -> t1 :: TestSink;\n",
+			 path);
+		seen += compare(cfg, sc_pcap, NULL, "a0: a0 a1 a2 (merged");
 	}
 	assert_true(seen > 300);
 }
