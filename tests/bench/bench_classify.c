@@ -558,6 +558,24 @@ static void bench_graph(const char *fmt, uint32_t per_stage, unsigned exit_every
 			} while ((t = now_s() - t1) < min_s / ROUNDS);
 			best[m] = RT_MAX(best[m], (double)done / t / 1e6);
 		}
+	/* a rule added to a member of a merged chain: the merged set is rebuilt
+	 * and a new plan published (docs/classify.md) */
+	if (rt_router_find(c[1].r, "a2") && !strcmp(rt_router_find(c[1].r, "a2")->cls->name, "ACLClassifier")) {
+		double t0 = now_s();
+		int nup = 10;
+		for (int k = 0; k < nup; k++) {
+			struct rt_err e2;
+			rt_err_clear(&e2);
+			char rule[128];
+			snprintf(rule, sizeof(rule), "@10.%d.0.0/16 0.0.0.0/0 0 : 65535 0 : 65535 0x06/0xFF 0x0000/0x0000 class 1", k);
+			if (el_handler_write(rt_router_find(c[1].r, "a2"), "add_rule", rule, &e2) < 0) {
+				fprintf(stderr, "chain4 graph: add_rule: %s\n", e2.msg);
+				failures++;
+				break;
+			}
+		}
+		printf("BENCH classify %s_graph_merged_update_ms %.2f ms\n", tag, (now_s() - t0) * 1e3 / nup);
+	}
 	printf("BENCH classify %s_graph_unmerged_mpps %.2f Mpps\n", tag, best[0]);
 	printf("BENCH classify %s_graph_merged_mpps %.2f Mpps\n", tag, best[1]);
 	printf("BENCH classify %s_graph_merged_vs_unmerged %.2f ratio\n", tag, best[1] / best[0]);
