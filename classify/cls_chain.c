@@ -26,6 +26,7 @@
 #include <stdlib.h>
 
 #include <rte_malloc.h>
+#include <uv.h>
 
 #include "cls_chain.h"
 #include "../runtime/router_int.h"
@@ -553,7 +554,7 @@ static struct cls_chain *chain_build(struct rt_router *r, const struct rt_graph 
 	}
 	bool all_acl = true;
 	for (int mi = 0; mi < c->nm; mi++)
-		all_acl &= c->mm[mi].kind == CLS_M_ACL;
+		all_acl &= c->mm[mi].kind == CLS_M_ACL && !c->mm[mi].defer_merge;
 	if (all_acl) {
 		struct merge_ctx x = {0};
 		rc = merge_chain(&x, c, max_rules);
@@ -629,16 +630,67 @@ void cls_chain_free(struct rt_plan *p)
 
 /* ---- live changes and reports ------------------------------------------------ */
 
+static void remerge_fire(uv_timer_t *t)
+{
+	struct el *e = t->data;
+	struct aclc *s = e->state;
+	struct rt_err err;
+	rt_err_clear(&err);
+	s->merge_defer = false;
+	if (cls_chain_republish(e->router, &err) < 0)
+		s->merge_defer = true; /* stays stage by stage: still right, only slower */
+}
+
+static void remerge_closed(uv_handle_t *h) { free(h); }
+
+void cls_chain_member_gone(struct el *e)
+{
+	struct aclc *s = e->state;
+	if (s->remerge) {
+		uv_close((uv_handle_t *)s->remerge, remerge_closed);
+		s->remerge = NULL;
+	}
+}
+
+/* A changed member's merged rule set is not rebuilt on the handler's path
+ * (5.9 ms for 4 x 1K rules): the plan is compiled again at once with its
+ * chain stage by stage (the members update in place), and the merged set
+ * comes back from a timer on the router's loop once changes pause. */
 int cls_chain_rules_changed(struct el *e, struct rt_err *err)
 {
 	struct rt_router *r = e->router;
 	struct rt_plan *old = r ? r->plan : NULL;
-	bool hit = false;
-	for (const struct cls_chain *c = old ? old->chains : NULL; c && !hit; c = c->next)
-		hit = c->merged && member_index((struct cls_chain *)c, e) >= 0;
-	if (!hit)
+	struct aclc *s = e->state;
+	bool merged = false, member = false;
+	for (const struct cls_chain *c = old ? old->chains : NULL; c; c = c->next)
+		if (member_index((struct cls_chain *)c, e) >= 0) {
+			member = true;
+			merged |= c->merged != NULL;
+		}
+	if (!member)
 		return 0;
-	return cls_chain_republish(r, err);
+	if (!s->remerge) {
+		if (!(s->remerge = malloc(sizeof(*s->remerge))))
+			return rt_errf(err, NULL, -ENOMEM, "out of memory");
+		uv_timer_init(rt_router_loop(r), s->remerge);
+		s->remerge->data = e;
+	}
+	if (merged || s->merge_defer) {
+		bool was = s->merge_defer;
+		s->merge_defer = true;
+		if (merged) {
+			int rc = cls_chain_republish(r, err);
+			if (rc < 0) {
+				s->merge_defer = was;
+				return rc;
+			}
+		}
+		/* the loop's cached time may be old (it runs only between
+		 * commands): without this the timer is due at once */
+		uv_update_time(rt_router_loop(r));
+		uv_timer_start(s->remerge, remerge_fire, CLS_CHAIN_REMERGE_MS, 0);
+	}
+	return 0;
 }
 
 int cls_chain_republish(struct rt_router *r, struct rt_err *err)

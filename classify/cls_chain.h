@@ -34,10 +34,15 @@ int cls_chain_compile(struct rt_router *r, const struct rt_graph *g, struct rt_p
 void cls_chain_free(struct rt_plan *p);
 
 /* A rule of ACLClassifier e changed (add_rule, remove_rule): if a merged
- * rule set of the running plan holds e's rules, compile a new plan and
- * publish it (epoch, grace period, old plan freed).  On error the running
- * plan is unchanged. */
+ * rule set of the running plan holds e's rules, compile a new plan with
+ * e's chain stage by stage and publish it (epoch, grace period, old plan
+ * freed), and rebuild the merged set CLS_CHAIN_REMERGE_MS after the last
+ * change, from a timer on the router's loop.  On error the running plan
+ * is unchanged. */
+#define CLS_CHAIN_REMERGE_MS 20
 int cls_chain_rules_changed(struct el *e, struct rt_err *err);
+/* ACLClassifier e goes: stop its timer. */
+void cls_chain_member_gone(struct el *e);
 
 /* Compile the running graph again and publish the plan (an element's
  * membership in chains changed: ACLClassifier offload on or off). */

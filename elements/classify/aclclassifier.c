@@ -234,6 +234,7 @@ static void aclc_cleanup(struct el *e)
 {
 	struct aclc *s = e->state;
 	hw_off(s);
+	cls_chain_member_gone(e);
 	free(s->v6);
 	cls_acl_free(s->acl);
 	cls_ruleset_free(&s->conf);

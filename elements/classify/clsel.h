@@ -32,6 +32,8 @@ struct aclc {
 	struct cls_flow_plan *hw;  /* rules in the NIC (offload handler); NULL: none */
 	uint32_t *hw_ids;          /* rule index in the plan -> rule id */
 	bool hw_on;                /* read by the data path: marks are results */
+	bool merge_defer;          /* rules changed: its chain runs stage by stage until remerge fires */
+	struct uv_timer_s *remerge; /* cls_chain.c: rebuilds the merged set off the handler's path */
 	struct cls_acl6 *v6;       /* IPv6 rules (published whole, cls_acl6.h); NULL: none */
 	uint32_t v6_next_id;
 	char hw_msg[600];          /* outcome of the last offload attempt */
@@ -71,6 +73,7 @@ struct cls_member {
 	uint32_t nomatch_cnt;         /* per-worker counter (byte offset) bumped on no match */
 	int32_t out_cnt;              /* counter of outcome 0 (next ones follow, 8 bytes each); -1 none */
 	int out_cnt_max;              /* outcomes with a counter */
+	bool defer_merge;             /* ACL: rules just changed, no merged rule set for now */
 };
 
 /* Fill m if e is a classifying element; false otherwise. */

@@ -31,6 +31,7 @@ bool cls_member_get(struct el *e, struct cls_member *m)
 		m->nomatch_cnt = offsetof(struct aclc_pw, nomatch);
 		m->out_cnt = (int32_t)offsetof(struct aclc_pw, out);
 		m->out_cnt_max = ACL_MAX_OUT;
+		m->defer_merge = s->merge_defer;
 	} else {
 		return false;
 	}
