@@ -74,6 +74,9 @@ void cls_rule_unparse(const struct cls_rule *r, struct rt_buf *out);
 /* Does a cover b (every key matching b matches a)? */
 bool cls_rule_covers(const struct cls_rule *a, const struct cls_rule *b);
 
+/* a ∩ b into x (a's prio and class); false if no key matches both. */
+bool cls_rule_intersect(const struct cls_rule *a, const struct cls_rule *b, struct cls_rule *x);
+
 /* A growable array of rules. */
 struct cls_ruleset {
 	struct cls_rule *r;

@@ -15,8 +15,7 @@
 
 #include "cls_acl.h"
 
-/* a ∩ b into x; false if empty. */
-static bool intersect(const struct cls_rule *a, const struct cls_rule *b, struct cls_rule *x)
+bool cls_rule_intersect(const struct cls_rule *a, const struct cls_rule *b, struct cls_rule *x)
 {
 	unsigned sl = RT_MAX(a->slen, b->slen), dl = RT_MAX(a->dlen, b->dlen);
 	unsigned msl = RT_MIN(a->slen, b->slen), mdl = RT_MIN(a->dlen, b->dlen);
@@ -51,7 +50,7 @@ static int merge(const struct cls_stage *st, int nst, int s, const struct cls_ru
 		const struct cls_rule *r = &st[s].rules[i];
 		struct cls_rule x;
 		if (region) {
-			if (!intersect(region, r, &x))
+			if (!cls_rule_intersect(region, r, &x))
 				continue;
 		} else {
 			x = *r;

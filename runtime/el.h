@@ -19,6 +19,7 @@
 struct el;
 struct el_node;
 struct rt_router;
+struct cls_chain;
 
 /* An element's state in canonical form (see el_class.export_state). */
 struct el_state {
@@ -283,6 +284,7 @@ struct el_node {
 	int nout;
 	uint32_t flow_off;      /* flow elements: slot offset from the FCB start */
 	void *flow_aux;         /* flow managers: this plan's FCB layout (flow/) */
+	const struct cls_chain *chain; /* head of a merged classifier chain (classify/cls_chain.c) */
 	struct el_hop hops[];   /* one per output port */
 };
 

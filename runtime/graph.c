@@ -11,6 +11,7 @@
 #include <rte_malloc.h>
 
 #include "router_int.h"
+#include "classify/cls_chain.h"
 #include "flow/flow.h"
 #include "tenant/tn.h"
 
@@ -260,6 +261,7 @@ void rt_plan_free(struct rt_plan *p)
 		return;
 	tn_cpu_plan_free(p);
 	rt_prof_plan_free(p);
+	cls_chain_free(p);
 	flow_plan_free(p->nodes, p->nnodes);
 	for (int i = 0; i < p->nnodes; i++)
 		rte_free(p->nodes[i]);
@@ -291,6 +293,11 @@ struct rt_plan *rt_plan_compile(struct rt_router *r, const struct rt_graph *g, s
 	}
 	/* flow control block layout: slots for flow elements (flow/flow_layout.c) */
 	if (flow_plan_compile(g, p->nodes, err) < 0) {
+		rt_plan_free(p);
+		return NULL;
+	}
+	/* chains of classifiers: one merged lookup and dispatch (classify/cls_chain.c) */
+	if (cls_chain_compile(r, g, p, err) < 0) {
 		rt_plan_free(p);
 		return NULL;
 	}

@@ -34,6 +34,7 @@ struct rt_plan {
 	struct el_node **tasks[RT_MAX_WORKERS];
 	struct rt_prof_plan *prof;     /* prof.c: set when compiled with profiling */
 	struct tn_cpu_plan *cpu;       /* tenant/tn_cpu.c: tenants' tasks under their CPU budgets */
+	struct cls_chain *chains;      /* classify/cls_chain.c: merged classifier chains */
 };
 
 struct rt_worker {

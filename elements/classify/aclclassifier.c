@@ -19,50 +19,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <rte_ethdev.h>
+#include <rte_rcu_qsbr.h>
+
 #include "../../runtime/router.h"
 #include "../../runtime/ctl.h"
 #include "../../classify/cls_acl.h"
 #include "../../migrate/mig_offload.h"
 #include "../../migrate/mig_cls.h"
-
-#define ACL_MAX_OUT 64 /* outputs with their own counter */
-
-struct aclc_pw {
-	uint64_t nomatch;
-	uint64_t out[ACL_MAX_OUT];
-};
-
-struct aclc {
-	char *file;
-	int64_t nomatch;           /* output for packets no rule matches; -1 drops */
-	struct cls_ruleset conf;   /* rules until init builds the classifier */
-	uint32_t *conf_line;       /* where each came from: file line, or -(argument number) */
-	struct cls_acl *acl;
-	uint32_t next_prio;
-	/* placements */
-	struct mig_off_args a;
-	struct el *e;
-	struct mig_off *off;
-	uint64_t version;          /* of the rule set: bumped by every change */
-	uint32_t conf_sum;         /* checksum of the configured rules */
-	struct mig_cls_set carry;  /* rules taken from the instance this one replaces */
-	bool carried;
-	struct mig_cls_flat *flat; /* device placements: the flat form loaded there */
-	struct mig_dev *dev;
-	struct mig_mem *dflat;
-	/* a change on a device, for the instance that replaces this one: the
-	 * running instance itself stays as it is, so a failed reload changes
-	 * nothing */
-	bool pend_add;
-	struct cls_rule pend_rule;
-	uint32_t pend_remove;      /* UINT32_MAX: none */
-};
+#include "../../classify/cls_chain.h"
+#include "clsel.h"
 
 /* ---- the kernel, as the offload engine sees it ------------------------------------------ */
 
 static uint32_t aclc_extract(void *ctx, struct el_node *n, struct rte_mbuf *m, const struct mig_off_pos *pos)
 {
-	(void)ctx, (void)n;
+	(void)n;
 	uint32_t *rec = (uint32_t *)pos->recs + MIG_CLS_KEY_WORDS * pos->idx;
 	const uint8_t *ip = rt_data(m);
 	int len = (int)rt_len(m);
@@ -71,7 +43,10 @@ static uint32_t aclc_extract(void *ctx, struct el_node *n, struct rte_mbuf *m, c
 		ip = rt_nh(m);
 	}
 	struct cls_key k;
-	mig_cls_key_rec(len > 0 && cls_key_from_ip(ip, (uint32_t)len, &k) ? &k : NULL, rec);
+	bool marked = ((const struct aclc *)ctx)->hw_on && (m->ol_flags & RTE_MBUF_F_RX_FDIR_ID) && m->hash.fdir.hi;
+	/* no key: not IPv4, or the NIC already classified it (apply reads
+	 * the mark, or looks the IPv6 rules up) */
+	mig_cls_key_rec(!marked && len > 0 && cls_key_from_ip(ip, (uint32_t)len, &k) ? &k : NULL, rec);
 	return 0;
 }
 
@@ -101,22 +76,46 @@ static void aclc_cpu(void *ctx, const void *in, const uint8_t *blob, void *out, 
 	}
 }
 
+/* A packet without an IPv4 key: the NIC's mark (class + 1) when it
+ * matched an offloaded rule, else the IPv6 rules' class; false: no match. */
+static bool aclc_no_key(const struct aclc *s, struct rte_mbuf *m, uint32_t *cls)
+{
+	if (s->hw_on && (m->ol_flags & RTE_MBUF_F_RX_FDIR_ID) && m->hash.fdir.hi) {
+		*cls = m->hash.fdir.hi - 1;
+		return true;
+	}
+	const struct cls_acl6 *v6 = __atomic_load_n(&s->v6, __ATOMIC_ACQUIRE);
+	if (!v6)
+		return false;
+	const uint8_t *ip = rt_data(m);
+	int len = (int)rt_len(m);
+	if (rt_has_nh(m)) {
+		len -= rt_nh_offset(m);
+		ip = rt_nh(m);
+	}
+	struct cls_key6 k6;
+	if (len <= 0 || !cls_key6_from_ip6(ip, (uint32_t)len, &k6))
+		return false;
+	uint32_t i = cls_acl6_lookup(v6, &k6);
+	if (i == CLS_NOMATCH)
+		return false;
+	*cls = v6->r[i].f.cls;
+	return true;
+}
+
 static int aclc_apply(void *ctx, struct rte_mbuf *m, const void *out)
 {
-	(void)m;
 	const struct aclc *s = ctx;
 	const uint32_t *o = out;
 	struct aclc_pw *pw = el_pw(s->e);
-	int p;
-	if (o[0] == MIG_CLS_NONE) {
+	uint32_t cls = o[1];
+	if (o[0] == MIG_CLS_NONE && !aclc_no_key(s, m, &cls)) {
 		pw->nomatch++;
-		p = (int)s->nomatch;
-	} else {
-		if (o[1] < ACL_MAX_OUT)
-			pw->out[o[1]]++;
-		p = (int)o[1];
+		return s->nomatch < s->e->nout ? (int)s->nomatch : -1;
 	}
-	return p < s->e->nout ? p : -1;
+	if (cls < ACL_MAX_OUT)
+		pw->out[cls]++;
+	return (int)cls < s->e->nout ? (int)cls : -1;
 }
 
 /* The live rules by id, as the canonical form (with the change pending
@@ -203,6 +202,26 @@ static int aclc_configure(struct el *e, int argc, char **argv, struct rt_err *er
 	for (int i = 0; i < argc; i++) {
 		struct cls_rule r;
 		char *text = el_unquote(argv[i]);
+		if (cls_rule6_is(text)) {
+			struct cls_rule6 r6;
+			int rc6 = cls_rule6_parse(text, &r6, NULL, err);
+			free(text);
+			if (rc6 < 0) {
+				char m[sizeof(err->msg)];
+				snprintf(m, sizeof(m), "%s", err->msg);
+				rt_err_clear(err);
+				return rt_errf(err, &e->loc, rc6, "%s: argument %d: %s", e->name, i + 1, m);
+			}
+			if (r6.f.prio == UINT32_MAX)
+				r6.f.prio = s->conf.n + (s->v6 ? s->v6->n : 0); /* position among the rules */
+			r6.id = s->v6_next_id++;
+			struct cls_acl6 *nv = cls_acl6_with(s->v6, &r6, UINT32_MAX);
+			if (!nv)
+				return rt_errf(err, &e->loc, -ENOMEM, "%s: out of memory", e->name);
+			free(s->v6);
+			s->v6 = nv;
+			continue;
+		}
 		int rc = cls_rule_parse(text, &r, NULL, err);
 		free(text);
 		if (rc < 0) {
@@ -214,7 +233,7 @@ static int aclc_configure(struct el *e, int argc, char **argv, struct rt_err *er
 		if (rc == 1)
 			continue;
 		if (r.prio == UINT32_MAX)
-			r.prio = s->conf.n;
+			r.prio = s->conf.n + (s->v6 ? s->v6->n : 0);
 		cls_ruleset_push(&s->conf, &r);
 	}
 	if (s->nomatch < -1 || s->nomatch > 32767)
@@ -298,6 +317,14 @@ static int aclc_init(struct el *e, struct rt_err *err)
 		if (s->conf.r[i].prio >= s->next_prio)
 			s->next_prio = s->conf.r[i].prio + 1;
 	}
+	for (uint32_t i = 0; s->v6 && i < s->v6->n; i++) {
+		if ((int64_t)s->v6->r[i].f.cls >= e->nout)
+			return rt_errf(err, &e->loc, -EINVAL, "%s: IPv6 rule v6.%u has class %u but there %s only %d output%s",
+				       e->name, s->v6->r[i].id, s->v6->r[i].f.cls, e->nout == 1 ? "is" : "are", e->nout,
+				       e->nout == 1 ? "" : "s");
+		if (s->v6->r[i].f.prio >= s->next_prio)
+			s->next_prio = s->v6->r[i].f.prio + 1;
+	}
 	if (s->nomatch >= e->nout)
 		return rt_errf(err, &e->loc, -EINVAL, "%s: NOMATCH %lld: there is no such output", e->name,
 			       (long long)s->nomatch);
@@ -312,6 +339,69 @@ static int aclc_init(struct el *e, struct rt_err *err)
 	return mig_off_new(e, &aclc_kernel, s, &cfg, &s->off, err);
 }
 
+static void hw_off(struct aclc *s)
+{
+	__atomic_store_n(&s->hw_on, false, __ATOMIC_RELEASE);
+	if (s->hw) {
+		cls_flow_plan_free(s->hw);
+		free(s->hw);
+		s->hw = NULL;
+	}
+	free(s->hw_ids);
+	s->hw_ids = NULL;
+}
+
+/* Put the rules rte_flow can take (cls_flow.h) in the NIC of DPDK port
+ * `port`, marking packets with class + 1.  On failure nothing is left in
+ * the NIC and everything is classified in software. */
+static int hw_on(struct el *e, uint16_t port, struct rt_err *err)
+{
+	struct aclc *s = e->state;
+	hw_off(s);
+	uint32_t lim = cls_acl_id_limit(s->acl), n = 0;
+	struct cls_rule *r = malloc(sizeof(*r) * (lim + 1));
+	s->hw_ids = malloc(sizeof(uint32_t) * (lim + 1));
+	s->hw = calloc(1, sizeof(*s->hw));
+	int rc = -ENOMEM;
+	if (!r || !s->hw_ids || !s->hw)
+		goto fail;
+	for (uint32_t id = 0; id < lim; id++)
+		if (cls_acl_rule(s->acl, id)) {
+			r[n] = *cls_acl_rule(s->acl, id);
+			s->hw_ids[n++] = id;
+		}
+	if ((rc = cls_flow_plan(r, n, NULL, 0, 1024, s->hw)) < 0)
+		goto fail;
+	if ((rc = cls_flow_install(s->hw, port, err)) < 0) {
+		snprintf(s->hw_msg, sizeof(s->hw_msg), "%s", err->msg);
+		free(r);
+		hw_off(s);
+		return rc;
+	}
+	free(r);
+	snprintf(s->hw_msg, sizeof(s->hw_msg), "port %u: %u of %u rules in hardware (%u flows)", port, s->hw->noffloaded,
+		 n, s->hw->nflows);
+	__atomic_store_n(&s->hw_on, true, __ATOMIC_RELEASE);
+	return 0;
+fail:
+	free(r);
+	hw_off(s);
+	return rt_errf(err, NULL, rc, "offload: out of memory");
+}
+
+/* After a rule change: the NIC's rules follow (software classifies every
+ * packet while they are replaced). */
+static void hw_refresh(struct el *e)
+{
+	struct aclc *s = e->state;
+	if (!s->hw_on)
+		return;
+	uint16_t port = s->hw->port;
+	struct rt_err err;
+	rt_err_clear(&err);
+	hw_on(e, port, &err);
+}
+
 static void aclc_cleanup(struct el *e)
 {
 	struct aclc *s = e->state;
@@ -319,6 +409,9 @@ static void aclc_cleanup(struct el *e)
 	mig_mem_free(s->dflat);
 	mig_dev_close(s->dev);
 	mig_cls_flat_free(s->flat);
+	hw_off(s);
+	cls_chain_member_gone(e);
+	free(s->v6);
 	cls_acl_free(s->acl);
 	cls_ruleset_free(&s->conf);
 	mig_cls_set_free(&s->carry);
@@ -360,10 +453,70 @@ static int aclc_reload(struct aclc *s, const char *what, struct rt_err *err)
 	return rc; /* s is gone */
 }
 
+/* Publish a new IPv6 rule array; the old one goes after a grace period.
+ * The element's place in merged chains changes with it (IPv4 only). */
+static int v6_publish(struct el *e, struct cls_acl6 *nv, struct rt_err *err)
+{
+	struct aclc *s = e->state;
+	struct cls_acl6 *old = s->v6;
+	__atomic_store_n(&s->v6, nv, __ATOMIC_RELEASE);
+	struct rte_rcu_qsbr *q = rt_router_qsbr(e->router);
+	if (q) {
+		uint64_t t = rte_rcu_qsbr_start(q);
+		rte_rcu_qsbr_check(q, t, true);
+	}
+	free(old);
+	return cls_chain_republish(e->router, err);
+}
+
+static int h_add6(struct el *e, const char *v, struct rt_err *err)
+{
+	struct aclc *s = e->state;
+	struct cls_rule6 r;
+	int rc = cls_rule6_parse(v, &r, NULL, err);
+	if (rc < 0)
+		return rc;
+	if ((int64_t)r.f.cls >= e->nout)
+		return rt_errf(err, NULL, -EINVAL, "add_rule: class %u but there %s only %d output%s", r.f.cls,
+			       e->nout == 1 ? "is" : "are", e->nout, e->nout == 1 ? "" : "s");
+	if (r.f.prio == UINT32_MAX)
+		r.f.prio = s->next_prio;
+	r.id = s->v6_next_id;
+	struct cls_acl6 *nv = cls_acl6_with(s->v6, &r, UINT32_MAX);
+	if (!nv)
+		return rt_errf(err, NULL, -ENOMEM, "add_rule: out of memory");
+	s->v6_next_id++;
+	if (r.f.prio >= s->next_prio)
+		s->next_prio = r.f.prio + 1;
+	return v6_publish(e, nv, err);
+}
+
+static int h_remove6(struct el *e, const char *v, struct rt_err *err)
+{
+	struct aclc *s = e->state;
+	char *end;
+	unsigned long id = strtoul(v + 3, &end, 10);
+	while (*end == ' ' || *end == '\n' || *end == '\t')
+		end++;
+	if (end == v + 3 || *end)
+		return rt_errf(err, NULL, -EINVAL, "remove_rule: expected a rule id (see the rules handler), not '%s'", v);
+	bool found = false;
+	for (uint32_t i = 0; s->v6 && i < s->v6->n && !found; i++)
+		found = s->v6->r[i].id == id;
+	if (!found)
+		return rt_errf(err, NULL, -ENOENT, "remove_rule: no rule v6.%lu", id);
+	struct cls_acl6 *nv = cls_acl6_with(s->v6, NULL, (uint32_t)id);
+	if (!nv)
+		return rt_errf(err, NULL, -ENOMEM, "remove_rule: out of memory");
+	return v6_publish(e, nv, err);
+}
+
 static int h_add(struct el *e, intptr_t arg, const char *v, struct rt_err *err)
 {
 	(void)arg;
 	struct aclc *s = e->state;
+	if (cls_rule6_is(v))
+		return h_add6(e, v, err);
 	struct cls_rule r;
 	int rc = cls_rule_parse(v, &r, NULL, err);
 	if (rc == 1)
@@ -380,8 +533,16 @@ static int h_add(struct el *e, intptr_t arg, const char *v, struct rt_err *err)
 		s->pend_add = true;
 		return aclc_reload(s, "add_rule", err);
 	}
-	if ((rc = cls_acl_add(s->acl, &r, NULL, err)) < 0)
+	uint32_t id;
+	if ((rc = cls_acl_add(s->acl, &r, &id, err)) < 0)
 		return rc;
+	if ((rc = cls_chain_rules_changed(e, err)) < 0) {
+		struct rt_err e2;
+		rt_err_clear(&e2);
+		cls_acl_remove(s->acl, id, &e2); /* the running plan still has the old rules */
+		return rc;
+	}
+	hw_refresh(e);
 	if (r.prio >= s->next_prio)
 		s->next_prio = r.prio + 1;
 	s->version++;
@@ -392,6 +553,8 @@ static int h_remove(struct el *e, intptr_t arg, const char *v, struct rt_err *er
 {
 	(void)arg;
 	struct aclc *s = e->state;
+	if (!strncmp(v, "v6.", 3))
+		return h_remove6(e, v, err);
 	char *end;
 	unsigned long id = strtoul(v, &end, 10);
 	while (*end == ' ' || *end == '\n' || *end == '\t')
@@ -404,10 +567,21 @@ static int h_remove(struct el *e, intptr_t arg, const char *v, struct rt_err *er
 		s->pend_remove = (uint32_t)id;
 		return aclc_reload(s, "remove_rule", err);
 	}
+	const struct cls_rule *old = cls_acl_rule(s->acl, (uint32_t)id);
+	struct cls_rule keep = old ? *old : (struct cls_rule){0};
 	int rc = cls_acl_remove(s->acl, (uint32_t)id, err);
-	if (rc == 0)
-		s->version++;
-	return rc;
+	if (rc < 0)
+		return rc;
+	if ((rc = cls_chain_rules_changed(e, err)) < 0) {
+		/* the running plan still has the rule: put it back (under a new id) */
+		struct rt_err e2;
+		rt_err_clear(&e2);
+		cls_acl_add(s->acl, &keep, NULL, &e2);
+		return rc;
+	}
+	hw_refresh(e);
+	s->version++;
+	return 0;
 }
 
 static int h_rules(struct el *e, intptr_t arg, struct rt_buf *out)
@@ -421,6 +595,11 @@ static int h_rules(struct el *e, intptr_t arg, struct rt_buf *out)
 			cls_rule_unparse(r, out);
 			rt_buf_puts(out, "\n");
 		}
+	}
+	for (uint32_t i = 0; s->v6 && i < s->v6->n; i++) {
+		rt_buf_printf(out, "v6.%u\t", s->v6->r[i].id);
+		cls_rule6_unparse(&s->v6->r[i], out);
+		rt_buf_puts(out, "\n");
 	}
 	return 0;
 }
@@ -451,6 +630,45 @@ static int h_shadowed(struct el *e, intptr_t arg, struct rt_buf *out)
 	free(id);
 	free(sh);
 	free(rd);
+	return 0;
+}
+
+/* offload PORT (a DPDK port name such as net_tap0, or its number) | off */
+static int h_offload(struct el *e, intptr_t arg, const char *v, struct rt_err *err)
+{
+	(void)arg;
+	struct aclc *s = e->state;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	snprintf(name, sizeof(name), "%s", v);
+	name[strcspn(name, " \t\n")] = 0;
+	if (!strcmp(name, "off")) {
+		hw_off(s);
+		snprintf(s->hw_msg, sizeof(s->hw_msg), "off");
+		return cls_chain_republish(e->router, err);
+	}
+	uint16_t port;
+	char *end;
+	unsigned long pn = strtoul(name, &end, 10);
+	if (*name && !*end && pn < RTE_MAX_ETHPORTS && rte_eth_dev_is_valid_port((uint16_t)pn))
+		port = (uint16_t)pn;
+	else if (rte_eth_dev_get_port_by_name(name, &port) != 0)
+		return rt_errf(err, NULL, -ENODEV, "offload: no DPDK port '%s'", name);
+	int rc = hw_on(e, port, err);
+	/* offloaded, it leaves merged chains (it reads marks); off, it may join one */
+	struct rt_err e2;
+	rt_err_clear(&e2);
+	cls_chain_republish(e->router, &e2);
+	return rc;
+}
+
+static int h_offloaded(struct el *e, intptr_t arg, struct rt_buf *out)
+{
+	(void)arg;
+	const struct aclc *s = e->state;
+	rt_buf_printf(out, "%s\n", s->hw_msg[0] ? s->hw_msg : "off");
+	for (uint32_t i = 0; s->hw_on && i < s->hw->nrules; i++)
+		if (s->hw->offloaded[i])
+			rt_buf_printf(out, "%u\n", s->hw_ids[i]);
 	return 0;
 }
 
@@ -498,11 +716,14 @@ static int h_read(struct el *e, intptr_t what, struct rt_buf *out)
 
 static const struct el_handler aclc_handlers[] = {
 	{"add_rule", NULL, h_add, 0, 0,
-	 "add a rule (ClassBench line, optional 'class C' and 'prio P'; default: after every rule)"},
-	{"remove_rule", NULL, h_remove, 0, 0, "remove the rule with this id"},
-	{"rules", h_rules, NULL, 0, 0, "the rules, one per line: ID RULE class C prio P"},
+	 "add a rule (ClassBench line, IPv4 or IPv6 prefixes, optional 'class C' and 'prio P'; default: after every rule)"},
+	{"remove_rule", NULL, h_remove, 0, 0, "remove the rule with this id (IPv6 rules: v6.ID)"},
+	{"rules", h_rules, NULL, 0, 0, "the rules, one per line: ID RULE class C prio P (IPv6 rules: v6.ID)"},
 	{"shadowed", h_shadowed, NULL, 0, 0, "rules no packet reaches ('ID shadowed by ID') or whose removal changes no "
 					       "class ('ID redundant with ID')"},
+	{"nic_offload", NULL, h_offload, 0, 0,
+	 "put the rules rte_flow can express in the NIC of a DPDK port (name or number), marking packets; 'off' removes them"},
+	{"nic_offloaded", h_offloaded, NULL, 0, 0, "the last offload's outcome, then the ids of the rules in hardware"},
 	{"count", h_read, NULL, H_COUNT, 0, "packets that matched a rule"},
 	{"nomatch", h_read, NULL, H_NOMATCH, 0, "packets that matched no rule"},
 	{"counts", h_read, NULL, H_COUNTS, 0, "packets per class: 'OUTPUT COUNT' lines"},
@@ -519,8 +740,9 @@ static struct el_class aclclassifier = {
 	.doc = "Rules are ClassBench filter lines, `@SRC/LEN DST/LEN SPLO : SPHI DPLO : DPHI PROTO/MASK FLAGS/MASK`, "
 	       "optionally followed by `class C` (the output, default 0) and `prio P` (lower wins; default: the rule's "
 	       "order). FLAGS is the TCP flags byte shifted left by 8. The rules of FILE come first, then one per "
-	       "argument. A packet goes to the output of the best rule it matches; packets no rule matches, and "
-	       "packets that are not IPv4, go to NOMATCH (dropped by default). The packet's IP header is at the network-header annotation, or at the "
+	       "argument. Rules given as arguments or added may use IPv6 prefixes (`@2001:db8::/32 ::/0 ...`): they "
+	       "classify IPv6 packets (extension headers skipped), searched in priority order. A packet goes to the output of "
+	       "the best rule it matches; packets no rule matches, and packets that are neither IPv4 nor IPv6, go to NOMATCH (dropped by default). The packet's IP header is at the network-header annotation, or at the "
 	       "start of the data. Rules compile to tuple-merge hash tables (docs/classify.md); `add_rule` and "
 	       "`remove_rule` change one table's bucket and publish it while traffic flows. "
 	       "PLACEMENT picks where the lookup runs: `cpu` (the tuple-merge classifier, in the worker), `opencl` or "

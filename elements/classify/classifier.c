@@ -2,17 +2,7 @@
  * Classifier - classifies packets by contents: offset/value/mask patterns,
  * one output per pattern (Click's Classifier).
  */
-#include "../../runtime/el.h"
-#include "../../classify/cls_expr.h"
-
-struct classifier {
-	struct cls_prog *prog;
-	uint64_t base_drops;
-};
-
-struct classifier_pw {
-	uint64_t drops; /* packets that matched no pattern */
-};
+#include "clsel.h"
 
 static int classifier_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 {
