@@ -58,7 +58,9 @@ static void fh_start_line(struct fh_dir *d, const char *l)
 		/* GET /path HTTP/1.1 */
 		const char *sp = strchr(l, ' ');
 		const char *sp2 = sp ? strchr(sp + 1, ' ') : NULL;
-		if (!sp || !sp2 || strncmp(sp2 + 1, "HTTP/1.", 7)) {
+		if (!sp2 && sp && d->cut) {
+			sp2 = l + strlen(l);   /* a long URL: its start, version taken as 1.1 */
+		} else if (!sp || !sp2 || strncmp(sp2 + 1, "HTTP/1.", 7)) {
 			d->state = FH_LOST;
 			return;
 		}
@@ -68,7 +70,7 @@ static void fh_start_line(struct fh_dir *d, const char *l)
 			if (strlen(fh_methods[i]) == ml && !strncmp(l, fh_methods[i], ml))
 				m->method = (uint8_t)i;
 		fh_copy(m->path, sizeof(m->path), sp + 1, (size_t)(sp2 - sp - 1));
-		m->version = (uint8_t)(10 + (sp2[8] == '1'));
+		m->version = (uint8_t)(*sp2 ? 10 + (sp2[8] == '1') : 11);
 	}
 	d->state = FH_HDRS;
 }
@@ -197,8 +199,11 @@ void flow_http_parse(struct fh_dir *d, const uint8_t *p, uint32_t len, const str
 			d->line[n < FH_LINE ? n : FH_LINE - 1] = 0;
 			d->linelen = 0;
 			fh_line(d, i, cb);
+			d->cut = 0;
 		} else if (d->linelen < FH_LINE - 1) {
 			d->line[d->linelen++] = (char)c;
+		} else {
+			d->cut = 1;
 		}
 	}
 }

@@ -22,7 +22,7 @@
 
 #include "flow/flow.h"
 
-#define FH_LINE 96      /* bytes of a line kept (longer lines are cut) */
+#define FH_LINE 96      /* bytes of a line kept (longer lines are cut: a long URL keeps its start) */
 
 enum fh_method { FH_M_NONE, FH_M_GET, FH_M_POST, FH_M_HEAD, FH_M_PUT, FH_M_DELETE, FH_M_OTHER, FH_M_N };
 
@@ -56,6 +56,8 @@ struct fh_dir {
 	uint8_t response;       /* parses responses (else requests) */
 	uint8_t init;           /* next_seq set */
 	uint8_t linelen;
+	uint8_t cut;            /* the line in `line` was longer than FH_LINE - 1 */
+	uint8_t pad[3];
 	uint32_t next_seq;      /* next TCP sequence number expected */
 	uint64_t left;          /* body or chunk bytes left */
 	uint32_t msgs;          /* messages whose header block completed */

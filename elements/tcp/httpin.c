@@ -122,7 +122,7 @@ static const struct el_handler handlers[] = {
 	{"chunked", hin_read, NULL, H(chunked), 0, "messages with a chunked body"},
 	{"complete", hin_read, NULL, H(complete), 0, "messages whose body ended (by length or last chunk)"},
 	{"body_bytes", hin_read, NULL, H(body_bytes), 0, "body bytes seen (chunk framing excluded)"},
-	{"lost", hin_read, NULL, H(lost), 0, "directions that stopped parsing: bytes missing"},
+	{"lost", hin_read, NULL, H(lost), 0, "gaps met (bytes that never came): the direction stops parsing"},
 	{"noflow", hin_read, NULL, H(noflow), 0, "packets passed: no flow"},
 	{"flows", hin_flows, NULL, 0, 0,
 	 "one line per flow: key, method host path -> status content-type length-or-chunked (messages done each way)"},

@@ -91,6 +91,18 @@ static void test_parser_any_split(void **st)
 	assert_int_equal(q.msg.method, FH_M_GET);
 	assert_string_equal(q.msg.path, "/a/b?c=1");
 	assert_string_equal(q.msg.host, "www.example.com");
+	/* a request line longer than the line buffer keeps the start of its URL */
+	char longreq[400] = "SEARCH /";
+	memset(longreq + 8, 'A', 300);
+	strcpy(longreq + 308, " HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc");
+	memset(&q, 0, sizeof(q));
+	memset(&r, 0, sizeof(r));
+	feed(&q, longreq, 7, &r);
+	assert_int_equal(q.msg.method, FH_M_OTHER);
+	assert_int_equal(strlen(q.msg.path), sizeof(q.msg.path) - 1);
+	assert_string_equal(q.msg.host, "h");
+	assert_int_equal(r.ends, 1);
+	assert_string_equal(r.body, "abc");
 	/* not HTTP: the direction stops */
 	memset(&q, 0, sizeof(q));
 	q.response = 1;
