@@ -229,7 +229,7 @@ static void tin_push(struct el_node *n, int port, struct rt_batch *b)
 			now = rt_anno(m)->timestamp;
 			if (!now)
 				now = rt_now_ns();
-			if (now - f->hole_ts > s->timeout)
+			if ((int64_t)(now - f->hole_ts) > (int64_t)s->timeout)  /* a clock going back is no timeout */
 				tin_timeout(n, s, pw, f, h, &out, now);
 		}
 		if (unlikely(h->n) && tin_match_held(h, m, &p))

@@ -197,8 +197,14 @@ static const char *pay(struct rte_mbuf *m, char *buf)
 	return buf;
 }
 
-static uint32_t seq_of(struct rte_mbuf *m) { return rte_be_to_cpu_32(*(uint32_t *)(rt_data(m) + 38)); }
-static uint32_t ack_of(struct rte_mbuf *m) { return rte_be_to_cpu_32(*(uint32_t *)(rt_data(m) + 42)); }
+static uint32_t be32_at(struct rte_mbuf *m, uint32_t off)
+{
+	uint32_t v;
+	memcpy(&v, rt_data(m) + off, 4);
+	return rte_be_to_cpu_32(v);
+}
+static uint32_t seq_of(struct rte_mbuf *m) { return be32_at(m, 38); }
+static uint32_t ack_of(struct rte_mbuf *m) { return be32_at(m, 42); }
 
 static void assert_csums_ok(struct rte_mbuf *m)
 {
