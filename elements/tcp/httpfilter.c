@@ -8,10 +8,12 @@
  * before the body did, so a filtered HTTP/1.1 Content-Length response is
  * turned into a chunked one (the Content-Length line becomes
  * "Transfer-Encoding: chunked", each segment's body bytes one chunk, the
- * last one followed by the zero chunk).  Keep-alive connections stay
- * correct.  Responses already chunked, compressed, HTTP/1.0 ones with a
- * Content-Length, or whose Content-Length line came in an earlier segment
- * than the header block's end are passed unfiltered and counted
+ * last one followed by the zero chunk).  A chunked response has its
+ * framing rewritten the same way: each segment's chunk framing and data
+ * become one new chunk (trailers are dropped).  Keep-alive connections
+ * stay correct.  Compressed responses, HTTP/1.0 ones with a
+ * Content-Length, or those whose Content-Length line came in an earlier
+ * segment than the header block's end are passed unfiltered and counted
  * (`skipped`); close-delimited bodies are filtered without framing.
  *
  * A pattern split across segments: when a segment's body ends with the
@@ -53,9 +55,9 @@ struct hf_pw {
 struct hf_flow {
 	struct fh_dir d;
 	uint8_t active;         /* this response is being filtered */
-	uint8_t chunk;          /* ... and turned into chunks */
+	uint8_t chunk;          /* ... and sent as chunks */
+	uint8_t rechunk;        /* ... which it was already (its framing is rewritten) */
 	uint8_t ncarry;
-	uint8_t pad;
 	uint8_t carry[HF_MAXPAT];
 };
 
@@ -140,12 +142,53 @@ static bool hf_find_clen(const uint8_t *pay, uint32_t end, uint32_t *at, uint32_
 	return false;
 }
 
+/* One message's region of a segment being rewritten: its body bytes
+ * (with the carry in front) replace [rs, re) of the segment as one chunk,
+ * or as they are for a close-delimited body. */
+struct hf_region {
+	int64_t rs;             /* -1: none yet */
+	uint32_t re, n;
+	uint8_t in[HF_MAXPAT + 2048];
+};
+
+/* Replace the region with its filtered bytes; false when the edit failed. */
+static bool hf_flush(const struct hf *s, struct hf_pw *pw, struct fs_dir *sd, struct hf_flow *f,
+		     struct rte_mbuf *m, struct hf_region *R, bool ends, int32_t *shift, uint32_t *folded)
+{
+	uint8_t body[4096], out[4096 + 32];
+	uint32_t bl = hf_scan(s, f, pw, R->in, R->n, ends, body, sizeof(body)), o = 0;
+	if (f->chunk) {
+		if (bl)
+			o = (uint32_t)snprintf((char *)out, 16, "%x\r\n", bl);
+		memcpy(out + o, body, bl);
+		o += bl;
+		if (bl)
+			o += (uint32_t)snprintf((char *)out + o, 3, "\r\n");
+		if (ends)
+			o += (uint32_t)snprintf((char *)out + o, 6, "0\r\n\r\n");
+	} else {
+		memcpy(out, body, bl);
+		o = bl;
+	}
+	uint32_t rs = (uint32_t)R->rs;
+	R->rs = -1;
+	R->n = 0;
+	if (flow_stream_edit(sd, m, rs + (uint32_t)*shift, R->re - rs, out, o, folded) < 0) {
+		pw->refused++;
+		f->active = 0;
+		return false;
+	}
+	*shift += (int32_t)o - (int32_t)(R->re - rs);
+	return true;
+}
+
 static void hf_packet(const struct hf *s, struct hf_pw *pw, struct fs_dir *sd, struct hf_flow *f, struct rte_mbuf *m,
 		      const uint8_t *p, uint32_t len)
 {
 	struct hf_evs E = { 0, false, {{0}} };
 	const struct fh_cb cb = { &E, hf_cb_hdr, hf_cb_body, hf_cb_end };
 	struct fs_pkt pk;
+	struct hf_region R;
 	if (!fs_parse(m, &pk))
 		return;
 	uint32_t base = (uint32_t)(p - pk.pay);   /* bytes of the payload seen before (retransmitted part) */
@@ -155,21 +198,30 @@ static void hf_packet(const struct hf *s, struct hf_pw *pw, struct fs_dir *sd, s
 	int32_t shift = 0;
 	uint32_t folded = 0;
 	static const char te[] = "Transfer-Encoding: chunked\r\n";
+	/* a chunked body going on from the last segment: its framing is ours from byte 0 */
+	R.rs = f->active && f->rechunk ? (int64_t)base : -1;
+	R.n = f->ncarry;
+	memcpy(R.in, f->carry, f->ncarry);
 	for (int i = 0; i < E.n; i++) {
 		struct hf_ev *ev = &E.ev[i];
 		uint32_t off = base + ev->off;
 		if (ev->type == HF_HDR) {
 			const struct fh_msg *msg = &f->d.msg;
-			f->active = f->chunk = 0;
+			f->active = f->chunk = f->rechunk = 0;
 			f->ncarry = 0;
+			R.rs = -1;
+			R.n = 0;
 			bool body = !(msg->status < 200 || msg->status == 204 || msg->status == 304);
-			if (!body || (msg->has_clen && !msg->clen))
+			if (!body || (msg->has_clen && !msg->clen && !msg->chunked))
 				continue;
-			if (msg->chunked || msg->encoded || (msg->has_clen && msg->version < 11)) {
+			if (msg->encoded || (!msg->chunked && msg->has_clen && msg->version < 11)) {
 				pw->skipped++;
 				continue;
 			}
-			if (msg->has_clen) {
+			if (msg->chunked) {
+				f->chunk = f->rechunk = 1;
+				R.rs = off;   /* the chunk framing after the header block is rewritten too */
+			} else if (msg->has_clen) {
 				uint32_t at, l;
 				fs_parse(m, &pk);
 				if (!hf_find_clen(pk.pay, off + (uint32_t)shift, &at, &l)) {
@@ -186,38 +238,31 @@ static void hf_packet(const struct hf *s, struct hf_pw *pw, struct fs_dir *sd, s
 			f->active = 1;
 			pw->filtered++;
 		} else if (ev->type == HF_BODY && f->active) {
-			bool ends = i + 1 < E.n && E.ev[i + 1].type == HF_END;
-			uint8_t in[HF_MAXPAT + 2048], body[4096], out[4096 + 32];
-			if (ev->len + f->ncarry > sizeof(in))
-				continue;
-			fs_parse(m, &pk);
-			uint32_t n = f->ncarry;
-			memcpy(in, f->carry, n);
-			memcpy(in + n, pk.pay + off + (uint32_t)shift, ev->len);
-			n += ev->len;
-			uint32_t bl = hf_scan(s, f, pw, in, n, ends, body, sizeof(body)), o = 0;
-			if (f->chunk) {
-				if (bl)
-					o = (uint32_t)snprintf((char *)out, 16, "%x\r\n", bl);
-				memcpy(out + o, body, bl);
-				o += bl;
-				if (bl)
-					o += (uint32_t)snprintf((char *)out + o, 3, "\r\n");
-				if (ends)
-					o += (uint32_t)snprintf((char *)out + o, 6, "0\r\n\r\n");
-			} else {
-				memcpy(out, body, bl);
-				o = bl;
-			}
-			if (flow_stream_edit(sd, m, off + (uint32_t)shift, ev->len, out, o, &folded) < 0) {
+			if (R.rs < 0)
+				R.rs = off;
+			if (R.n + ev->len > sizeof(R.in)) {
 				pw->refused++;
 				f->active = 0;
 				continue;
 			}
-			shift += (int32_t)o - (int32_t)ev->len;
-		} else if (ev->type == HF_END) {
+			fs_parse(m, &pk);
+			memcpy(R.in + R.n, pk.pay + off + (uint32_t)shift, ev->len);
+			R.n += ev->len;
+			R.re = off + ev->len;
+		} else if (ev->type == HF_END && f->active) {
+			if (R.rs < 0)
+				R.rs = off;
+			R.re = off;   /* a chunked body's last chunk and trailers included */
+			hf_flush(s, pw, sd, f, m, &R, true, &shift, &folded);
 			f->active = 0;
 		}
+	}
+	if (f->active && R.rs >= 0) {
+		if (f->rechunk)
+			R.re = base + len;   /* framing up to the segment's end is consumed */
+		hf_flush(s, pw, sd, f, m, &R, false, &shift, &folded);
+	} else if (f->active) {
+		f->ncarry = (uint8_t)R.n;  /* nothing of the body here: the carry waits */
 	}
 }
 
@@ -339,7 +384,7 @@ static const struct el_handler handlers[] = {
 	{"filtered", hf_read, NULL, H(filtered), 0, "responses whose body was filtered"},
 	{"replaced", hf_read, NULL, H(replaced), 0, "pattern occurrences replaced"},
 	{"skipped", hf_read, NULL, H(skipped), 0,
-	 "responses passed unfiltered: chunked, compressed, HTTP/1.0 with a length, or a length line in an earlier segment"},
+	 "responses passed unfiltered: compressed, HTTP/1.0 with a length, or a length line in an earlier segment"},
 	{"refused", hf_read, NULL, H(refused), 0, "edits that could not be made (no room in the packet, too many edits)"},
 	{"lost", hf_read, NULL, H(lost), 0, "response streams that stopped being parsed: bytes missing"},
 	{"noflow", hf_read, NULL, H(noflow), 0, "packets passed: no flow"},
@@ -359,10 +404,12 @@ static struct el_class hf_class = {
 	       "Framing: since the length changes after the Content-Length went out, an HTTP/1.1 "
 	       "Content-Length response is turned into a chunked one (its Content-Length line becomes "
 	       "`Transfer-Encoding: chunked`, each segment's body one chunk, then the zero chunk), so "
-	       "keep-alive connections stay correct. Bodies delimited by the close are filtered as "
-	       "they are. Responses that are chunked already, compressed (Content-Encoding), HTTP/1.0 "
-	       "with a Content-Length, or whose Content-Length line is not in the segment that ends "
-	       "the header block pass unfiltered (`skipped`). Edits go through flow/flow_stream.h; "
+	       "keep-alive connections stay correct. A chunked response is re-chunked: each segment's "
+	       "chunk framing and data become one chunk of the filtered bytes (trailers are dropped). "
+	       "Bodies delimited by the close are filtered as they are. Compressed responses "
+	       "(Content-Encoding), HTTP/1.0 ones with a Content-Length, and those whose "
+	       "Content-Length line is not in the segment that ends the header block pass unfiltered "
+	       "(`skipped`). Edits go through flow/flow_stream.h; "
 	       "TCPOut fixes sequence numbers, acknowledgements and checksums. Needs about 380 bytes of "
 	       "the manager's RESERVE.",
 	.ports = "1/1",

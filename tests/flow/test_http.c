@@ -256,10 +256,32 @@ static void test_httpfilter_rechunks(void **st)
 	struct rte_mbuf *m = tu_sink_pkt(r, "s", tu_sink_count(r, "s") - 1);
 	assert_int_equal(ack_of(m), s + hl + 32);
 	assert_csums_ok(m);
-	/* a chunked response passes unfiltered */
-	push(r, seg(r, true, ACK, s + hl + 32, c + creq, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\ncat\r\n0\r\n\r\n"));
+	/* a chunked response on the same connection: its framing is rewritten, one chunk per
+	 * segment; the second segment starts inside a chunk-size line, and "ads.example" is split
+	 * across three chunks and two segments */
+	uint32_t s2 = s + hl + 32;
+	const char *h2 = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+	const char *c1 = "5\r\na cat\r\n4\r\n ads\r\n7", *c2 = "\r\n.exampl\r\n2\r\ne!\r\n0\r\nX-T: 1\r\n\r\n";
+	snprintf(p1, sizeof(p1), "%s%s", h2, c1);
+	push(r, seg(r, true, ACK, s2, c + creq, p1));
+	push(r, seg(r, true, ACK, s2 + (uint32_t)strlen(p1), c + creq, c2));
+	int n1 = tu_sink_count(r, "s");
+	stream[0] = 0;
+	for (int i = n1 - 2; i < n1; i++) {
+		m = tu_sink_pkt(r, "s", i);
+		assert_csums_ok(m);
+		strcat(stream, pay(m, buf));
+	}
+	assert_string_equal(stream, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+				    "6\r\na dog \r\n"       /* "ads" waits */
+				    "1\r\n!\r\n0\r\n\r\n");  /* the trailer goes */
+	assert_int_equal(tu_read_int(r, "f.filtered"), 2);
+	assert_int_equal(tu_read_int(r, "f.replaced"), 3 + 2);
+	/* a compressed response passes unfiltered */
+	uint32_t s3 = s2 + (uint32_t)(strlen(p1) + strlen(c2));
+	push(r, seg(r, true, ACK, s3, c + creq, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 3\r\n\r\ncat"));
 	m = tu_sink_pkt(r, "s", tu_sink_count(r, "s") - 1);
-	assert_non_null(strstr(pay(m, buf), "3\r\ncat\r\n"));
+	assert_non_null(strstr(pay(m, buf), "Content-Length: 3\r\n\r\ncat"));
 	assert_int_equal(tu_read_int(r, "f.skipped"), 1);
 	tu_router_free(r);
 	struct rt_err err;
