@@ -104,13 +104,20 @@ static void fh_end(struct fh_dir *d, uint32_t off, const struct fh_cb *cb)
 }
 
 /* The header block ended at off: where does the body go? */
-static void fh_headers_done(struct fh_dir *d, uint32_t off, const struct fh_cb *cb)
+static void fh_headers_done(struct fh_dir *d, struct fh_dir *resp, uint32_t off, const struct fh_cb *cb)
 {
 	struct fh_msg *m = &d->msg;
 	d->msgs++;
+	if (!d->response && resp && resp->npend < sizeof(resp->pend))
+		resp->pend[resp->npend++] = m->method;
+	if (d->response && m->status >= 200 && d->npend) {
+		/* a final response answers the oldest request */
+		m->method = d->pend[0];
+		memmove(d->pend, d->pend + 1, --d->npend);
+	}
 	if (cb && cb->headers)
 		cb->headers(cb->ctx, d, off);
-	bool nobody = d->response && (m->status < 200 || m->status == 204 || m->status == 304);
+	bool nobody = d->response && (m->status < 200 || m->status == 204 || m->status == 304 || m->method == FH_M_HEAD);
 	if (nobody) {
 		fh_end(d, off, cb);
 	} else if (m->chunked) {
@@ -129,7 +136,7 @@ static void fh_headers_done(struct fh_dir *d, uint32_t off, const struct fh_cb *
 }
 
 /* A complete line (without CR LF) in state d->state; off is just after it. */
-static void fh_line(struct fh_dir *d, uint32_t off, const struct fh_cb *cb)
+static void fh_line(struct fh_dir *d, struct fh_dir *resp, uint32_t off, const struct fh_cb *cb)
 {
 	const char *l = d->line;
 	switch (d->state) {
@@ -141,7 +148,7 @@ static void fh_line(struct fh_dir *d, uint32_t off, const struct fh_cb *cb)
 		if (*l)
 			fh_header_line(d, l);
 		else
-			fh_headers_done(d, off, cb);
+			fh_headers_done(d, resp, off, cb);
 		break;
 	case FH_CHUNK_SIZE: {
 		char *end;
@@ -168,7 +175,7 @@ static void fh_line(struct fh_dir *d, uint32_t off, const struct fh_cb *cb)
 	}
 }
 
-void flow_http_parse(struct fh_dir *d, const uint8_t *p, uint32_t len, const struct fh_cb *cb)
+void flow_http_parse(struct fh_dir *d, struct fh_dir *resp, const uint8_t *p, uint32_t len, const struct fh_cb *cb)
 {
 	uint32_t i = 0;
 	while (i < len && d->state != FH_LOST) {
@@ -198,7 +205,7 @@ void flow_http_parse(struct fh_dir *d, const uint8_t *p, uint32_t len, const str
 				n--;
 			d->line[n < FH_LINE ? n : FH_LINE - 1] = 0;
 			d->linelen = 0;
-			fh_line(d, i, cb);
+			fh_line(d, resp, i, cb);
 			d->cut = 0;
 		} else if (d->linelen < FH_LINE - 1) {
 			d->line[d->linelen++] = (char)c;

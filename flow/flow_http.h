@@ -40,7 +40,7 @@ enum fh_state {
 
 /* What the last message header of one direction said. */
 struct fh_msg {
-	uint8_t method;         /* enum fh_method (requests) */
+	uint8_t method;         /* enum fh_method (requests; responses: their request's, when known) */
 	uint8_t version;        /* 10 or 11 */
 	uint8_t chunked;        /* Transfer-Encoding: chunked */
 	uint8_t encoded;        /* a Content-Encoding (gzip...) */
@@ -63,6 +63,9 @@ struct fh_dir {
 	uint32_t msgs;          /* messages whose header block completed */
 	uint32_t done;          /* messages complete (body included) */
 	uint64_t body_bytes;    /* body bytes seen (chunk framing excluded) */
+	uint8_t pend[8];        /* responses: methods of the requests not answered yet, oldest first */
+	uint8_t npend;
+	uint8_t pad2[7];
 	struct fh_msg msg;
 	char line[FH_LINE];
 };
@@ -83,8 +86,11 @@ struct fh_cb {
 	void (*end)(void *ctx, struct fh_dir *d, uint32_t off);
 };
 
-/* Feed the next `len` stream bytes of direction d. */
-void flow_http_parse(struct fh_dir *d, const uint8_t *p, uint32_t len, const struct fh_cb *cb);
+/* Feed the next `len` stream bytes of direction d.  For a request
+ * direction, resp (may be NULL) is the other direction's parser: each
+ * request's method is queued there, so that the response to a HEAD is
+ * known to have no body. */
+void flow_http_parse(struct fh_dir *d, struct fh_dir *resp, const uint8_t *p, uint32_t len, const struct fh_cb *cb);
 
 /* The stream bytes of m that d has not seen yet (TCP payload past its
  * next_seq): sets *off and returns their count; 0 for retransmissions,

@@ -51,8 +51,10 @@ struct hf_pw {
 	uint64_t pkts, filtered, replaced, skipped, refused, lost, noflow;
 };
 
-/* The flow's slot: the response parser and what this message needs. */
+/* The flow's slot: the parsers (requests only for their methods: a
+ * response to HEAD has no body) and what this message needs. */
 struct hf_flow {
+	struct fh_dir req;
 	struct fh_dir d;
 	uint8_t active;         /* this response is being filtered */
 	uint8_t chunk;          /* ... and sent as chunks */
@@ -65,6 +67,7 @@ enum { HF_HDR, HF_BODY, HF_END };
 struct hf_ev {
 	uint8_t type;
 	uint32_t off, len;
+	struct fh_msg msg;      /* HF_HDR: the header as it was (a later one in the segment overwrites the parser's) */
 };
 struct hf_evs {
 	int n;
@@ -72,15 +75,24 @@ struct hf_evs {
 	struct hf_ev ev[HF_EV];
 };
 
-static void hf_add(struct hf_evs *E, uint8_t type, uint32_t off, uint32_t len)
+static struct hf_ev *hf_add(struct hf_evs *E, uint8_t type, uint32_t off, uint32_t len)
 {
 	if (E->n == HF_EV) {
 		E->overflow = true;
-		return;
+		return NULL;
 	}
-	E->ev[E->n++] = (struct hf_ev){ type, off, len };
+	struct hf_ev *ev = &E->ev[E->n++];
+	ev->type = type;
+	ev->off = off;
+	ev->len = len;
+	return ev;
 }
-static void hf_cb_hdr(void *c, struct fh_dir *d, uint32_t off) { (void)d, hf_add(c, HF_HDR, off, 0); }
+static void hf_cb_hdr(void *c, struct fh_dir *d, uint32_t off)
+{
+	struct hf_ev *ev = hf_add(c, HF_HDR, off, 0);
+	if (ev)
+		ev->msg = d->msg;
+}
 static void hf_cb_body(void *c, struct fh_dir *d, uint32_t off, uint32_t len) { (void)d, hf_add(c, HF_BODY, off, len); }
 static void hf_cb_end(void *c, struct fh_dir *d, uint32_t off) { (void)d, hf_add(c, HF_END, off, 0); }
 
@@ -185,14 +197,16 @@ static bool hf_flush(const struct hf *s, struct hf_pw *pw, struct fs_dir *sd, st
 static void hf_packet(const struct hf *s, struct hf_pw *pw, struct fs_dir *sd, struct hf_flow *f, struct rte_mbuf *m,
 		      const uint8_t *p, uint32_t len)
 {
-	struct hf_evs E = { 0, false, {{0}} };
+	struct hf_evs E;
+	E.n = 0;
+	E.overflow = false;
 	const struct fh_cb cb = { &E, hf_cb_hdr, hf_cb_body, hf_cb_end };
 	struct fs_pkt pk;
 	struct hf_region R;
 	if (!fs_parse(m, &pk))
 		return;
 	uint32_t base = (uint32_t)(p - pk.pay);   /* bytes of the payload seen before (retransmitted part) */
-	flow_http_parse(&f->d, p, len, &cb);
+	flow_http_parse(&f->d, NULL, p, len, &cb);
 	if (E.overflow)
 		pw->refused++;
 	int32_t shift = 0;
@@ -206,12 +220,12 @@ static void hf_packet(const struct hf *s, struct hf_pw *pw, struct fs_dir *sd, s
 		struct hf_ev *ev = &E.ev[i];
 		uint32_t off = base + ev->off;
 		if (ev->type == HF_HDR) {
-			const struct fh_msg *msg = &f->d.msg;
+			const struct fh_msg *msg = &ev->msg;
 			f->active = f->chunk = f->rechunk = 0;
 			f->ncarry = 0;
 			R.rs = -1;
 			R.n = 0;
-			bool body = !(msg->status < 200 || msg->status == 204 || msg->status == 304);
+			bool body = !(msg->status < 200 || msg->status == 204 || msg->status == 304 || msg->method == FH_M_HEAD);
 			if (!body || (msg->has_clen && !msg->clen && !msg->chunked))
 				continue;
 			if (msg->encoded || (!msg->chunked && msg->has_clen && msg->version < 11)) {
@@ -280,11 +294,16 @@ static void hf_push(struct el_node *n, int port, struct rt_batch *b)
 			pw->noflow++;
 			continue;
 		}
-		if (!fs_dir_of(m))
-			continue;       /* requests pass */
-		f->d.response = 1;
 		const uint8_t *p;
 		bool gap;
+		f->d.response = 1;
+		if (!fs_dir_of(m)) {
+			/* requests pass; their methods are queued for the responses */
+			uint32_t len = flow_http_new_bytes(&f->req, m, &p, &gap);
+			if (len)
+				flow_http_parse(&f->req, &f->d, p, len, NULL);
+			continue;
+		}
 		uint32_t len = flow_http_new_bytes(&f->d, m, &p, &gap);
 		if (gap)
 			pw->lost++;

@@ -57,7 +57,7 @@ static void hin_push(struct el_node *n, int port, struct rt_batch *b)
 		if (gap)
 			pw->lost++;
 		if (len)
-			flow_http_parse(d, p, len, &cb);
+			flow_http_parse(d, d == &f->d[0] ? &f->d[1] : NULL, p, len, &cb);
 		pw->body_bytes += d->body_bytes - before;
 	}
 	el_output(n, 0, b);

@@ -37,18 +37,21 @@ static void r_body(void *c, struct fh_dir *d, uint32_t off, uint32_t len)
 	r->blen += len;
 }
 
-/* Feed s in pieces of `step` bytes. */
-static void feed(struct fh_dir *d, const char *s, size_t step, struct rec *r)
+/* Feed s in pieces of `step` bytes (a request direction queues its
+ * methods in resp). */
+static void feed2(struct fh_dir *d, struct fh_dir *resp, const char *s, size_t step, struct rec *r)
 {
 	const struct fh_cb cb = { r, r_hdr, r_body, r_end };
 	size_t n = strlen(s);
 	for (size_t i = 0; i < n; i += step) {
 		size_t k = n - i < step ? n - i : step;
 		r->base = (const uint8_t *)s + i;
-		flow_http_parse(d, (const uint8_t *)s + i, (uint32_t)k, &cb);
+		flow_http_parse(d, resp, (const uint8_t *)s + i, (uint32_t)k, &cb);
 	}
 	r->body[r->blen] = 0;
 }
+
+static void feed(struct fh_dir *d, const char *s, size_t step, struct rec *r) { feed2(d, NULL, s, step, r); }
 
 static const char REQS[] = "GET /a/b?c=1 HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: t\r\n\r\n"
 			   "POST /form HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\n\r\nhello"
@@ -82,6 +85,23 @@ static void test_parser_any_split(void **st)
 		assert_int_equal(a.msg.status, 404);
 		assert_int_equal(a.body_bytes, 11 + 5 + 16 + 3);
 		assert_int_equal(a.state, FH_START);
+	}
+	/* the response to a HEAD has no body, whatever its Content-Length says */
+	{
+		struct fh_dir q2, a2;
+		struct rec r2 = {0}, ra2 = {0};
+		memset(&q2, 0, sizeof(q2));
+		memset(&a2, 0, sizeof(a2));
+		a2.response = 1;
+		feed2(&q2, &a2, "HEAD /big HTTP/1.1\r\nHost: h\r\n\r\nGET /small HTTP/1.1\r\nHost: h\r\n\r\n", 5, &r2);
+		assert_int_equal(a2.npend, 2);
+		feed(&a2, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n"
+			  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 9, &ra2);
+		assert_int_equal(ra2.ends, 3);
+		assert_string_equal(ra2.body, "ok");
+		assert_int_equal(a2.msg.method, FH_M_GET);
+		assert_int_equal(a2.npend, 0);
+		assert_int_equal(a2.state, FH_START);
 	}
 	/* fields of one request */
 	struct fh_dir q;
@@ -283,6 +303,16 @@ static void test_httpfilter_rechunks(void **st)
 	m = tu_sink_pkt(r, "s", tu_sink_count(r, "s") - 1);
 	assert_non_null(strstr(pay(m, buf), "Content-Length: 3\r\n\r\ncat"));
 	assert_int_equal(tu_read_int(r, "f.skipped"), 1);
+	/* the answer to a HEAD keeps its Content-Length and has no body: the next response is
+	 * framed after it */
+	push(r, seg(r, false, ACK | 0x08, c + creq, s3, "HEAD /x HTTP/1.1\r\nHost: a\r\n\r\nGET /y HTTP/1.1\r\n\r\n"));
+	uint32_t s4 = s3 + (uint32_t)strlen(pay(m, buf));
+	const char *hr = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ncat";
+	push(r, seg(r, true, ACK, s4, c + creq, hr));
+	m = tu_sink_pkt(r, "s", tu_sink_count(r, "s") - 1);
+	assert_string_equal(pay(m, buf), "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
+					 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\ndog\r\n0\r\n\r\n");
+	assert_csums_ok(m);
 	tu_router_free(r);
 	struct rt_err err;
 	assert_null(tu_router("Idle -> fm :: FlowManager(SYMMETRIC true, RESERVE 2k) -> t :: TCPIn -> f :: HTTPFilter(REMOVE x)"
