@@ -63,7 +63,8 @@ struct fs_flow {
 	struct fs_dir d[2];     /* [0]: as the flow's first packet, [1]: replies */
 	uint64_t hole_ts;       /* ns: when the oldest held segment was held */
 	uint32_t folded;        /* edits folded into base (both directions) */
-	uint32_t pad;
+	uint32_t nheld;         /* segments in the hold area (its count, kept here so that a flow
+				 * with none held does not touch the hold area's cache line) */
 };
 
 /* A parsed IPv4/TCP packet. */

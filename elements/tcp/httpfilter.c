@@ -429,7 +429,7 @@ static struct el_class hf_class = {
 	       "(Content-Encoding), HTTP/1.0 ones with a Content-Length, and those whose "
 	       "Content-Length line is not in the segment that ends the header block pass unfiltered "
 	       "(`skipped`). Edits go through flow/flow_stream.h; "
-	       "TCPOut fixes sequence numbers, acknowledgements and checksums. Needs about 380 bytes of "
+	       "TCPOut fixes sequence numbers, acknowledgements and checksums. Needs about 640 bytes of "
 	       "the manager's RESERVE.",
 	.ports = "1/1",
 	.state_size = sizeof(struct hf),

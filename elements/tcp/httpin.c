@@ -143,7 +143,7 @@ static struct el_class hin_class = {
 	       "FCB slot for elements downstream (`flow/flow_http.h`, `flow_http_of`). Retransmitted "
 	       "bytes are skipped; a direction with missing bytes stops parsing (`lost`). Packets "
 	       "pass unchanged. Lines longer than 95 bytes are cut (their fields too). Needs about "
-	       "520 bytes of the manager's RESERVE.",
+	       "560 bytes of the manager's RESERVE.",
 	.ports = "1/1",
 	.pw_size = sizeof(struct hin_pw),
 	.flags = EL_C_NOARGS,

@@ -133,6 +133,7 @@ static void tin_hold(struct tin_pw *pw, struct fs_flow *f, struct flow_held *h, 
 	if (!h->n)
 		f->hole_ts = now;
 	h->pkts[h->n++] = m;
+	f->nheld = h->n;
 	pw->held++;
 }
 
@@ -171,6 +172,7 @@ static void tin_drain(struct el_node *n, const struct tin *s, struct tin_pw *pw,
 	}
 	if (any && h->n)
 		f->hole_ts = now;
+	f->nheld = h->n;
 }
 
 /* A hole open longer than TIMEOUT: give up on the missing bytes of each
@@ -225,19 +227,19 @@ static void tin_push(struct el_node *n, int port, struct rt_batch *b)
 		}
 		struct flow_held *h = flow_held_of(n, f);
 		uint64_t now = 0;
-		if (unlikely(h->n)) {
+		if (unlikely(f->nheld)) {
 			now = rt_anno(m)->timestamp;
 			if (!now)
 				now = rt_now_ns();
 			if ((int64_t)(now - f->hole_ts) > (int64_t)s->timeout)  /* a clock going back is no timeout */
 				tin_timeout(n, s, pw, f, h, &out, now);
 		}
-		if (unlikely(h->n) && tin_match_held(h, m, &p))
+		if (unlikely(f->nheld) && tin_match_held(h, m, &p))
 			pw->inconsistent++;
 		switch (tin_segment(s, pw, f, m, &p)) {
 		case TIN_DELIVER:
 			flow_out_add(n, 0, &out, m);
-			if (unlikely(h->n))
+			if (unlikely(f->nheld))
 				tin_drain(n, s, pw, f, h, fs_dir_of(m), &out, now);
 			break;
 		case TIN_HOLD:
@@ -336,7 +338,7 @@ static struct el_class tin_class = {
 	       "SYN starts a direction (a connection picked up in the middle starts at its first "
 	       "segment), RST and pure ACKs pass. Non-TCP packets and packets without a flow pass. "
 	       "Elements after it may edit payload bytes (flow/flow_stream.h); TCPOut then rewrites "
-	       "sequence and acknowledgement numbers. Needs about 420 bytes of the manager's RESERVE.",
+	       "sequence and acknowledgement numbers. Needs about 450 bytes of the manager's RESERVE.",
 	.ports = "1/1",
 	.state_size = sizeof(struct tin),
 	.pw_size = sizeof(struct tin_pw),
