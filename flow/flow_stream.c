@@ -7,6 +7,7 @@
  * packet's bytes after the edit once.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "flow_stream.h"
@@ -187,4 +188,21 @@ struct el *flow_stream_find(const struct el *e, const char *cls)
 		c = up;
 	}
 	return NULL;
+}
+
+/* TCPIn's state begins with its anchor pointer (elements/tcp/tcpin.c). */
+struct fs_anchor *flow_stream_attach(const struct el *e)
+{
+	struct el *t = flow_stream_find(e, "TCPIn");
+	if (!t)
+		return NULL;
+	struct fs_anchor *a = *(struct fs_anchor **)t->state;
+	a->refs++;
+	return a;
+}
+
+void flow_stream_detach(struct fs_anchor *a)
+{
+	if (a && --a->refs == 0)
+		free(a);
 }

@@ -131,16 +131,32 @@ void fs_trim_front(struct rte_mbuf *m, struct fs_pkt *p, uint32_t k);
 
 /* ---- finding TCPIn from a consumer --------------------------------------- */
 
+/* Where TCPIn's slot is, for the elements that use it (TCPOut, HTTPFilter,
+ * editors): TCPIn writes its slot's FCB offset here on the data path
+ * (0 until its first batch), a TCPIn that replaces it in a live change
+ * takes the same anchor over, and every user holds a reference, so no
+ * user ever points at a freed element.  refs: control thread only. */
+struct fs_anchor {
+	uint32_t off;           /* FLOW_FCB_HDR + TCPIn's flow_off; 0: not known yet */
+	int refs;
+};
+
 /* The TCPIn upstream of e (through input 0, at most 32 elements back), or
  * NULL.  Control thread (init). */
 struct el *flow_stream_find(const struct el *e, const char *cls);
 
-/* The stream slot of m's flow, given that TCPIn element; NULL without a
- * flow. */
-static inline struct fs_flow *fs_flow_of(const struct el *tcpin, struct rte_mbuf *m)
+/* Take a reference to the anchor of the TCPIn upstream of e (NULL when
+ * there is none); drop it in cleanup.  Control thread. */
+struct fs_anchor *flow_stream_attach(const struct el *e);
+void flow_stream_detach(struct fs_anchor *a);
+
+/* The stream slot of m's flow, through a TCPIn's anchor; NULL without a
+ * flow or before that TCPIn saw a packet. */
+static inline struct fs_flow *fs_flow_of(const struct fs_anchor *a, struct rte_mbuf *m)
 {
 	uint8_t *f = rt_anno(m)->flow;
-	return f ? (struct fs_flow *)(f + FLOW_FCB_HDR + tcpin->flow_off) : NULL;
+	uint32_t off = __atomic_load_n(&a->off, __ATOMIC_RELAXED);
+	return f && off ? (struct fs_flow *)(f + off) : NULL;
 }
 
 #endif

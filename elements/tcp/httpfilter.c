@@ -41,7 +41,7 @@ struct hf_pat {
 };
 
 struct hf {
-	struct el *tcpin;
+	struct fs_anchor *tcpin;   /* where TCPIn's slot is */
 	int npat;
 	uint32_t maxpat;
 	struct hf_pat pat[HF_MAXREP];
@@ -386,9 +386,14 @@ static int hf_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 static int hf_init(struct el *e, struct rt_err *err)
 {
 	struct hf *s = e->state;
-	if (!(s->tcpin = flow_stream_find(e, "TCPIn")))
+	if (!(s->tcpin = flow_stream_attach(e)))
 		return rt_errf(err, &e->loc, -EINVAL, "%s: HTTPFilter needs a TCPIn upstream (through input 0)", e->name);
 	return 0;
+}
+
+static void hf_cleanup(struct el *e)
+{
+	flow_stream_detach(((struct hf *)e->state)->tcpin);
 }
 
 static int hf_read(struct el *e, intptr_t off, struct rt_buf *out)
@@ -436,6 +441,7 @@ static struct el_class hf_class = {
 	.pw_size = sizeof(struct hf_pw),
 	.configure = hf_configure,
 	.init = hf_init,
+	.cleanup = hf_cleanup,
 	.push = hf_push,
 	.handlers = handlers,
 	.flow_size = sizeof(struct hf_flow),

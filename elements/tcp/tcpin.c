@@ -11,10 +11,13 @@
  * delivered (at most FS_HOLD of them).
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "flow/flow_stream.h"
 
 struct tin {
+	struct fs_anchor *anchor;  /* first: flow_stream_attach finds it there */
+	struct fs_anchor *prev;    /* the anchor of the TCPIn it replaced (its users may remain) */
 	char *retransmit;
 	uint64_t timeout;       /* ns a hole may stay open */
 	bool pass;
@@ -211,6 +214,11 @@ static void tin_push(struct el_node *n, int port, struct rt_batch *b)
 	struct rt_batch out;
 	out.n = 0;
 	pw->pkts += b->n;
+	if (unlikely(__atomic_load_n(&s->anchor->off, __ATOMIC_RELAXED) != n->flow_off)) {
+		__atomic_store_n(&s->anchor->off, n->flow_off, __ATOMIC_RELAXED);
+		if (s->prev)
+			__atomic_store_n(&s->prev->off, n->flow_off, __ATOMIC_RELAXED);
+	}
 	for (uint32_t i = 0; i < b->n; i++) {
 		struct rte_mbuf *m = b->pkts[i];
 		struct fs_flow *f = flow_slot(n, m);
@@ -266,6 +274,66 @@ static int tin_configure(struct el *e, int argc, char **argv, struct rt_err *err
 	else
 		return rt_errf(err, &e->loc, -EINVAL, "%s: RETRANSMIT must be DROP or PASS, not '%s'", e->name,
 			       s->retransmit);
+	return 0;
+}
+
+/* New RETRANSMIT or TIMEOUT in place: a replacement would start every
+ * live stream over (an element that holds packets gets a new FCB slot). */
+static int tin_reconfigure(struct el *e, int argc, char **argv, struct rt_err *err)
+{
+	struct tin *s = e->state;
+	bool pass = false;
+	uint64_t timeout = 2000000000ull;
+	for (int i = 0; i < argc; i++) {
+		const char *v;
+		int kl = el_arg_keyword(argv[i], &v);
+		struct rt_err e2;
+		rt_err_clear(&e2);
+		if (kl == 10 && !strncmp(argv[i], "RETRANSMIT", 10) && (!strcmp(v, "DROP") || !strcmp(v, "PASS")))
+			pass = !strcmp(v, "PASS");
+		else if (kl == 10 && !strncmp(argv[i], "RETRANSMIT", 10))
+			return rt_errf(err, &e->loc, -EINVAL, "%s: RETRANSMIT must be DROP or PASS, not '%s'", e->name, v);
+		else if (kl == 7 && !strncmp(argv[i], "TIMEOUT", 7)) {
+			if (el_parse_value(EL_T_TIME, v, &timeout, &e2) < 0)
+				return rt_errf(err, &e->loc, -EINVAL, "%s: TIMEOUT: %s", e->name, e2.msg);
+		} else {
+			return rt_errf(err, &e->loc, -EINVAL, "%s: unknown argument '%s'", e->name, argv[i]);
+		}
+	}
+	__atomic_store_n(&s->pass, pass, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->timeout, timeout, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int tin_init(struct el *e, struct rt_err *err)
+{
+	struct tin *s = e->state;
+	if (!(s->anchor = calloc(1, sizeof(*s->anchor))))
+		return rt_errf(err, &e->loc, -ENOMEM, "%s: out of memory", e->name);
+	s->anchor->refs = 1;
+	return 0;
+}
+
+static void tin_cleanup(struct el *e)
+{
+	flow_stream_detach(((struct tin *)e->state)->anchor);
+	flow_stream_detach(((struct tin *)e->state)->prev);
+}
+
+/* A replacement (new arguments, a live change) keeps the counters and
+ * also tells the users of the old one's anchor where its slot is, so
+ * TCPOut and editors that stay go on finding the flows' state (which
+ * stays where it was: same class and name keep their FCB offset); users
+ * created with it hold its own anchor. */
+static int tin_take(struct el *e, struct el *old, struct rt_err *err)
+{
+	(void)err;
+	struct tin *s = e->state, *os = old->state;
+	s->prev = os->anchor;
+	s->prev->refs++;
+	s->anchor->off = os->anchor->off;
+	for (unsigned w = 0; w < RT_MAX_WORKERS; w++)
+		memcpy(el_pw_of(e, w), el_pw_of(old, w), sizeof(struct tin_pw));
 	return 0;
 }
 
@@ -344,6 +412,10 @@ static struct el_class tin_class = {
 	.pw_size = sizeof(struct tin_pw),
 	.args = args,
 	.configure = tin_configure,
+	.init = tin_init,
+	.cleanup = tin_cleanup,
+	.take_state = tin_take,
+	.reconfigure = tin_reconfigure,
 	.push = tin_push,
 	.handlers = handlers,
 	.flow_size = sizeof(struct fs_flow),

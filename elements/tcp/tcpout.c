@@ -14,7 +14,7 @@
 #include "flow/flow_stream.h"
 
 struct tout {
-	struct el *tcpin;
+	struct fs_anchor *tcpin;   /* where TCPIn's slot is */
 };
 
 struct tout_pw {
@@ -95,9 +95,14 @@ static void tout_push(struct el_node *n, int port, struct rt_batch *b)
 static int tout_init(struct el *e, struct rt_err *err)
 {
 	struct tout *s = e->state;
-	if (!(s->tcpin = flow_stream_find(e, "TCPIn")))
+	if (!(s->tcpin = flow_stream_attach(e)))
 		return rt_errf(err, &e->loc, -EINVAL, "%s: TCPOut needs a TCPIn upstream (through input 0)", e->name);
 	return 0;
+}
+
+static void tout_cleanup(struct el *e)
+{
+	flow_stream_detach(((struct tout *)e->state)->tcpin);
 }
 
 static int tout_read(struct el *e, intptr_t off, struct rt_buf *out)
@@ -134,6 +139,7 @@ static struct el_class tout_class = {
 	.pw_size = sizeof(struct tout_pw),
 	.flags = EL_C_NOARGS,
 	.init = tout_init,
+	.cleanup = tout_cleanup,
 	.push = tout_push,
 	.handlers = handlers,
 };

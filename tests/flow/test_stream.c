@@ -338,7 +338,8 @@ static void test_edit_and_tcpout(void **st)
 	(void)st;
 	tu_eal();
 	struct rt_router *r = handshake(OUT_CFG);
-	struct el *tin = rt_router_find(r, "t");
+	struct fs_anchor *tin = flow_stream_attach(rt_router_find(r, "o"));
+	assert_non_null(tin);
 	uint32_t c = ISN_C + 1, s0 = ISN_S + 1, folded = 0;
 	/* request "GET /ads.example/x" loses "ads.example/" (12 bytes) */
 	push(r, seg(r, false, ACK, c, s0, "GET /ads.example/x", SEC));
@@ -416,10 +417,66 @@ static void test_edit_and_tcpout(void **st)
 	assert_int_equal(tu_read_int(r, "t.retransmits"), 1);
 	assert_int_equal(tu_read_int(r, "o.seq_rewritten"), 3);
 	assert_int_equal(tu_read_int(r, "o.ack_rewritten"), 2);
+	flow_stream_detach(tin);
 	tu_router_free(r);
 	struct rt_err err;
 	assert_null(tu_router("Idle -> fm :: FlowManager(SYMMETRIC true) -> o :: TCPOut -> Discard;", &err));
 	assert_non_null(strstr(err.msg, "TCPOut needs a TCPIn upstream"));
+}
+
+/* Live changes.  Writing TCPIn's config changes it in place: held segments
+ * and edits stay.  Replacing it (a hot configuration with other
+ * arguments) gives it a new FCB slot, since elements that hold packets do
+ * not inherit theirs: live streams start over, the counters go on, and the
+ * TCPOut that stays finds the new slot (through the anchor, never through
+ * a freed element: ASan runs this). */
+static void test_tcpin_live_changes(void **st)
+{
+	(void)st;
+	tu_eal();
+	struct rt_router *r = handshake(OUT_CFG);
+	uint32_t c = ISN_C + 1, s0 = ISN_S + 1, folded = 0;
+	struct fs_anchor *a = flow_stream_attach(rt_router_find(r, "o"));
+	push(r, seg(r, false, ACK, c, s0, "hello ads", SEC));
+	struct rte_mbuf *m = take(r);
+	assert_int_equal(flow_stream_remove(&fs_flow_of(a, m)->d[0], m, 5, 4, &folded), 0);
+	tu_push1(r, "o", 0, m);
+	push(r, seg(r, false, ACK, c + 20, s0, "later", SEC));
+	assert_int_equal(tu_read_int(r, "t.held"), 1);
+	struct rt_err err;
+	rt_err_clear(&err);
+	assert_int_equal(tu_write(r, "t.config", "TIMEOUT 5s, RETRANSMIT PASS", &err), 0);
+	assert_true(tu_write(r, "t.config", "TIMEOUT soon", &err) < 0);
+	assert_non_null(strstr(err.msg, "t: TIMEOUT:"));
+	assert_string_equal(tu_read(r, "t.config"), "TIMEOUT 5s, RETRANSMIT PASS");
+	int n0 = tu_sink_count(r, "s");
+	push(r, seg(r, false, ACK, c + 9, s0, "0123456789a", SEC));
+	assert_int_equal(tu_sink_count(r, "s"), n0 + 2);
+	assert_int_equal(tu_read_int(r, "t.released"), 1);
+	tu_push1(r, "o", 0, take(r));
+	m = tu_sink_pkt(r, "s2", tu_sink_count(r, "s2") - 1);
+	assert_string_equal(payload(m), "later");
+	assert_int_equal(seq_of(m), c + 20 - 4);   /* the edit made before the change */
+	/* RETRANSMIT PASS is in force */
+	push(r, seg(r, false, ACK, c, s0, "hello ads", SEC));
+	assert_int_equal(tu_sink_count(r, "s"), n0 + 3);
+	/* a replacement: TCPOut stays, the stream starts over in a new slot */
+	struct el *old_o = rt_router_find(r, "o");
+	uint32_t off0 = __atomic_load_n(&a->off, __ATOMIC_RELAXED);
+	rt_err_clear(&err);
+	assert_int_equal(rt_ctl_hotconfig(r, "Idle -> fm :: FlowManager(SYMMETRIC true, RESERVE 1k) -> t :: TCPIn(TIMEOUT 9s)"
+					  " -> sw :: Switch(0) -> s :: TestSink; sw[1] -> o :: TCPOut -> s2 :: TestSink;",
+					  "hot.click", NULL, &err), 0);
+	assert_ptr_equal(rt_router_find(r, "o"), old_o);
+	assert_int_equal(tu_read_int(r, "t.released"), 1);   /* counters go on */
+	push(r, seg(r, false, ACK, c + 25, s0, "more", SEC));
+	assert_string_equal(tu_read(r, "t.flows"), "TCP 10.0.0.1:1234 10.0.0.2:80 4 0 0\n");
+	assert_int_not_equal(__atomic_load_n(&a->off, __ATOMIC_RELAXED), off0);
+	tu_push1(r, "o", 0, take(r));
+	m = tu_sink_pkt(r, "s2", tu_sink_count(r, "s2") - 1);
+	assert_int_equal(seq_of(m), c + 25);       /* no edits in the new slot */
+	flow_stream_detach(a);
+	tu_router_free(r);
 }
 
 int main(void)
@@ -432,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_tcpin_retransmit_pass),
 		cmocka_unit_test(test_tcpin_hole_timeout_and_bound),
 		cmocka_unit_test(test_edit_and_tcpout),
+		cmocka_unit_test(test_tcpin_live_changes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
