@@ -25,7 +25,7 @@ struct tin {
 
 struct tin_pw {
 	uint64_t pkts, delivered, held, released, retransmits, inconsistent, trimmed, overflow;
-	uint64_t hole_timeouts, gap_bytes, noflow, nontcp;
+	uint64_t hole_timeouts, gap_bytes, noflow, nontcp, stale;
 };
 
 enum { TIN_DELIVER, TIN_HOLD, TIN_DROP };
@@ -178,6 +178,23 @@ static void tin_drain(struct el_node *n, const struct tin *s, struct tin_pw *pw,
 	f->nheld = h->n;
 }
 
+/* A SYN with a new sequence number restarts direction dir: what it held
+ * belongs to the old stream. */
+static void tin_restart(struct tin_pw *pw, struct fs_flow *f, struct flow_held *h, int dir)
+{
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < h->n; i++) {
+		if (fs_dir_of(h->pkts[i]) == dir) {
+			rte_pktmbuf_free(h->pkts[i]);
+			pw->stale++;
+		} else {
+			h->pkts[k++] = h->pkts[i];
+		}
+	}
+	h->n = k;
+	f->nheld = k;
+}
+
 /* A hole open longer than TIMEOUT: give up on the missing bytes of each
  * direction and release what waited behind them. */
 static void tin_timeout(struct el_node *n, const struct tin *s, struct tin_pw *pw, struct fs_flow *f,
@@ -242,6 +259,9 @@ static void tin_push(struct el_node *n, int port, struct rt_batch *b)
 			if ((int64_t)(now - f->hole_ts) > (int64_t)s->timeout)  /* a clock going back is no timeout */
 				tin_timeout(n, s, pw, f, h, &out, now);
 		}
+		if (unlikely(f->nheld) && (p.flags & RTE_TCP_SYN_FLAG) && f->d[fs_dir_of(m)].init &&
+		    f->d[fs_dir_of(m)].isn != p.seq + 1)
+			tin_restart(pw, f, h, fs_dir_of(m));
 		if (unlikely(f->nheld) && tin_match_held(h, m, &p))
 			pw->inconsistent++;
 		switch (tin_segment(s, pw, f, m, &p)) {
@@ -379,6 +399,7 @@ static const struct el_handler handlers[] = {
 	{"overflow", tin_read, NULL, H(overflow), 0, "out-of-order segments dropped: the flow held 16 already"},
 	{"hole_timeouts", tin_read, NULL, H(hole_timeouts), 0, "holes given up after TIMEOUT"},
 	{"gap_bytes", tin_read, NULL, H(gap_bytes), 0, "stream bytes skipped by those holes"},
+	{"stale", tin_read, NULL, H(stale), 0, "held segments dropped: a SYN with a new sequence number restarted their direction"},
 	{"noflow", tin_read, NULL, H(noflow), 0, "packets passed: no flow"},
 	{"nontcp", tin_read, NULL, H(nontcp), 0, "packets passed: not TCP over IPv4"},
 	{"flows", tin_flows, NULL, 0, 0, "one line per flow: key, next position of each direction, held segments"},

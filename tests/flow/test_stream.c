@@ -297,8 +297,19 @@ static void test_tcpin_hole_timeout_and_bound(void **st)
 	assert_int_equal(tu_read_int(r, "t.hole_timeouts"), 1);
 	assert_int_equal(tu_read_int(r, "t.gap_bytes"), 10);
 	tu_sink_clear(r, "s");
-	/* the bound: 16 segments wait, the 17th is dropped */
-	for (uint32_t i = 0; i < FS_HOLD + 1; i++)
+	/* a SYN with a new sequence number restarts the direction: what it held goes */
+	push(r, seg(r, false, ACK, c + 40, ISN_S + 1, "old", 4 * SEC));
+	push(r, seg(r, true, ACK, ISN_S + 1 + 9, c, "held", 4 * SEC));
+	assert_string_equal(tu_read(r, "t.flows"), "TCP 10.0.0.1:1234 10.0.0.2:80 15 0 2\n");
+	push(r, seg(r, false, SYN, 90000, 0, NULL, 4 * SEC));
+	assert_int_equal(tu_read_int(r, "t.stale"), 1);
+	assert_string_equal(tu_read(r, "t.flows"), "TCP 10.0.0.1:1234 10.0.0.2:80 0 0 1\n");
+	push(r, seg(r, false, ACK, 90001, ISN_S + 1, "new", 4 * SEC));
+	assert_string_equal(tu_read(r, "t.flows"), "TCP 10.0.0.1:1234 10.0.0.2:80 3 0 1\n");
+	c = 90001;
+	tu_sink_clear(r, "s");
+	/* the bound: 16 segments wait (one of the server's already), the 17th is dropped */
+	for (uint32_t i = 0; i < FS_HOLD; i++)
 		push(r, seg(r, false, ACK, c + 100 + 2 * i, ISN_S + 1, "x", 4 * SEC));
 	assert_int_equal(tu_read_int(r, "t.overflow"), 1);
 	assert_int_equal(tu_sink_count(r, "s"), 0);
@@ -457,9 +468,19 @@ static void test_tcpin_live_changes(void **st)
 	m = tu_sink_pkt(r, "s2", tu_sink_count(r, "s2") - 1);
 	assert_string_equal(payload(m), "later");
 	assert_int_equal(seq_of(m), c + 20 - 4);   /* the edit made before the change */
-	/* RETRANSMIT PASS is in force */
+	/* RETRANSMIT PASS is in force: retransmissions of the edited range reach TCPOut, which
+	 * maps them to edited positions (their bytes are the original ones: see docs/flows.md) */
 	push(r, seg(r, false, ACK, c, s0, "hello ads", SEC));
 	assert_int_equal(tu_sink_count(r, "s"), n0 + 3);
+	tu_push1(r, "o", 0, take(r));
+	assert_int_equal(seq_of(tu_sink_pkt(r, "s2", tu_sink_count(r, "s2") - 1)), c);
+	push(r, seg(r, false, ACK, c + 6, s0, "ds0123", SEC));     /* starts inside the removed bytes */
+	tu_push1(r, "o", 0, take(r));
+	assert_int_equal(seq_of(tu_sink_pkt(r, "s2", tu_sink_count(r, "s2") - 1)), c + 5);
+	push(r, seg(r, false, ACK, c + 9, s0, "0123", SEC));       /* starts right after them */
+	tu_push1(r, "o", 0, take(r));
+	assert_int_equal(seq_of(tu_sink_pkt(r, "s2", tu_sink_count(r, "s2") - 1)), c + 5);
+	assert_int_equal(tu_read_int(r, "t.retransmits"), 3);
 	/* a replacement: TCPOut stays, the stream starts over in a new slot */
 	struct el *old_o = rt_router_find(r, "o");
 	uint32_t off0 = __atomic_load_n(&a->off, __ATOMIC_RELAXED);
