@@ -3,7 +3,8 @@
 the outputs mboxsh must produce, computed here by a model of TCPIn,
 HTTPFilter and TCPOut (not by running mboxsh); and, for the real captures
 of tcp_out_of_order_http_download and tcp_overlap_inconsistent_retransmit,
-the packet order and counters that the TCPIn model gives.
+the packet order and counters that the TCPIn model gives, and the filtered
+output of http_get_content_length.
 
 Run from anywhere: python3 gen_tcp_pcaps.py [SHARED_DATA].  It writes
 in.pcap, expected_*.pcap and `expected` into the case folders (committed).
@@ -328,8 +329,109 @@ def real_captures(data):
     print("tcp_overlap_inconsistent_retransmit", m.c)
 
 
+# ---- HTTPFilter + TCPOut over a real download ---------------------------------------
+
+def fwd(edits, x):
+    """TCPOut's forward map of a stream position through (pos, rem, ins) edits."""
+    d = 0
+    for pos, rem, ins in edits:
+        if x <= pos:
+            break
+        if x < pos + rem:
+            return pos + d + ins
+        d += ins - rem
+    return x + d
+
+
+def inv(edits, y):
+    """Its backward map (acknowledgements): inside inserted bytes -> the edit's start."""
+    d = 0
+    for pos, rem, ins in edits:
+        ns = pos + d
+        if y < ns or (y == ns and ins):
+            break
+        if y < ns + ins:
+            return pos
+        d += ins - rem
+    return y - d
+
+
+def retcp(fr, seq=None, ack=None, payload=None):
+    """Rewrite an Ethernet/IPv4/TCP frame; lengths and checksums follow."""
+    ihl = (fr[14] & 15) * 4
+    t = 14 + ihl
+    th = (fr[t + 12] >> 4) * 4
+    tl = struct.unpack("!H", fr[16:18])[0]
+    pay = fr[t + th:14 + tl] if payload is None else payload
+    tcp = bytearray(fr[t:t + th])
+    if seq is not None:
+        tcp[4:8] = struct.pack("!I", seq & 0xFFFFFFFF)
+    if ack is not None:
+        tcp[8:12] = struct.pack("!I", ack & 0xFFFFFFFF)
+    tcp[16:18] = b"\0\0"
+    ip = bytearray(fr[14:t])
+    ip[2:4] = struct.pack("!H", ihl + th + len(pay))
+    ip[10:12] = b"\0\0"
+    ip[10:12] = struct.pack("!H", csum(bytes(ip)))
+    ph = bytes(ip[12:20]) + struct.pack("!BBH", 0, 6, th + len(pay))
+    tcp[16:18] = struct.pack("!H", csum(ph + bytes(tcp) + pay))
+    return fr[:14] + bytes(ip) + bytes(tcp) + pay
+
+
+def http_get_filter(data):
+    """http_get_content_length through TCPIn -> HTTPIn -> HTTPFilter(REPLACE "Robin" "R.",
+    REPLACE "Seth" "S.") -> TCPOut: the capture has no reordering, so every packet goes
+    through; the response becomes chunked, the server's sequence numbers move by the
+    edits before them, the client's acknowledgements go back through them (they are the
+    recorded ones, as if the client had seen the edited stream)."""
+    pats = [(b"Robin", b"R."), (b"Seth", b"S.")]
+    recs = read_pcap(os.path.join(data, "pcaps", "http_get_content_length.pcap"))
+    segs = []
+    for _, fr, rec in recs:
+        ihl = (fr[14] & 15) * 4
+        t = 14 + ihl
+        sp, _, seq, ack, off, fl = struct.unpack("!HHIIBB", fr[t:t + 14])
+        tl = struct.unpack("!H", fr[16:18])[0]
+        segs.append((sp, seq, ack, fl, fr[t + (off >> 4) * 4:14 + tl], fr, rec))
+    isn_s = next(seq + 1 for sp, seq, _, fl, _, _, _ in segs if sp == 80 and fl & SYN)
+    data_segs = [(seq - isn_s, pay) for sp, seq, _, fl, pay, _, _ in segs if sp == 80 and pay]
+    stream = b"".join(p for _, p in data_segs)
+    hend = stream.index(b"\r\n\r\n") + 4
+    pieces, edits, new = [], [], {}
+    for rel_, pay in data_segs:
+        lo = max(rel_, hend)
+        pieces.append((rel_, lo, pay[lo - rel_:]))
+    nb = filter_body([p for _, _, p in pieces], pats)
+    cl = stream.index(b"Content-Length: ")
+    cle = stream.index(b"\r\n", cl) + 2
+    te = b"Transfer-Encoding: chunked\r\n"
+    edits.append((cl, cle - cl, len(te)))
+    for (rel_, lo, body), nbody in zip(pieces, nb):
+        edits.append((lo, len(body), len(nbody)))
+        pay = stream[rel_:lo]
+        if rel_ <= cl < lo:
+            pay = pay.replace(stream[cl:cle], te)
+        new[rel_] = pay + nbody
+    out = []
+    for sp, seq, ack, fl, pay, fr, rec in segs:
+        if sp == 80 and not fl & SYN and (pay or fl & FIN):
+            rel_ = seq - isn_s
+            fr = retcp(fr, seq=isn_s + fwd(edits, rel_), payload=new.get(rel_, pay))
+        elif sp != 80 and fl & ACK and inv(edits, ack - isn_s) != ack - isn_s:
+            fr = retcp(fr, ack=isn_s + inv(edits, ack - isn_s))
+        else:
+            out.append(rec)
+            continue
+        out.append(rec[:8] + struct.pack("<II", len(fr), len(fr)) + fr)
+    d = os.path.join(CASES, "http_get_content_length")
+    with open(os.path.join(d, "expected_out.pcap"), "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1) + b"".join(out))
+
+
 if __name__ == "__main__":
     crafted_stream()
     ids_split()
     http_filter()
-    real_captures(sys.argv[1] if len(sys.argv) > 1 else os.path.join(CASES, "..", "..", "..", "..", "shared", "data"))
+    shared = sys.argv[1] if len(sys.argv) > 1 else os.path.join(CASES, "..", "..", "..", "..", "shared", "data")
+    real_captures(shared)
+    http_get_filter(shared)
