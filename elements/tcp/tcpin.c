@@ -89,9 +89,10 @@ static int tin_segment(const struct tin *s, struct tin_pw *pw, struct fs_flow *f
 		pw->trimmed++;
 	}
 	/* the window keeps the last FS_WIN bytes */
-	uint32_t from = p->len > FS_WIN ? p->len - FS_WIN : 0;
-	for (uint32_t i = from; i < p->len; i++)
-		d->win[(d->next + i) % FS_WIN] = p->pay[i];
+	uint32_t from = p->len > FS_WIN ? p->len - FS_WIN : 0, nb = p->len - from;
+	uint32_t at = (d->next + from) % FS_WIN, first = RT_MIN(nb, FS_WIN - at);
+	memcpy(d->win + at, p->pay + from, first);
+	memcpy(d->win, p->pay + from + first, nb - first);
 	d->next += p->len + fin;  /* the segment starts at next now */
 	if (fin)
 		d->fin = 1;
