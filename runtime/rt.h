@@ -70,8 +70,9 @@ struct rt_anno {
  * first of DPDK's dynamic-flag bits, reserved under the name
  * "mboxsh_anno_valid" by rt_eal_init (drivers that register dynamic flags
  * are given the highest free bits first).  rte_pktmbuf_reset, hence every
- * mbuf allocation, clears it; rte_pktmbuf_copy and Clone copy it together
- * with the annotations. */
+ * mbuf allocation, clears it.  rte_pktmbuf_copy copies the bit but not the
+ * private area: copy packets with el_pkt_copy (elements/standard/clone.h),
+ * which copies the annotations too and keeps the network header offset. */
 #define RT_OLF_ANNO_BIT 23
 #define RT_OLF_ANNO (1ULL << RT_OLF_ANNO_BIT)
 

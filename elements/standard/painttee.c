@@ -3,6 +3,7 @@
  * it to send redirects for packets leaving by the interface they came in).
  */
 #include "../../runtime/el.h"
+#include "clone.h"
 
 struct painttee {
 	uint64_t color;
@@ -31,11 +32,9 @@ static void painttee_push(struct el_node *n, int port, struct rt_batch *b)
 	copies.n = 0;
 	for (uint32_t i = 0; i < b->n; i++)
 		if (rt_anno(b->pkts[i])->paint == s->color) {
-			struct rte_mbuf *c = rte_pktmbuf_copy(b->pkts[i], b->pkts[i]->pool, 0, UINT32_MAX);
-			if (c) {
-				memcpy(rt_anno(c), rt_anno(b->pkts[i]), sizeof(struct rt_anno));
+			struct rte_mbuf *c = el_pkt_copy(b->pkts[i]->pool, b->pkts[i]);
+			if (c)
 				copies.pkts[copies.n++] = c;
-			}
 		}
 	el_output(n, 0, b);
 	el_output(n, 1, &copies);

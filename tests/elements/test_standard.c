@@ -181,6 +181,22 @@ static void test_tee(void **st)
 	assert_memory_equal(rt_data(tu_sink_pkt(r, "b", 0)), want, 80);
 	tu_router_free(r);
 
+	/* PaintTee's copies too (it copied the data to the pool's default
+	 * headroom and the annotations as they were: the network header
+	 * offset then pointed 14 bytes off) */
+	r = tu_router("Idle -> st :: Strip(14) -> Paint(3) -> t :: PaintTee(3); t[0] -> a :: TestSink;"
+		      " t[1] -> Unstrip(14) -> b :: TestSink;", NULL);
+	m = mk(r, 80, 3);
+	memcpy(want, rt_data(m), 80);
+	rt_set_nh(m, 14);
+	tu_push1(r, "st", 0, m);
+	assert_int_equal(tu_sink_count(r, "b"), 1);
+	assert_int_equal(rt_len(tu_sink_pkt(r, "b", 0)), 80);
+	assert_memory_equal(rt_data(tu_sink_pkt(r, "b", 0)), want, 80);
+	assert_ptr_equal(rt_nh(tu_sink_pkt(r, "b", 0)), rt_data(tu_sink_pkt(r, "b", 0)) + 14);
+	assert_ptr_equal(rt_nh(tu_sink_pkt(r, "a", 0)), rt_data(tu_sink_pkt(r, "a", 0)));
+	tu_router_free(r);
+
 	tu_expect_error("t :: Tee(2); Idle -> t; t[0] -> Idle; t[1] -> Idle; t[2] -> Idle;",
 			"test.click:1:58: port 2 out of range for 't' (Tee has 2 outputs)");
 	tu_expect_error("t :: Tee(0); Idle -> t -> Idle;", "test.click:1:1: t: N must be at least 1");
