@@ -14,6 +14,7 @@
 
 #include "tu.h"
 #include "flow/flow.h"
+#include "../../shell/repl.h"
 
 #define MAXF 4096
 
@@ -323,11 +324,35 @@ static void test_core_migrate_bad_input(void **st)
 	tu_router_free(r);
 }
 
+/* The shell goes through the same control call. */
+static void test_core_migrate_shell(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router_j("s :: CoreFlowSource(0, FLOWS 4) -> fm :: FlowManager -> fc :: FlowCounter"
+					  " -> c :: Counter -> chk :: CoreSeqCheck;",
+					  2, NULL);
+	struct sh *s = sh_new(r);
+	struct rt_buf out;
+	rt_buf_init(&out);
+	assert_int_equal(sh_exec(s, "migrate fm core 1", &out), 0);
+	assert_non_null(strstr(out.p, "fm: now on core 1"));
+	rt_buf_free(&out);
+	rt_buf_init(&out);
+	assert_true(sh_exec(s, "migrate c core 1", &out) != 0);
+	assert_non_null(strstr(out.p, "c (Counter) is not a flow manager nor behind one"));
+	rt_buf_free(&out);
+	assert_int_equal(mgr(r)->steer->owner[0], 1);
+	assert_int_equal(tu_read_int(r, "fm.core_moves"), 1);
+	sh_free(s);
+	tu_router_free(r);
+}
+
 int main(void)
 {
 	tu_eal();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_core_migrate_bad_input),
+		cmocka_unit_test(test_core_migrate_shell),
 		cmocka_unit_test(test_core_migrate_table_full),
 		cmocka_unit_test(test_core_migrate_no_loss_no_reorder),
 	};
