@@ -614,9 +614,14 @@ int flow_table_move(struct flow_table *dst, struct flow_table *src, struct flow_
 	 * other tables now), so the control thread moves the flow through
 	 * cp_* (in use = flows - cp_flows) */
 	struct flow_quota *q = src->quota;
+	uint32_t idx = idx_of(src, f);
 	src->quota = NULL;
 	unlink_fcb(src, f, NULL, NULL);
 	src->quota = q;
+	/* not in src's RST queue any more: the index may be reused there */
+	for (uint32_t k = 0; k < src->nclosing; k++)
+		if (src->closing[k] == idx)
+			src->closing[k--] = src->closing[--src->nclosing];
 	if (src->quota) {
 		__atomic_fetch_add(&src->quota->cp_flows, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&src->quota->cp_held, nheld, __ATOMIC_RELAXED);

@@ -347,10 +347,71 @@ static void test_core_migrate_shell(void **st)
 	tu_router_free(r);
 }
 
+/* flow_table_move: the FCB (slots, timeout list, quota) moves; no room
+ * leaves it where it was; a closing (RST) flow leaves src's RST queue. */
+static void test_flow_table_move(void **st)
+{
+	(void)st;
+	struct flow_timeouts to = {{100, 100, 100, 100, 100}};
+	struct flow_table *a = flow_table_new(16, 32, &to, SOCKET_ID_ANY), *b = flow_table_new(4, 32, &to, SOCKET_ID_ANY);
+	struct flow_quota qa = {.max_flows = UINT32_MAX, .max_held = UINT32_MAX}, qb = qa;
+	a->quota = &qa;
+	b->quota = &qb;
+	struct flow_key k[6];
+	uint32_t h[6];
+	struct flow_fcb *f[6];
+	bool is_new[6];
+	memset(k, 0, sizeof(k));
+	for (int i = 0; i < 6; i++) {
+		k[i].a = (uint32_t)i + 1;
+		k[i].proto = 17;
+		h[i] = flow_hash(&k[i]);
+	}
+	flow_table_lookup_bulk(a, k, h, 6, 1, f, is_new, NULL, NULL);
+	for (int i = 0; i < 6; i++) {
+		assert_true(is_new[i]);
+		flow_table_touch(a, f[i], FLOW_TO_UDP, 1);
+		memset((uint8_t *)f[i] + FLOW_FCB_HDR, 0x40 + i, 32);
+	}
+	flow_table_close(a, f[5]);
+	assert_int_equal(a->nclosing, 1);
+	assert_int_equal(qa.flows, 6);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(flow_table_move(b, a, f[i], 0), 0);
+	assert_int_equal(flow_table_move(b, a, f[4], 0), -ENOSPC); /* b holds 4 */
+	assert_int_equal(a->count, 2);
+	assert_int_equal(b->count, 4);
+	assert_true(f[4]->live);
+	assert_int_equal(flow_quota_flows(&qa), 2);
+	assert_int_equal(flow_quota_flows(&qb), 4);
+	/* b finds them, not new, their slots intact, in b's UDP list */
+	struct flow_fcb *g[4];
+	flow_table_lookup_bulk(b, k, h, 4, 2, g, is_new, NULL, NULL);
+	for (int i = 0; i < 4; i++) {
+		assert_false(is_new[i]);
+		assert_int_equal(((uint8_t *)g[i] + FLOW_FCB_HDR)[31], 0x40 + i);
+	}
+	assert_int_not_equal(b->lists[FLOW_TO_UDP].head, FLOW_NIL);
+	assert_int_equal(flow_table_expire(b, 1000, 16, NULL, NULL), 4); /* idle past 100 ns: all end in b */
+	/* the RST flow moves out of a's RST queue */
+	struct flow_table *c = flow_table_new(16, 32, &to, SOCKET_ID_ANY);
+	assert_int_equal(flow_table_move(c, a, f[5], 0), 0);
+	assert_int_equal(a->nclosing, 0);
+	/* the same key in both: both kept */
+	flow_table_lookup_bulk(c, &k[4], &h[4], 1, 1, g, is_new, NULL, NULL);
+	assert_int_equal(flow_table_move(c, a, f[4], 0), 1);
+	assert_int_equal(c->count, 3);
+	assert_int_equal(a->count, 0);
+	flow_table_free(a, NULL, NULL);
+	flow_table_free(b, NULL, NULL);
+	flow_table_free(c, NULL, NULL);
+}
+
 int main(void)
 {
 	tu_eal();
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flow_table_move),
 		cmocka_unit_test(test_core_migrate_bad_input),
 		cmocka_unit_test(test_core_migrate_shell),
 		cmocka_unit_test(test_core_migrate_table_full),
