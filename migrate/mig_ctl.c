@@ -124,6 +124,9 @@ static int core_move(struct rt_router *r, const char *name, struct el *me, int t
 	uint64_t t0 = rt_now_ns();
 	/* 1: hold the target, give it every bucket */
 	__atomic_store_n(&st->held[to], 1, __ATOMIC_RELEASE);
+	/* held is visible before any new owner: a worker that sees a packet
+	 * steered by the new owners sees `to` held (fm_steer, fm_run) */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (int b = 0; b < FLOW_STEER_NB; b++)
 		__atomic_store_n(&st->owner[b], (uint16_t)to, __ATOMIC_RELAXED);
 	__atomic_store_n(&st->nowned, FLOW_STEER_NB, __ATOMIC_RELEASE);

@@ -190,9 +190,10 @@ static void fm_steer(struct el_node *n, int port, struct rt_batch *b)
 	struct flow_steer *st = s->m.steer;
 	unsigned w = rt_wid;
 	struct flow_table *t = s->m.tab[w];
-	bool held = __atomic_load_n(&st->held[w], __ATOMIC_ACQUIRE);
-	if (!held && rte_ring_count(st->ring[w]))
-		fm_drain(n, w, rte_ring_count(st->ring[w]));
+	/* what the ring holds now, then the owners, then held: a migration
+	 * stores held before the owners, so a packet steered by the new owners
+	 * (in the ring, or found ours below) is seen with held set */
+	uint32_t inring = rte_ring_count(st->ring[w]);
 	enum { LOCAL = 0xfffe, SENT = 0xfffd };
 	uint16_t dst[RT_BATCH_MAX];
 	struct rt_batch local, nokey;
@@ -210,11 +211,20 @@ static void fm_steer(struct el_node *n, int port, struct rt_batch *b)
 			nokey.pkts[nokey.n++] = m;
 			continue;
 		}
-		uint16_t o = __atomic_load_n(&st->owner[flow_steer_bucket(flow_hash(&k))], __ATOMIC_RELAXED);
-		if (o == FLOW_STEER_ANY || (o == w && !held))
-			local.pkts[local.n++] = m;
-		else
-			dst[i] = o;
+		dst[i] = __atomic_load_n(&st->owner[flow_steer_bucket(flow_hash(&k))], __ATOMIC_RELAXED);
+	}
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	bool held = __atomic_load_n(&st->held[w], __ATOMIC_ACQUIRE);
+	if (!held && inring)
+		fm_drain(n, w, inring);  /* steered here before: older than ours */
+	for (uint32_t i = 0; i < b->n; i++) {
+		uint16_t o = dst[i];
+		if (o == SENT)
+			continue;
+		if (o == FLOW_STEER_ANY || (o == w && !held)) {
+			local.pkts[local.n++] = b->pkts[i];
+			dst[i] = SENT;
+		}
 	}
 	for (uint32_t i = 0; i < b->n; i++) {
 		if (dst[i] == SENT)
@@ -258,10 +268,15 @@ static int fm_run(struct el_node *n)
 {
 	struct flow_steer *st = ((struct fm *)n->state)->m.steer;
 	unsigned w = rt_wid;
-	if (likely(!__atomic_load_n(&st->nowned, __ATOMIC_RELAXED)) || __atomic_load_n(&st->held[w], __ATOMIC_ACQUIRE))
+	if (likely(!__atomic_load_n(&st->nowned, __ATOMIC_RELAXED)))
 		return 0;
+	/* the count first, then held (see fm_steer): packets steered here
+	 * by a migration that holds this worker are seen with held set */
 	uint32_t c = rte_ring_count(st->ring[w]);
-	return c ? (int)fm_drain(n, w, c) : 0;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (!c || __atomic_load_n(&st->held[w], __ATOMIC_ACQUIRE))
+		return 0;
+	return (int)fm_drain(n, w, c);
 }
 
 static const struct el_arg args[] = {
