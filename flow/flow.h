@@ -247,6 +247,49 @@ static inline uint32_t flow_hash(const struct flow_key *k)
 	return h ? h : 1;
 }
 
+/* Move flow f from table src into table dst (the control thread, while no
+ * worker touches either: migrate NAME core N): its FCB (header, element
+ * slots, hold areas, IPv6 addresses) is copied to a free FCB of dst and
+ * taken out of src without release callbacks; the tenant's quota moves
+ * with it.  nheld: packets its hold areas hold (moved with it).  Returns
+ * 0, 1 when dst already had the key (both are kept: the copy ends by its
+ * timeout with its release callbacks), or -ENOSPC when dst has no room
+ * (f stays in src). */
+int flow_table_move(struct flow_table *dst, struct flow_table *src, struct flow_fcb *f, uint32_t nheld);
+
+/* ---- steering flows between workers (migrate NAME core N) ------------------ */
+
+/* A flow manager's steering table: the flow hash picks one of
+ * FLOW_STEER_NB buckets (both directions of a symmetric flow share their
+ * key, hence their bucket); each bucket has an owner worker, or
+ * FLOW_STEER_ANY: the flow stays on the worker it arrived at (the default;
+ * the data path then only tests nowned).  A packet of a bucket owned by
+ * another worker goes into that worker's inbound ring, unclassified; the
+ * owner classifies what its ring holds, oldest first, before its own
+ * packets, unless it is held (a migration in progress).  See
+ * docs/placement.md. */
+#define FLOW_STEER_NB 512
+#define FLOW_STEER_ANY 0xffff
+
+struct flow_steer_pw {
+	uint64_t fwd;           /* packets this worker put in another worker's ring (or its own, held) */
+	uint64_t drops;         /* packets dropped: the owner's ring was full */
+	uint64_t drained;       /* packets this worker took from its ring */
+} __rte_cache_aligned;
+
+struct flow_steer {
+	uint16_t owner[FLOW_STEER_NB];
+	uint32_t nowned;        /* buckets with an owner; 0: no steering */
+	uint8_t held[RT_MAX_WORKERS];   /* 1: the worker neither classifies nor drains */
+	struct rte_ring *ring[RT_MAX_WORKERS];
+	struct flow_steer_pw pw[RT_MAX_WORKERS];
+	/* the control thread's record */
+	uint64_t moves, moved, dups, lost;
+	uint64_t pause_ns;      /* last move: hold to release */
+};
+
+static inline uint32_t flow_steer_bucket(uint32_t h) { return (h ^ (h >> 16)) & (FLOW_STEER_NB - 1); }
+
 /* ---- the flow manager's shared part (its element state begins with it) ---- */
 
 #define FLOW_MAX_SLOTS 64
@@ -283,6 +326,8 @@ struct flow_mgr {
 	 * manager's flows (flow_layout.c, flowmanager.c). */
 	int nprev;
 	struct flow_layout_slot prev[FLOW_MAX_SLOTS];
+	struct flow_steer *steer; /* steering between workers (NULL: none) */
+	int nworkers;
 };
 
 /* graph.c hooks: lay out every manager's FCB for plan nodes (refusing what

@@ -579,3 +579,56 @@ void flow_table_foreach(struct flow_table *t, void (*fn)(void *ctx, struct flow_
 		if (flow_table_fcb(t, i)->live)
 			fn(ctx, flow_table_fcb(t, i));
 }
+
+int flow_table_move(struct flow_table *dst, struct flow_table *src, struct flow_fcb *f, uint32_t nheld)
+{
+	if (dst->stride != src->stride || dst->ext_off != src->ext_off)
+		return -EINVAL;
+	const struct flow_key6 *k6 = flow_key6_of(src, f);
+	int dup = find(dst, &f->key, k6, f->hash) != NULL;
+	uint32_t bs[2] = {f->hash & dst->bmask, bucket2(f->hash, dst->bmask)};
+	struct flow_bucket *where = NULL;
+	int ws = -1;
+	for (int j = 0; j < 2 && !where; j++)
+		for (int s = 0; s < 8; s++)
+			if (!dst->b[bs[j]].sig[s]) {
+				where = &dst->b[bs[j]], ws = s;
+				break;
+			}
+	if (!where || !dst->nfree)
+		return -ENOSPC;
+	uint32_t i = dst->free[--dst->nfree];
+	struct flow_fcb *g = flow_table_fcb(dst, i);
+	memcpy(g, f, dst->stride);  /* header, slots, hold areas (the packets move with it), addresses */
+	uint8_t cls = f->cls;
+	g->cls = FLOW_TO_NONE;
+	if (cls != FLOW_TO_NONE)
+		list_add(dst, g, cls, f->queued);
+	if (f->tcp & FLOW_TCP_RST)
+		g->expire = 0;  /* queued for release in src: ends at its next lookup or list turn */
+	where->sig[ws] = f->hash;
+	where->idx[ws] = i;
+	dst->count++;
+	/* out of src, without release callbacks: its state lives on in g.
+	 * The quotas: the workers own flows/held (and may be using them for
+	 * other tables now), so the control thread moves the flow through
+	 * cp_* (in use = flows - cp_flows) */
+	struct flow_quota *q = src->quota;
+	uint32_t idx = idx_of(src, f);
+	src->quota = NULL;
+	unlink_fcb(src, f, NULL, NULL);
+	src->quota = q;
+	/* not in src's RST queue any more: the index may be reused there */
+	for (uint32_t k = 0; k < src->nclosing; k++)
+		if (src->closing[k] == idx)
+			src->closing[k--] = src->closing[--src->nclosing];
+	if (src->quota) {
+		__atomic_fetch_add(&src->quota->cp_flows, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&src->quota->cp_held, nheld, __ATOMIC_RELAXED);
+	}
+	if (dst->quota) {
+		__atomic_fetch_sub(&dst->quota->cp_flows, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&dst->quota->cp_held, nheld, __ATOMIC_RELAXED);
+	}
+	return dup;
+}

@@ -307,7 +307,8 @@ struct rt_plan *rt_plan_compile(struct rt_router *r, const struct rt_graph *g, s
 		struct el *e = g->els[i];
 		if (!e->is_task)
 			continue;
-		int w0 = e->thread >= 0 ? e->thread % nw : next++ % nw, w1 = w0 + 1;
+		/* EL_THREAD_ALL (every worker) takes no turn of the round robin */
+		int w0 = e->thread >= 0 ? e->thread % nw : e->thread == EL_THREAD_ALL ? 0 : next++ % nw, w1 = w0 + 1;
 		if (e->thread == EL_THREAD_ALL)
 			w0 = 0, w1 = nw;
 		for (int w = w0; w < w1; w++) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <rte_malloc.h>
+#include <rte_ring.h>
 #include <rte_tcp.h>
 
 #include "../../runtime/router.h"
@@ -16,7 +17,7 @@
 struct fm {
 	struct flow_mgr m;      /* must come first (EL_C_FLOW_MANAGER) */
 	char *def, *full, *asmap_path, *clock;
-	uint64_t capacity, sweep;
+	uint64_t capacity, sweep, steer_ring;
 	bool symmetric;
 	struct flow_timeouts to;
 	struct flow_keydef kd;
@@ -56,7 +57,7 @@ static inline uint8_t fm_tclass(const struct flow_fcb *f)
  * while the others are within this of it. */
 #define FM_TIME_STEP 100000000ull  /* 100 ms */
 
-static void fm_push(struct el_node *n, int port, struct rt_batch *b)
+static void fm_classify(struct el_node *n, int port, struct rt_batch *b)
 {
 	struct fm *s = n->state;
 	struct flow_table *t = s->m.tab[rt_wid];
@@ -71,8 +72,8 @@ static void fm_push(struct el_node *n, int port, struct rt_batch *b)
 				rest.n = b->n - i;
 				memcpy(rest.pkts, &b->pkts[i], sizeof(rest.pkts[0]) * rest.n);
 				b->n = i;
-				fm_push(n, port, b);
-				fm_push(n, port, &rest);
+				fm_classify(n, port, b);
+				fm_classify(n, port, &rest);
 				return;
 			}
 	}
@@ -125,7 +126,7 @@ static void fm_push(struct el_node *n, int port, struct rt_batch *b)
 			t->st.pkts -= rest.n;
 			b->n = out;
 			el_output(n, 0, b);
-			fm_push(n, 0, &rest);
+			fm_classify(n, 0, &rest);
 			return;
 		}
 		if (unlikely(!f)) {
@@ -160,6 +161,124 @@ static void fm_push(struct el_node *n, int port, struct rt_batch *b)
 	el_output(n, 0, b);
 }
 
+/* ---- steering between workers (flow.h, struct flow_steer) --------------- */
+
+/* Classify up to `max` packets of worker w's inbound ring, oldest first. */
+static uint32_t fm_drain(struct el_node *n, unsigned w, uint32_t max)
+{
+	struct flow_steer *st = ((struct fm *)n->state)->m.steer;
+	uint32_t got = 0;
+	while (got < max) {
+		struct rt_batch b;
+		b.n = rte_ring_sc_dequeue_burst(st->ring[w], (void **)b.pkts, RT_MIN(max - got, RT_BATCH_MAX), NULL);
+		if (!b.n)
+			break;
+		got += b.n;
+		fm_classify(n, 0, &b);
+	}
+	st->pw[w].drained += got;
+	return got;
+}
+
+/* A batch while buckets have owners: what an owner classifies here stays
+ * (after what its ring holds: those packets came first), the rest goes to
+ * its owner's ring in arrival order (to this worker's own ring while it is
+ * held); packets without a key pass at once, touching no table. */
+static void fm_steer(struct el_node *n, int port, struct rt_batch *b)
+{
+	struct fm *s = n->state;
+	struct flow_steer *st = s->m.steer;
+	unsigned w = rt_wid;
+	struct flow_table *t = s->m.tab[w];
+	/* what the ring holds now, then the owners, then held: a migration
+	 * stores held before the owners, so a packet steered by the new owners
+	 * (in the ring, or found ours below) is seen with held set */
+	uint32_t inring = rte_ring_count(st->ring[w]);
+	enum { LOCAL = 0xfffe, SENT = 0xfffd };
+	uint16_t dst[RT_BATCH_MAX];
+	struct rt_batch local, nokey;
+	local.n = nokey.n = 0;
+	for (uint32_t i = 0; i < b->n; i++) {
+		struct rte_mbuf *m = b->pkts[i];
+		struct flow_key k;
+		struct flow_key6 k6;
+		bool sw;
+		uint8_t tf;
+		dst[i] = SENT;
+		if (!flow_key_extract_ext(&s->kd, m, &k, &k6, &sw, &tf)) {
+			rt_anno(m)->flow = NULL;
+			rt_anno(m)->flags &= (uint8_t)~RT_AF_FLOW_REPLY;
+			nokey.pkts[nokey.n++] = m;
+			continue;
+		}
+		dst[i] = __atomic_load_n(&st->owner[flow_steer_bucket(flow_hash(&k))], __ATOMIC_RELAXED);
+	}
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	bool held = __atomic_load_n(&st->held[w], __ATOMIC_ACQUIRE);
+	if (!held && inring)
+		fm_drain(n, w, inring);  /* steered here before: older than ours */
+	for (uint32_t i = 0; i < b->n; i++) {
+		uint16_t o = dst[i];
+		if (o == SENT)
+			continue;
+		if (o == FLOW_STEER_ANY || (o == w && !held)) {
+			local.pkts[local.n++] = b->pkts[i];
+			dst[i] = SENT;
+		}
+	}
+	for (uint32_t i = 0; i < b->n; i++) {
+		if (dst[i] == SENT)
+			continue;
+		uint16_t o = dst[i];
+		void *q[RT_BATCH_MAX];
+		uint32_t nq = 0;
+		for (uint32_t j = i; j < b->n; j++)
+			if (dst[j] == o) {
+				q[nq++] = b->pkts[j];
+				dst[j] = SENT;
+			}
+		uint32_t put = rte_ring_mp_enqueue_burst(st->ring[o], q, nq, NULL);
+		st->pw[w].fwd += put;
+		if (unlikely(put < nq)) {
+			st->pw[w].drops += nq - put;  /* the owner's ring is full */
+			rte_pktmbuf_free_bulk((struct rte_mbuf **)&q[put], nq - put);
+		}
+	}
+	b->n = 0;
+	if (nokey.n) {
+		t->st.pkts += nokey.n;
+		t->st.nokey += nokey.n;
+		el_output(n, 0, &nokey);
+	}
+	if (local.n)
+		fm_classify(n, port, &local);
+}
+
+static void fm_push(struct el_node *n, int port, struct rt_batch *b)
+{
+	struct fm *s = n->state;
+	if (likely(!__atomic_load_n(&s->m.steer->nowned, __ATOMIC_RELAXED)))
+		fm_classify(n, port, b);
+	else
+		fm_steer(n, port, b);
+}
+
+/* Every worker: classify what other workers steered here (unless held). */
+static int fm_run(struct el_node *n)
+{
+	struct flow_steer *st = ((struct fm *)n->state)->m.steer;
+	unsigned w = rt_wid;
+	if (likely(!__atomic_load_n(&st->nowned, __ATOMIC_RELAXED)))
+		return 0;
+	/* the count first, then held (see fm_steer): packets steered here
+	 * by a migration that holds this worker are seen with held set */
+	uint32_t c = rte_ring_count(st->ring[w]);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (!c || __atomic_load_n(&st->held[w], __ATOMIC_ACQUIRE))
+		return 0;
+	return (int)fm_drain(n, w, c);
+}
+
 static const struct el_arg args[] = {
 	{"DEF", EL_T_WORD, offsetof(struct fm, def), "5TUPLE", EL_ARG_POS,
 	 "flow definition: 5TUPLE, IPPAIR or ASPAIR (source and destination AS, with ASMAP)"},
@@ -184,6 +303,8 @@ static const struct el_arg args[] = {
 	 "classify IPv6 packets too (5TUPLE, IPPAIR; 32 bytes more per flow for the addresses)"},
 	{"SWEEP", EL_T_UINT, offsetof(struct fm, sweep), "16", 0,
 	 "flows at the heads of the timeout lists looked at per batch (bounds expiry work)"},
+	{"STEER_RING", EL_T_UINT, offsetof(struct fm, steer_ring), "65536", 0,
+	 "packets each worker's inbound ring holds for flows moved to it (migrate NAME core N; a power of two)"},
 	{"CLOCK", EL_T_WORD, offsetof(struct fm, clock), "AUTO", 0,
 	 "time for timeouts: PACKET (timestamp annotations), SYSTEM, or AUTO (timestamps when set)"},
 	EL_ARGS_END,
@@ -223,6 +344,8 @@ static int fm_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 			       s->clock);
 	if (s->capacity < 1 || s->capacity > (1u << 26))
 		return rt_errf(err, &e->loc, -ERANGE, "%s: CAPACITY must be 1 to 67108864", e->name);
+	if (s->steer_ring < 64 || s->steer_ring > (1u << 24) || (s->steer_ring & (s->steer_ring - 1)))
+		return rt_errf(err, &e->loc, -ERANGE, "%s: STEER_RING must be a power of two from 64 to 16777216", e->name);
 	if (s->m.reserve > 65536)
 		return rt_errf(err, &e->loc, -ERANGE, "%s: RESERVE must be at most 64k", e->name);
 	s->kd.symmetric = s->symmetric;
@@ -287,6 +410,17 @@ static int fm_take_state(struct el *e, struct el *oe, struct rt_err *err)
 static void fm_cleanup(struct el *e)
 {
 	struct fm *s = e->state;
+	struct flow_steer *st = s->m.steer;
+	for (int w = 0; st && w < RT_MAX_WORKERS; w++) {
+		void *m;
+		if (!st->ring[w])
+			continue;
+		while (rte_ring_sc_dequeue(st->ring[w], &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(st->ring[w]);
+	}
+	rte_free(st);
+	s->m.steer = NULL;
 	for (int w = 0; w < RT_MAX_WORKERS; w++) {
 		flow_table_free(s->m.tab[w], fm_free_held, s);
 		s->m.tab[w] = NULL;
@@ -318,11 +452,31 @@ static int fm_init(struct el *e, struct rt_err *err)
 		}
 	for (int w = 0; w < s->nworkers; w++) /* its tenant's flow quota (docs/tenants.md) */
 		s->m.tab[w]->quota = tn_flow_quota(e->router, e->tenant, w);
+	/* steering between workers: every bucket stays where it arrives until
+	 * a migration gives it an owner; each worker drains its ring (a task
+	 * on every worker, idle until then) */
+	s->m.nworkers = s->nworkers;
+	if (!(s->m.steer = rte_zmalloc("fm_steer", sizeof(*s->m.steer), RTE_CACHE_LINE_SIZE))) {
+		fm_cleanup(e);
+		return rt_errf(err, &e->loc, -ENOMEM, "%s: no memory for its steering table", e->name);
+	}
+	for (int b = 0; b < FLOW_STEER_NB; b++)
+		s->m.steer->owner[b] = FLOW_STEER_ANY;
+	for (int w = 0; w < s->nworkers; w++) {
+		char name[RTE_RING_NAMESIZE];
+		snprintf(name, sizeof(name), "fm%d_w%d", e->uid, w);
+		if (!(s->m.steer->ring[w] = rte_ring_create(name, (unsigned)s->steer_ring, SOCKET_ID_ANY, RING_F_SC_DEQ))) {
+			fm_cleanup(e);
+			return rt_errf(err, &e->loc, -ENOMEM, "%s: no memory for a steering ring of %llu packets", e->name,
+				       (unsigned long long)s->steer_ring);
+		}
+	}
+	e->thread = EL_THREAD_ALL;
 	return 0;
 }
 
 enum { H_COUNT, H_FLOWS, H_INSERTED, H_EXPIRED, H_CLOSED, H_FULL, H_BYPASSED, H_NOKEY, H_HELD_FREED, H_CAPACITY,
-       H_BPF, H_USED, H_SWAP };
+       H_BPF, H_USED, H_SWAP, H_STEERED, H_STEER_DROPS, H_MOVES, H_MOVED, H_PAUSE };
 
 static int fm_read(struct el *e, intptr_t what, struct rt_buf *out)
 {
@@ -330,6 +484,21 @@ static int fm_read(struct el *e, intptr_t what, struct rt_buf *out)
 	uint64_t v = 0;
 	if (what == H_SWAP) {
 		rt_buf_printf(out, "%llu", (unsigned long long)s->swap_released);
+		return 0;
+	}
+	if (what >= H_STEERED) {
+		const struct flow_steer *st = s->m.steer;
+		for (int w = 0; st && w < s->nworkers; w++)
+			v += what == H_STEERED	       ? __atomic_load_n(&st->pw[w].fwd, __ATOMIC_RELAXED)
+			     : what == H_STEER_DROPS ? __atomic_load_n(&st->pw[w].drops, __ATOMIC_RELAXED)
+						     : 0;
+		if (st && what == H_MOVES)
+			v = st->moves;
+		if (st && what == H_MOVED)
+			v = st->moved;
+		if (st && what == H_PAUSE)
+			v = st->pause_ns / 1000;
+		rt_buf_printf(out, "%llu", (unsigned long long)v);
 		return 0;
 	}
 	for (int w = 0; w < s->nworkers; w++) {
@@ -371,6 +540,13 @@ static const struct el_handler handlers[] = {
 	{"reserve_used", fm_read, NULL, H_USED, 0, "FCB bytes assigned to flow elements (of RESERVE)"},
 	{"swap_released", fm_read, NULL, H_SWAP, 0,
 	 "flows of the manager this one replaced, ended at the swap with their elements' release callbacks"},
+	{"steered", fm_read, NULL, H_STEERED, 0,
+	 "packets handed to the worker that owns their flows (after migrate NAME core N)"},
+	{"steer_drops", fm_read, NULL, H_STEER_DROPS, 0, "packets dropped because the owner's inbound ring was full"},
+	{"core_moves", fm_read, NULL, H_MOVES, 0, "migrations of its flows between workers (migrate NAME core N)"},
+	{"core_moved_flows", fm_read, NULL, H_MOVED, 0, "flows moved between workers by those migrations"},
+	{"core_pause_us", fm_read, NULL, H_PAUSE, 0,
+	 "the last such migration: microseconds the target worker held its flows' packets"},
 	EL_HANDLERS_END,
 };
 
@@ -394,8 +570,10 @@ static struct el_class fm_class = {
 	       "RST ends the flow at once); the elements' release callbacks run then, and packets they hold "
 	       "are freed. A full table drops the packet or lets it BYPASS, counted either way. When the manager "
 	       "is replaced live (a swap, a reconfiguration) its flows end: the elements kept behind the "
-	       "replacement get their release callbacks for them (`swap_released`). See "
-	       "docs/flows.md.",
+	       "replacement get their release callbacks for them (`swap_released`).\n\n"
+	       "`migrate NAME core N` moves all its flows, with their FCBs, to worker N: from then on "
+	       "the other workers hand their packets to N through N's inbound ring (STEER_RING), with no loss "
+	       "and no reordering (docs/placement.md). See docs/flows.md.",
 	.ports = "1/1",
 	.state_size = sizeof(struct fm),
 	.pw_size = sizeof(struct fm_pw),
@@ -404,6 +582,7 @@ static struct el_class fm_class = {
 	.init = fm_init,
 	.cleanup = fm_cleanup,
 	.push = fm_push,
+	.run = fm_run,
 	.take_state = fm_take_state,
 	.handlers = handlers,
 	.flags = EL_C_FLOW_MANAGER,

@@ -8,9 +8,11 @@
  * then stops the source and checks that every packet came out.  Then the
  * same with a PatternMatch behind a FlowManager holding 10 K, 100 K and
  * 1 M live flows, whose per-flow automaton states move with it (4 MB at 1 M).
+ * Then `migrate fm core N`: two workers, 10 K flows of a FlowManager moving
+ * to worker 1 and back (`bench_migrate MOVES core`: only that, 10 K and 100 K).
  * Prints `BENCH placement <name> <value> <unit>`.
  *
- * Usage: bench_migrate [MOVES]   (default 10 per table size)
+ * Usage: bench_migrate [MOVES [core]]   (default 10 per table size)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +40,7 @@ static uint64_t rd(struct rt_router *r, const char *h)
 /* BenchFlowSource(FLOWS n): 64-byte UDP packets, flow i = source address
  * 10.0.0.0 + i, round robin over n flows. */
 struct bfs {
-	uint64_t flows, sent;
+	uint64_t flows, sent, base;
 	bool active;
 };
 
@@ -68,7 +70,7 @@ static int bfs_run(struct el_node *n)
 		ip->total_length = rte_cpu_to_be_16(50);
 		ip->time_to_live = 64;
 		ip->next_proto_id = 17;
-		ip->src_addr = rte_cpu_to_be_32(0x0a000000u + (uint32_t)((s->sent + i) % s->flows));
+		ip->src_addr = rte_cpu_to_be_32(0x0a000000u + (uint32_t)(s->base + (s->sent + i) % s->flows));
 		ip->dst_addr = rte_cpu_to_be_32(0xc0a80101u);
 		struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip + 1);
 		u->src_port = rte_cpu_to_be_16(1234);
@@ -91,6 +93,7 @@ static int bfs_active(struct el *e, intptr_t a, const char *v, struct rt_err *er
 
 static const struct el_arg bfs_args[] = {
 	{ "FLOWS", EL_T_UINT, offsetof(struct bfs, flows), "1", EL_ARG_POS, "flows" },
+	{ "BASE", EL_T_UINT, offsetof(struct bfs, base), "0", 0, "first flow" },
 	EL_ARGS_END,
 };
 static const struct el_handler bfs_handlers[] = {
@@ -156,6 +159,60 @@ static int flows_n(uint64_t nflows, const char *sz, const char *to, int moves, u
 	return 0;
 }
 
+/* migrate NAME core N: two workers, a source on each with half of nflows
+ * flows, FlowManager -> FlowCounter; its flows move to worker 1 and back
+ * `moves` times.  The pause: worker N held (first owner published to
+ * release), median and worst. */
+static int cmp_u64(const void *a, const void *b);
+static int core_n(uint64_t nflows, const char *sz, int moves, uint64_t *loss)
+{
+	struct rt_err err;
+	rt_err_clear(&err);
+	char cfg[512];
+	snprintf(cfg, sizeof(cfg),
+		 "s0 :: BenchFlowSource(%llu) -> a :: Counter -> fm :: FlowManager(CAPACITY %llu, TIMEOUT_UDP 600s, STEER_RING 262144)"
+		 " -> fc :: FlowCounter -> b :: Counter -> Discard;"
+		 " s1 :: BenchFlowSource(%llu, BASE %llu) -> a;\n",
+		 (unsigned long long)nflows / 2, (unsigned long long)(nflows + nflows / 5), (unsigned long long)nflows / 2,
+		 (unsigned long long)nflows / 2);
+	struct rt_router_opts o = { .nworkers = 2, .pin = true };
+	struct rt_router *r = rt_router_new(&o, &err);
+	if (!r || rt_router_load(r, cfg, "bench", NULL, &err) < 0 || rt_router_start(r, &err) < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	uint64_t t0 = rt_now_ns();
+	while (rd(r, "fm.flows") < nflows && rt_now_ns() - t0 < 60000000000ull)
+		usleep(20000);
+	uint64_t *pause = calloc((size_t)moves * 2, sizeof(uint64_t));
+	int n = 0;
+	for (int i = 0; i < moves * 2; i++) {
+		if (rt_ctl_migrate(r, "fm", i % 2 ? "core 0" : "core 1", NULL, &err) < 0) {
+			fprintf(stderr, "migrate: %s\n", err.msg);
+			return 1;
+		}
+		pause[n++] = rd(r, "fm.core_pause_us");
+		usleep(50000);
+	}
+	rt_ctl_write(r, "s0.active", "false", &err);
+	rt_ctl_write(r, "s1.active", "false", &err);
+	for (int i = 0; i < 2000 && rd(r, "a.count") != rd(r, "b.count"); i++)
+		usleep(1000);
+	*loss += rd(r, "a.count") - rd(r, "b.count");
+	qsort(pause, (size_t)n, sizeof(uint64_t), cmp_u64);
+	printf("BENCH placement migrate_core_%s_flows_moved %llu flows\n", sz,
+	       (unsigned long long)(rd(r, "fm.core_moved_flows") / (uint64_t)n));
+	printf("BENCH placement migrate_core_%s_flows_pause_ms %.3f ms\n", sz, pause[n / 2] / 1e3);
+	printf("BENCH placement migrate_core_%s_flows_pause_max_ms %.3f ms\n", sz, pause[n - 1] / 1e3);
+	printf("BENCH placement migrate_core_%s_flows_steer_drops %llu packets\n", sz,
+	       (unsigned long long)rd(r, "fm.steer_drops"));
+	free(pause);
+	rt_router_stop(r);
+	rt_router_join(r);
+	rt_router_free(r);
+	return 0;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -189,6 +246,13 @@ int main(int argc, char **argv)
 	}
 	static const int sizes[] = { 10000, 100000, 1000000 };
 	uint64_t loss = 0;
+	if (argc > 2 && !strcmp(argv[2], "core")) {  /* only migrate NAME core N */
+		if (core_n(10000, "10k", moves, &loss) || core_n(100000, "100k", moves, &loss))
+			return 1;
+		printf("BENCH placement migrate_core_loss %llu packets\n", (unsigned long long)loss);
+		rt_eal_cleanup();
+		return loss ? 1 : 0;
+	}
 	for (size_t si = 0; si < RT_ARRAY_SIZE(sizes); si++) {
 		char path[] = "/tmp/mbx_routesXXXXXX";
 		int fd = mkstemp(path);
@@ -246,6 +310,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < RT_ARRAY_SIZE(fl); i++)
 		if (flows_n(fl[i].n, fl[i].sz, to, moves / 2 ? moves / 2 : 1, &loss))
 			return 1;
+	if (core_n(10000, "10k", moves, &loss))
+		return 1;
 	printf("BENCH placement migrate_target %s placement\n", to);
 	printf("BENCH placement migrate_loss %llu packets\n", (unsigned long long)loss);
 	uv_run(uv_default_loop(), UV_RUN_NOWAIT);
