@@ -39,8 +39,10 @@ static int cmd_placements(struct sh *s, struct sh_args *a, struct rt_buf *out, s
 }
 
 static const struct sh_cmd mig_cmds[] = {
-	{ "migrate", "NAME cpu|opencl|cuda",
-	  "move element NAME to another placement with its tables and held packets, losing nothing", cmd_migrate, 0 },
+	{ "migrate", "NAME cpu|opencl|cuda|core N",
+	  "move element NAME to another placement with its tables and held packets, or a flow manager's flows "
+	  "to worker N, losing nothing",
+	  cmd_migrate, 0 },
 	{ "placements", "[NAME] [--json]",
 	  "where offloadable elements run, where they could, and what each placement measured", cmd_placements,
 	  SH_JSON },
