@@ -1,6 +1,7 @@
 /*
- * PatternMatch - multi-pattern payload matching (Aho-Corasick): packets
- * whose payload contains any of the patterns leave on output 1.
+ * PatternMatch - multi-pattern payload matching (Aho-Corasick) with an
+ * action per match: ALERT (packets whose payload contains any of the
+ * patterns leave on output 1), DROP_FLOW, MASK, REMOVE or REPLACE.
  *
  * The patterns become a canonical set (migrate/mig_ac.h) compiled into one
  * DFA when the element is configured.  The scan runs on the element's
@@ -21,6 +22,17 @@
  * start over on the new automaton); on a device the element is rebuilt by a
  * live reconfiguration that takes the set over.  A migration moves the
  * set, the per-flow states and the held packets.
+ *
+ * Actions other than ALERT need to know, in apply, the packet's flow slot
+ * and the state its scan started in: extract marks the packet (an mbuf
+ * dynamic field: slot offset, scanned from the root or not), and the slot
+ * keeps the end state of the flow's last applied packet (packets of a flow
+ * are applied in order on every placement).  DROP_FLOW sets a flag in the
+ * slot.  The editing actions re-scan a matching packet on the host from
+ * that start state with the same automaton and bytes (mig_ac_each_match),
+ * which gives every match's end; its start is end - the pattern's length.
+ * MASK overwrites in place; REMOVE and REPLACE go through the stream's
+ * byte-editing API (flow/flow_stream.h), so TCPOut moves sequence numbers.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -331,7 +343,8 @@ static void pm_stream_edit(const struct pm *s, struct pm_pw *pw, struct rte_mbuf
 	sf->folded += folded;
 }
 
-/* After MASK without a TCPOut behind: the IPv4 and TCP/UDP checksums
+/* After MASK: the IPv4 and TCP/UDP checksums (TCPOut recomputes only the
+ * packets whose numbers it rewrites)
  * (not in a fragment: its transport checksum covers the whole datagram). */
 static void pm_fix_csums(struct rte_mbuf *m)
 {
@@ -366,8 +379,7 @@ static void pm_edit(const struct pm *s, struct pm_pw *pw, struct rte_mbuf *m, ui
 		if (R.over)
 			pw->partial++;
 		pw->edited += R.n;
-		if (!s->tcpin)
-			pm_fix_csums(m);
+		pm_fix_csums(m);
 		return;
 	}
 	if (R.n && R.a[0] < 0)
@@ -680,8 +692,6 @@ static int pm_init(struct el *e, struct rt_err *err)
 				       "%s: ACTION %s changes the payload's length: PatternMatch must sit between a "
 				       "TCPIn (upstream, through input 0) and a TCPOut (downstream, through output 0)",
 				       e->name, pm_action_names[s->action]);
-	} else if (s->action == PM_MASK && pm_tcpout_after(e)) {
-		s->tcpin = flow_stream_attach(e); /* TCPOut fixes the checksums */
 	}
 	struct mig_off_cfg cfg;
 	mig_off_args_cfg(&s->a, &cfg, err);
@@ -949,7 +959,24 @@ static struct el_class patternmatch = {
 	       "The patterns compile into one DFA with byte classes and flat tables "
 	       "(migrate/mig_ac.h). PLACEMENT runs the scan on the cpu, or on an OpenCL or CUDA device "
 	       "with the same kernel (packets batched by BATCH and LATENCY, resumed in order); "
-	       "`migrate` moves the element with its patterns, its flows' states and its held packets.",
+	       "`migrate` moves the element with its patterns, its flows' states and its held packets.\n\n"
+	       "ACTION says what a match does. ALERT (the default): the above. DROP_FLOW: the matching "
+	       "packet is dropped, and behind a FlowManager every later packet of its flow too (counted in "
+	       "`dropped`, the flows in `flows_dropped`); without a FlowManager only the matching packet. "
+	       "MASK: the matched bytes of the packet are overwritten with MASK_BYTE (default 'X') and the "
+	       "packet goes on on output 0; the length is unchanged, so it works with or without TCPIn "
+	       "(PatternMatch recomputes the IPv4 and TCP/UDP checksums of a masked packet; not "
+	       "in IP fragments, whose transport checksum covers the whole datagram). REMOVE and "
+	       "REPLACE \"text\" (or REPLACE with REPLACEMENT in data syntax): the matched bytes are "
+	       "removed or replaced through the TCP stream's byte-editing API, so the element must sit "
+	       "between a TCPIn and a TCPOut (a configuration error otherwise) and TCPOut rewrites "
+	       "sequence and acknowledgement numbers. Overlapping matches are edited as one range (up "
+	       "to 32 ranges a packet; more, or an edit the stream refuses, counts in `refused`). "
+	       "A match that began in an earlier packet (a signature split across segments) is found "
+	       "in the packet where it ends: the bytes already sent are not held back, so only the part "
+	       "in this packet is masked, removed or replaced (by the whole text), counted in "
+	       "`partial`. The positions come from a re-scan of the matching packet on the host from "
+	       "the state its scan started in, so the edits are the same on every placement.",
 	.ports = "1/1-2",
 	.state_size = sizeof(struct pm),
 	.pw_size = sizeof(struct pm_pw),
