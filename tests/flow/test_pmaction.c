@@ -5,8 +5,8 @@
  * drops the matching packet and the rest of its flow only, REMOVE and
  * REPLACE edit the TCP stream between TCPIn and TCPOut so that sequence
  * and acknowledgement numbers stay consistent.  Every data-path test runs
- * on the cpu and, when an OpenCL device is here (PoCL), on opencl, against
- * the same expected bytes: the placements give identical results.
+ * on the cpu and, when the device is here, on opencl (PoCL) and cuda,
+ * against the same expected bytes: the placements give identical results.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,10 +33,11 @@ static bool have(const char *placement)
 {
 	if (!strcmp(placement, "cpu"))
 		return true;
+	enum mig_kind k = strcmp(placement, "cuda") ? MIG_OPENCL : MIG_CUDA;
 	struct rt_err err;
 	rt_err_clear(&err);
-	if (mig_available(MIG_OPENCL, &err) < 0) {
-		printf("SKIP opencl: %s\n", err.msg);
+	if (mig_available(k, &err) < 0) {
+		printf("SKIP %s: %s\n", placement, err.msg);
 		return false;
 	}
 	return true;
@@ -151,6 +152,7 @@ static void mask_split(const char *placement)
 
 static void test_mask_cpu(void **st) { (void)st; mask_split("cpu"); }
 static void test_mask_opencl(void **st) { (void)st; mask_split("opencl"); }
+static void test_mask_cuda(void **st) { (void)st; mask_split("cuda"); }
 
 /* MASK_BYTE, and no FlowManager: each packet alone, the split one missed. */
 static void test_mask_byte_no_flows(void **st)
@@ -209,6 +211,7 @@ static void drop_flow(const char *placement)
 
 static void test_drop_flow_cpu(void **st) { (void)st; drop_flow("cpu"); }
 static void test_drop_flow_opencl(void **st) { (void)st; drop_flow("opencl"); }
+static void test_drop_flow_cuda(void **st) { (void)st; drop_flow("cuda"); }
 
 /* Without a FlowManager DROP_FLOW drops the matching packet only. */
 static void test_drop_flow_no_flows(void **st)
@@ -282,6 +285,8 @@ static void test_replace_cpu(void **st) { (void)st; stream_edit("cpu", "REPLACE 
 static void test_replace_opencl(void **st) { (void)st; stream_edit("opencl", "REPLACE \"[cut]\"", "[cut]"); }
 static void test_remove_cpu(void **st) { (void)st; stream_edit("cpu", "REMOVE", ""); }
 static void test_remove_opencl(void **st) { (void)st; stream_edit("opencl", "REMOVE", ""); }
+static void test_replace_cuda(void **st) { (void)st; stream_edit("cuda", "REPLACE \"[cut]\"", "[cut]"); }
+static void test_remove_cuda(void **st) { (void)st; stream_edit("cuda", "REMOVE", ""); }
 
 /* ---- configuration errors --------------------------------------------------- */
 
@@ -328,14 +333,18 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mask_cpu),
 		cmocka_unit_test(test_mask_opencl),
+		cmocka_unit_test(test_mask_cuda),
 		cmocka_unit_test(test_mask_byte_no_flows),
 		cmocka_unit_test(test_drop_flow_cpu),
 		cmocka_unit_test(test_drop_flow_opencl),
+		cmocka_unit_test(test_drop_flow_cuda),
 		cmocka_unit_test(test_drop_flow_no_flows),
 		cmocka_unit_test(test_replace_cpu),
 		cmocka_unit_test(test_replace_opencl),
 		cmocka_unit_test(test_remove_cpu),
 		cmocka_unit_test(test_remove_opencl),
+		cmocka_unit_test(test_replace_cuda),
+		cmocka_unit_test(test_remove_cuda),
 		cmocka_unit_test(test_config_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
