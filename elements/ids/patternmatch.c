@@ -56,6 +56,7 @@
 enum { PM_ALERT, PM_DROP_FLOW, PM_MASK, PM_REMOVE, PM_REPLACE };
 static const char *const pm_action_names[] = { "ALERT", "DROP_FLOW", "MASK", "REMOVE", "REPLACE" };
 
+#define PM_HDROP 0xffffffffu /* a dropped flow's hstate (never a state) */
 #define PM_RANGES 32      /* matched ranges edited per packet at most (REMOVE, REPLACE) */
 
 /* Set by extract, read by apply (same packet, same worker): where the
@@ -113,10 +114,9 @@ struct pm_flow {
 	uint32_t idx1;             /* state index + 1; 0: none yet */
 	uint32_t gen;              /* dfa_gen of its last scan */
 	uint32_t last;             /* its last record in batch `batch` */
-	uint32_t hstate;           /* apply: the state its last packet's scan ended in */
+	uint32_t hstate;           /* apply: the state its last packet's scan ended in;
+				    * PM_HDROP: DROP_FLOW matched, drop the rest */
 	uint64_t batch;
-	uint32_t drop;             /* DROP_FLOW: the flow matched, drop the rest */
-	uint32_t pad;
 };
 
 /* ---- data path ---------------------------------------------------------------- */
@@ -193,7 +193,7 @@ static uint32_t pm_extract(void *ctx, struct el_node *n, struct rte_mbuf *m, con
 	if (mk) {
 		mk->off1 = f ? n->flow_off + 1 : 0;
 		mk->fresh = 1;
-		if (f && f->drop) {
+		if (f && f->hstate == PM_HDROP) {
 			r[1] = 0;  /* a dropped flow: nothing to scan */
 			return 0;
 		}
@@ -401,7 +401,7 @@ static int pm_apply(void *ctx, struct rte_mbuf *m, const void *out)
 		uint8_t *fcb = rt_anno(m)->flow;
 		f = mk->off1 && fcb ? (struct pm_flow *)(fcb + mk->off1 - 1) : NULL;
 		if (f) {
-			if (f->drop) {
+			if (f->hstate == PM_HDROP) {
 				pw->dropped++;
 				return -1;
 			}
@@ -418,7 +418,7 @@ static int pm_apply(void *ctx, struct rte_mbuf *m, const void *out)
 		return s->e->nout > 1 ? 1 : -1;
 	case PM_DROP_FLOW:
 		if (f) {
-			f->drop = 1;
+			f->hstate = PM_HDROP;
 			pw->flows_dropped++;
 		}
 		pw->dropped++;
