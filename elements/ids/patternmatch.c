@@ -23,9 +23,9 @@
  * live reconfiguration that takes the set over.  A migration moves the
  * set, the per-flow states and the held packets.
  *
- * Actions other than ALERT need to know, in apply, the packet's flow slot
- * and the state its scan started in: extract marks the packet (an mbuf
- * dynamic field: slot offset, scanned from the root or not), and the slot
+ * Actions other than ALERT need to know, in apply, the state the packet's
+ * scan started in: extract marks the packet (an mbuf dynamic field:
+ * scanned from the root or not), and the flow's slot
  * keeps the end state of the flow's last applied packet (packets of a flow
  * are applied in order on every placement).  DROP_FLOW sets a flag in the
  * slot.  The editing actions re-scan a matching packet on the host from
@@ -59,12 +59,14 @@ static const char *const pm_action_names[] = { "ALERT", "DROP_FLOW", "MASK", "RE
 #define PM_HDROP 0xffffffffu /* a dropped flow's hstate (never a state) */
 #define PM_RANGES 32      /* matched ranges edited per packet at most (REMOVE, REPLACE) */
 
-/* Set by extract, read by apply (same packet, same worker): where the
- * packet's flow slot is and whether the kernel scanned it from the root
- * (a fresh flow or automaton, or no flow state), so that apply knows the
- * state the packet's scan started in on every placement. */
+/* Set by extract, read by apply (same packet, same worker): whether the
+ * kernel scanned the packet from the root (a fresh flow or automaton, or
+ * no flow state), so that apply knows the state its scan started in on
+ * every placement.  (The flow's slot is found from the element's slot
+ * offset, not from the mark: a packet an ALERT instance held when it was
+ * replaced by another action carries no mark, and a wrong `fresh` only
+ * misplaces that packet's edits.) */
 struct pm_mark {
-	uint32_t off1;             /* flow slot offset from the FCB + 1; 0: no flow */
 	uint32_t fresh;
 };
 static int pm_mark_off = -1;
@@ -191,7 +193,6 @@ static uint32_t pm_extract(void *ctx, struct el_node *n, struct rte_mbuf *m, con
 	struct pm_flow *f = flow_slot(n, m);
 	struct pm_mark *mk = s->action != PM_ALERT ? pm_mark(m) : NULL;
 	if (mk) {
-		mk->off1 = f ? n->flow_off + 1 : 0;
 		mk->fresh = 1;
 		if (f && f->hstate == PM_HDROP) {
 			r[1] = 0;  /* a dropped flow: nothing to scan */
@@ -399,7 +400,7 @@ static int pm_apply(void *ctx, struct rte_mbuf *m, const void *out)
 	if (s->action != PM_ALERT) {
 		const struct pm_mark *mk = pm_mark(m);
 		uint8_t *fcb = rt_anno(m)->flow;
-		f = mk->off1 && fcb ? (struct pm_flow *)(fcb + mk->off1 - 1) : NULL;
+		f = fcb ? (struct pm_flow *)(fcb + FLOW_FCB_HDR + s->e->flow_off) : NULL;
 		if (f) {
 			if (f->hstate == PM_HDROP) {
 				pw->dropped++;

@@ -288,6 +288,78 @@ static void test_remove_opencl(void **st) { (void)st; stream_edit("opencl", "REM
 static void test_replace_cuda(void **st) { (void)st; stream_edit("cuda", "REPLACE \"[cut]\"", "[cut]"); }
 static void test_remove_cuda(void **st) { (void)st; stream_edit("cuda", "REMOVE", ""); }
 
+/* ---- live changes -------------------------------------------------------------- */
+
+/* A MASK element migrates between placements in the middle of a split
+ * signature: the flows' automaton states and their host-side start states
+ * stay in the FCB slots, so the second halves are masked after the move. */
+static void mask_migrate(const char *from, const char *to)
+{
+	if (!have("opencl"))
+		skip();
+	char cfg[512];
+	snprintf(cfg, sizeof(cfg),
+		 "Idle -> mk :: MarkIPHeader(14) -> fm :: FlowManager -> pm :: PatternMatch(\"%s\", ACTION MASK, "
+		 "PLACEMENT %s, BATCH 16, LATENCY 1s) -> s :: TestSink;",
+		 SIG, from);
+	struct rt_router *r = tu_router(cfg, NULL);
+	assert_non_null(r);
+	struct rt_err err;
+	rt_err_clear(&err);
+	for (int f = 0; f < 10; f++)
+		tu_push1(r, "mk", 0, seg(r, f, false, ACK, 1, 1, "....EVIL-SIGN"));
+	/* on a device the 10 packets wait for their batch: the migration takes them over */
+	assert_int_equal(rt_ctl_migrate(r, "pm", to, NULL, &err), 0);
+	for (int f = 0; f < 10; f++)
+		tu_push1(r, "mk", 0, seg(r, f, false, ACK, 14, 1, "ATURE-42...."));
+	for (int f = 0; f < 10; f++) /* more flows fill a device batch */
+		tu_push1(r, "mk", 0, seg(r, 100 + f, false, ACK, 1, 1, "fill"));
+	drain(r, "s", 30);
+	int masked = 0;
+	for (int i = 0; i < 30; i++) {
+		const char *p = payload(tu_sink_pkt(r, "s", i));
+		assert_true(!strcmp(p, "....EVIL-SIGN") || !strcmp(p, "XXXXXXXX....") || !strcmp(p, "fill"));
+		masked += !strcmp(p, "XXXXXXXX....");
+	}
+	assert_int_equal(masked, 10);
+	assert_int_equal(tu_read_int(r, "pm.partial"), 10);
+	tu_router_free(r);
+}
+
+static void test_mask_migrate_cpu_to_opencl(void **st) { (void)st; mask_migrate("cpu", "opencl"); }
+static void test_mask_migrate_opencl_to_cpu(void **st) { (void)st; mask_migrate("opencl", "cpu"); }
+
+/* A reconfiguration with a bad ACTION fails with its location and leaves
+ * the running element as it was; a good one switches the action live and
+ * keeps the pattern set. */
+static void test_reconfigure_action(void **st)
+{
+	(void)st;
+	struct rt_router *r = tu_router("Idle -> mk :: MarkIPHeader(14) -> fm :: FlowManager -> pm :: PatternMatch(\"" SIG
+					"\"); pm[0] -> s :: TestSink; pm[1] -> alert :: TestSink;", NULL);
+	assert_non_null(r);
+	struct rt_err err;
+	rt_err_clear(&err);
+	assert_true(rt_ctl_reconfigure(r, "pm", "\"" SIG "\", ACTION SCRUB", NULL, &err) < 0);
+	assert_non_null(strstr(err.msg, "ACTION: expected ALERT, DROP_FLOW, MASK, REMOVE or REPLACE"));
+	assert_non_null(err.loc.file);
+	assert_string_equal(tu_read(r, "pm.action"), "ALERT");
+	tu_push1(r, "mk", 0, seg(r, 0, false, ACK, 1, 1, "a" SIG));
+	assert_int_equal(tu_sink_count(r, "alert"), 1);
+	rt_err_clear(&err);
+	assert_true(rt_ctl_reconfigure(r, "pm", "\"" SIG "\", ACTION REMOVE", NULL, &err) < 0);
+	assert_non_null(strstr(err.msg, "must sit between a TCPIn"));
+	assert_string_equal(tu_read(r, "pm.action"), "ALERT");
+	rt_err_clear(&err);
+	assert_int_equal(rt_ctl_reconfigure(r, "pm", "\"" SIG "\", ACTION MASK", NULL, &err), 0);
+	assert_string_equal(tu_read(r, "pm.action"), "MASK");
+	tu_push1(r, "mk", 0, seg(r, 1, false, ACK, 1, 1, "b" SIG));
+	assert_int_equal(tu_sink_count(r, "alert"), 1);
+	assert_int_equal(tu_sink_count(r, "s"), 1);
+	assert_string_equal(payload(tu_sink_pkt(r, "s", 0)), "bXXXXXXXXXXXXXXXXX");
+	tu_router_free(r);
+}
+
 /* ---- configuration errors --------------------------------------------------- */
 
 static void expect_fail(const char *cfg, const char *want)
@@ -345,6 +417,9 @@ int main(void)
 		cmocka_unit_test(test_remove_opencl),
 		cmocka_unit_test(test_replace_cuda),
 		cmocka_unit_test(test_remove_cuda),
+		cmocka_unit_test(test_mask_migrate_cpu_to_opencl),
+		cmocka_unit_test(test_mask_migrate_opencl_to_cpu),
+		cmocka_unit_test(test_reconfigure_action),
 		cmocka_unit_test(test_config_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
