@@ -345,10 +345,27 @@ static void pm_stream_edit(const struct pm *s, struct pm_pw *pw, struct rte_mbuf
 }
 
 /* After MASK: the IPv4 and TCP/UDP checksums (TCPOut recomputes only the
- * packets whose numbers it rewrites)
- * (not in a fragment: its transport checksum covers the whole datagram). */
+ * packets whose numbers it rewrites); IPv6 with TCP or UDP right after the
+ * fixed header.  Not in a fragment: its transport checksum covers the
+ * whole datagram. */
 static void pm_fix_csums(struct rte_mbuf *m)
 {
+	const uint8_t *d = rt_data(m), *end = d + rt_len(m);
+	uint8_t *ip6 = rt_has_nh(m) ? (uint8_t *)rt_nh(m) : NULL;
+	if (ip6 && ip6 >= d && ip6 + 40 <= end && ip6[0] >> 4 == 6) {
+		struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)ip6;
+		uint32_t plen = rte_be_to_cpu_16(h->payload_len);
+		uint8_t *l4 = ip6 + 40;
+		uint32_t at = h->proto == IPPROTO_TCP ? 16 : h->proto == IPPROTO_UDP ? 6 : 0;
+		if (!at || l4 + plen > end || plen < at + 2)
+			return;
+		if (h->proto == IPPROTO_UDP && !l4[6] && !l4[7])
+			return; /* invalid in IPv6, left as it came */
+		l4[at] = l4[at + 1] = 0;
+		uint16_t c = rte_ipv6_udptcp_cksum(h, l4);
+		memcpy(l4 + at, &c, 2);
+		return;
+	}
 	uint32_t l4len;
 	struct rte_ipv4_hdr *ip = flow_ip(m, &l4len);
 	if (ip && !(rte_be_to_cpu_16(ip->fragment_offset) & 0x3fffu) &&
@@ -966,7 +983,7 @@ static struct el_class patternmatch = {
 	       "`dropped`, the flows in `flows_dropped`); without a FlowManager only the matching packet. "
 	       "MASK: the matched bytes of the packet are overwritten with MASK_BYTE (default 'X') and the "
 	       "packet goes on on output 0; the length is unchanged, so it works with or without TCPIn "
-	       "(PatternMatch recomputes the IPv4 and TCP/UDP checksums of a masked packet; not "
+	       "(PatternMatch recomputes the IP and TCP/UDP checksums of a masked packet; not "
 	       "in IP fragments, whose transport checksum covers the whole datagram). REMOVE and "
 	       "REPLACE \"text\" (or REPLACE with REPLACEMENT in data syntax): the matched bytes are "
 	       "removed or replaced through the TCP stream's byte-editing API, so the element must sit "
