@@ -357,6 +357,10 @@ static void test_reconfigure_action(void **st)
 	assert_int_equal(tu_sink_count(r, "alert"), 1);
 	assert_int_equal(tu_sink_count(r, "s"), 1);
 	assert_string_equal(payload(tu_sink_pkt(r, "s", 0)), "bXXXXXXXXXXXXXXXXX");
+	/* a pattern added live is masked with its own length */
+	assert_int_equal(tu_write(r, "pm.add", "\"drop table\"", &err), 0);
+	tu_push1(r, "mk", 0, seg(r, 2, false, ACK, 1, 1, "x drop table y"));
+	assert_string_equal(payload(tu_sink_pkt(r, "s", 1)), "x XXXXXXXXXX y");
 	tu_router_free(r);
 }
 
