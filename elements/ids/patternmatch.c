@@ -1,6 +1,7 @@
 /*
- * PatternMatch - multi-pattern payload matching (Aho-Corasick): packets
- * whose payload contains any of the patterns leave on output 1.
+ * PatternMatch - multi-pattern payload matching (Aho-Corasick) with an
+ * action per match: ALERT (packets whose payload contains any of the
+ * patterns leave on output 1), DROP_FLOW, MASK, REMOVE or REPLACE.
  *
  * The patterns become a canonical set (migrate/mig_ac.h) compiled into one
  * DFA when the element is configured.  The scan runs on the element's
@@ -21,11 +22,24 @@
  * start over on the new automaton); on a device the element is rebuilt by a
  * live reconfiguration that takes the set over.  A migration moves the
  * set, the per-flow states and the held packets.
+ *
+ * Actions other than ALERT need to know, in apply, the state the packet's
+ * scan started in: extract marks the packet (an mbuf dynamic field:
+ * scanned from the root or not), and the flow's slot
+ * keeps the end state of the flow's last applied packet (packets of a flow
+ * are applied in order on every placement).  DROP_FLOW sets a flag in the
+ * slot.  The editing actions re-scan a matching packet on the host from
+ * that start state with the same automaton and bytes (mig_ac_each_match),
+ * which gives every match's end; its start is end - the pattern's length.
+ * MASK overwrites in place; REMOVE and REPLACE go through the stream's
+ * byte-editing API (flow/flow_stream.h), so TCPOut moves sequence numbers.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <rte_errno.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_rcu_qsbr.h>
 
 #include "../../runtime/el.h"
@@ -33,9 +47,30 @@
 #include "../../migrate/mig_ac.h"
 #include "../../migrate/mig_offload.h"
 #include "../../flow/flow.h"
+#include "../../flow/flow_stream.h"
 #include "../../runtime/ctl.h"
 
 #define PM_BLOB_MAX 2048  /* payload bytes scanned per packet at most (the mbuf data room) */
+
+/* What a match does (ACTION). */
+enum { PM_ALERT, PM_DROP_FLOW, PM_MASK, PM_REMOVE, PM_REPLACE };
+static const char *const pm_action_names[] = { "ALERT", "DROP_FLOW", "MASK", "REMOVE", "REPLACE" };
+
+#define PM_HDROP 0xffffffffu /* a dropped flow's hstate (never a state) */
+#define PM_RANGES 32      /* matched ranges edited per packet at most (REMOVE, REPLACE) */
+
+/* Set by extract, read by apply (same packet, same worker): whether the
+ * kernel scanned the packet from the root (a fresh flow or automaton, or
+ * no flow state), so that apply knows the state its scan started in on
+ * every placement.  (The flow's slot is found from the element's slot
+ * offset, not from the mark: a packet an ALERT instance held when it was
+ * replaced by another action carries no mark, and a wrong `fresh` only
+ * misplaces that packet's edits.) */
+struct pm_mark {
+	uint32_t fresh;
+};
+static int pm_mark_off = -1;
+static inline struct pm_mark *pm_mark(struct rte_mbuf *m) { return RTE_MBUF_DYNFIELD(m, pm_mark_off, struct pm_mark *); }
 
 struct pm_free {
 	uint32_t idx;
@@ -47,6 +82,12 @@ struct pm {
 	char *file;
 	bool nocase, payload;
 	uint64_t flow_states;
+	char *action_s;
+	int64_t mask_byte;
+	int action;
+	struct el_data repl;       /* REPLACE's text */
+	uint32_t *plen;            /* editing actions: [0] ids, [1 + id] the pattern's length */
+	struct fs_anchor *tcpin;   /* REMOVE, REPLACE: the TCPIn upstream */
 	struct mig_off_args a;
 	struct el *e;
 	struct mig_off *off;
@@ -64,6 +105,7 @@ struct pm {
 struct pm_pw {
 	uint64_t count, matches;
 	uint64_t nostate;          /* flows that found no free state index */
+	uint64_t dropped, flows_dropped, edited, partial, refused, noedit;
 	/* this worker's state indices: [lo, hi), next never used, ring of freed */
 	uint32_t lo, hi, next, rhead, rtail, rcap;
 	struct pm_free *ring;
@@ -74,7 +116,8 @@ struct pm_flow {
 	uint32_t idx1;             /* state index + 1; 0: none yet */
 	uint32_t gen;              /* dfa_gen of its last scan */
 	uint32_t last;             /* its last record in batch `batch` */
-	uint32_t pad;
+	uint32_t hstate;           /* apply: the state its last packet's scan ended in;
+				    * PM_HDROP: DROP_FLOW matched, drop the rest */
 	uint64_t batch;
 };
 
@@ -148,6 +191,14 @@ static uint32_t pm_extract(void *ctx, struct el_node *n, struct rte_mbuf *m, con
 	r[2] = MIG_AC_NOFLOW;
 	r[3] = MIG_AC_NOFLOW;
 	struct pm_flow *f = flow_slot(n, m);
+	struct pm_mark *mk = s->action != PM_ALERT ? pm_mark(m) : NULL;
+	if (mk) {
+		mk->fresh = 1;
+		if (f && f->hstate == PM_HDROP) {
+			r[1] = 0;  /* a dropped flow: nothing to scan */
+			return 0;
+		}
+	}
 	if (!f)
 		return len;
 	uint32_t gen = __atomic_load_n(&s->dfa_gen, __ATOMIC_ACQUIRE);
@@ -171,6 +222,8 @@ static uint32_t pm_extract(void *ctx, struct el_node *n, struct rte_mbuf *m, con
 	}
 	f->batch = pos->batch;
 	f->last = pos->idx;
+	if (mk)
+		mk->fresh = !(r[2] & MIG_AC_LINKED) && (r[2] & MIG_AC_FRESH);
 	return len;
 }
 
@@ -220,16 +273,178 @@ static int pm_dev_args(void *ctx, struct mig_dev *dev, struct mig_arg *args, int
 	return 2;
 }
 
+/* The matched ranges of one packet: [a, b) relative to the scanned bytes,
+ * a < 0 when the match began in an earlier packet; overlapping matches
+ * merge (matches come in end order, so a new one can only swallow the
+ * last ranges). */
+struct pm_ranges {
+	const struct pm *s;
+	const uint32_t *plen;
+	uint8_t *p;
+	uint32_t n;
+	bool over;
+	int64_t a[PM_RANGES], b[PM_RANGES];
+};
+
+static void pm_range_cb(void *ctx, uint64_t end, uint32_t id)
+{
+	struct pm_ranges *R = ctx;
+	const struct pm *s = R->s;
+	const uint32_t *pl = R->plen;
+	int64_t b = (int64_t)end, a = b - (id < pl[0] ? pl[1 + id] : 1);
+	if (s->action == PM_MASK) {
+		/* the bytes behind the scan position: overwrite them in place */
+		for (int64_t i = a < 0 ? 0 : a; i < b; i++)
+			R->p[i] = (uint8_t)s->mask_byte;
+		if (a < 0)
+			R->over = true;  /* remembered for `partial` */
+		R->n++;
+		return;
+	}
+	while (R->n && R->b[R->n - 1] > a) {
+		R->n--;
+		if (R->a[R->n] < a)
+			a = R->a[R->n];
+	}
+	if (R->n == PM_RANGES) {
+		R->over = true;
+		return;
+	}
+	R->a[R->n] = a;
+	R->b[R->n] = b;
+	R->n++;
+}
+
+/* Remove or replace the ranges through the stream's byte-editing API
+ * (TCPOut rewrites sequence numbers, acknowledgements and checksums). */
+static void pm_stream_edit(const struct pm *s, struct pm_pw *pw, struct rte_mbuf *m, const uint8_t *p,
+			   struct pm_ranges *R)
+{
+	struct fs_flow *sf = s->tcpin ? fs_flow_of(s->tcpin, m) : NULL;
+	struct fs_pkt pk;
+	if (!sf || !fs_parse(m, &pk) || p < pk.pay) {
+		pw->noedit++;
+		return;
+	}
+	struct fs_dir *d = &sf->d[fs_dir_of(m)];
+	uint32_t base = (uint32_t)(p - pk.pay), folded = 0;
+	int64_t shift = 0;
+	const void *ins = s->action == PM_REPLACE ? s->repl.p : NULL;
+	uint32_t inslen = s->action == PM_REPLACE ? (uint32_t)s->repl.len : 0;
+	for (uint32_t i = 0; i < R->n; i++) {
+		int64_t a = R->a[i] < 0 ? 0 : R->a[i];
+		uint32_t rem = (uint32_t)(R->b[i] - a);
+		if (flow_stream_edit(d, m, (uint32_t)(base + a + shift), rem, ins, inslen, &folded) < 0) {
+			pw->refused++;
+			return;
+		}
+		shift += (int64_t)inslen - rem;
+		pw->edited++;
+	}
+	sf->folded += folded;
+}
+
+/* After MASK: the IPv4 and TCP/UDP checksums (TCPOut recomputes only the
+ * packets whose numbers it rewrites); IPv6 with TCP or UDP right after the
+ * fixed header.  Not in a fragment: its transport checksum covers the
+ * whole datagram. */
+static void pm_fix_csums(struct rte_mbuf *m)
+{
+	const uint8_t *d = rt_data(m), *end = d + rt_len(m);
+	uint8_t *ip6 = rt_has_nh(m) ? (uint8_t *)rt_nh(m) : NULL;
+	if (ip6 && ip6 >= d && ip6 + 40 <= end && ip6[0] >> 4 == 6) {
+		struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)ip6;
+		uint32_t plen = rte_be_to_cpu_16(h->payload_len);
+		uint8_t *l4 = ip6 + 40;
+		uint32_t at = h->proto == IPPROTO_TCP ? 16 : h->proto == IPPROTO_UDP ? 6 : 0;
+		if (!at || l4 + plen > end || plen < at + 2)
+			return;
+		if (h->proto == IPPROTO_UDP && !l4[6] && !l4[7])
+			return; /* invalid in IPv6, left as it came */
+		l4[at] = l4[at + 1] = 0;
+		uint16_t c = rte_ipv6_udptcp_cksum(h, l4);
+		memcpy(l4 + at, &c, 2);
+		return;
+	}
+	uint32_t l4len;
+	struct rte_ipv4_hdr *ip = flow_ip(m, &l4len);
+	if (ip && !(rte_be_to_cpu_16(ip->fragment_offset) & 0x3fffu) &&
+	    (ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP))
+		flow_fix_csums(ip, l4len);
+}
+
+/* An editing action on a matching packet: re-scan its bytes on the host
+ * from the state its scan started in (the same bytes and automaton as the
+ * kernel, on every placement) to find where the matches are. */
+static void pm_edit(const struct pm *s, struct pm_pw *pw, struct rte_mbuf *m, uint32_t start)
+{
+	const uint8_t *p;
+	uint32_t len;
+	pm_payload(m, s->payload, &p, &len);
+	if (len > PM_BLOB_MAX)
+		len = PM_BLOB_MAX;
+	const struct mig_ac_dfa *d = __atomic_load_n(&s->dfa, __ATOMIC_ACQUIRE);
+	if (start >= d->nstates)
+		start = 0;
+	struct pm_ranges R;
+	R.s = s;
+	R.plen = __atomic_load_n(&s->plen, __ATOMIC_ACQUIRE);
+	R.p = (uint8_t *)(uintptr_t)p;
+	R.n = 0;
+	R.over = false;
+	mig_ac_each_match(d, start, p, len, pm_range_cb, &R);
+	if (s->action == PM_MASK) {
+		if (R.over)
+			pw->partial++;
+		pw->edited += R.n;
+		pm_fix_csums(m);
+		return;
+	}
+	if (R.n && R.a[0] < 0)
+		pw->partial++;
+	if (R.over)
+		pw->refused++;
+	pm_stream_edit(s, pw, m, p, &R);
+}
+
 static int pm_apply(void *ctx, struct rte_mbuf *m, const void *out)
 {
 	const struct pm *s = ctx;
 	const struct mig_ac_res *res = out;
 	struct pm_pw *pw = el_pw(s->e);
+	struct pm_flow *f = NULL;
+	uint32_t start = 0;
+	if (s->action != PM_ALERT) {
+		const struct pm_mark *mk = pm_mark(m);
+		uint8_t *fcb = rt_anno(m)->flow;
+		f = fcb ? (struct pm_flow *)(fcb + FLOW_FCB_HDR + s->e->flow_off) : NULL;
+		if (f) {
+			if (f->hstate == PM_HDROP) {
+				pw->dropped++;
+				return -1;
+			}
+			start = mk->fresh ? 0 : f->hstate;
+			f->hstate = res->state;
+		}
+	}
 	pw->matches += res->nmatch;
 	if (!res->nmatch)
 		return 0;
 	pw->count++;
-	return s->e->nout > 1 ? 1 : -1;
+	switch (s->action) {
+	case PM_ALERT:
+		return s->e->nout > 1 ? 1 : -1;
+	case PM_DROP_FLOW:
+		if (f) {
+			f->hstate = PM_HDROP;
+			pw->flows_dropped++;
+		}
+		pw->dropped++;
+		return -1;
+	default:
+		pm_edit(s, pw, m, start);
+		return 0;
+	}
 }
 
 static const struct mig_off_kernel pm_kernel = {
@@ -329,6 +544,21 @@ static int pm_publish(struct el *e, struct rt_err *err)
 		free(d);
 		return rt_errf(err, &e->loc, e2.code, "%s: %s", e->name, e2.msg);
 	}
+	/* pattern lengths by id for the editing actions ([0]: how many ids),
+	 * published with the automaton */
+	uint32_t *pl = NULL, *oldpl = s->plen;
+	if (s->action >= PM_MASK) {
+		if (!(pl = calloc(s->next_id + 1, sizeof(*pl)))) {
+			mig_ac_dfa_free(d);
+			free(d);
+			return rt_errf(err, &e->loc, -ENOMEM, "%s: out of memory", e->name);
+		}
+		pl[0] = s->next_id;
+		for (uint32_t i = 0; i < s->set.n; i++)
+			if (s->set.pats[i].id < s->next_id)
+				pl[1 + s->set.pats[i].id] = s->set.pats[i].len;
+		__atomic_store_n(&s->plen, pl, __ATOMIC_RELEASE);
+	}
 	__atomic_store_n(&s->dfa, d, __ATOMIC_RELEASE);
 	if (old)
 		__atomic_store_n(&s->dfa_gen, s->dfa_gen + 1, __ATOMIC_RELEASE);
@@ -339,7 +569,69 @@ static int pm_publish(struct el *e, struct rt_err *err)
 		mig_ac_dfa_free(old);
 		free(old);
 	}
+	if (pl)
+		free(oldpl);
 	return 0;
+}
+
+/* ACTION: a word, and for REPLACE the text (data syntax) after it. */
+static int pm_parse_action(struct el *e, struct rt_err *err)
+{
+	struct pm *s = e->state;
+	const char *a = s->action_s ? s->action_s : "ALERT";
+	a += strspn(a, " \t");
+	size_t w = strcspn(a, " \t");
+	s->action = -1;
+	for (int i = 0; i < (int)RT_ARRAY_SIZE(pm_action_names); i++)
+		if (strlen(pm_action_names[i]) == w && !strncasecmp(a, pm_action_names[i], w))
+			s->action = i;
+	if (s->action < 0)
+		return rt_errf(err, &e->loc, -EINVAL,
+			       "%s: ACTION: expected ALERT, DROP_FLOW, MASK, REMOVE or REPLACE \"text\", not '%s'",
+			       e->name, a);
+	const char *rest = a + w + strspn(a + w, " \t");
+	if (s->action == PM_REPLACE) {
+		/* the argument arrives unquoted (string syntax): the rest is the
+		 * text as it is; REPLACEMENT gives it in data syntax instead */
+		if (*rest && s->repl.p)
+			return rt_errf(err, &e->loc, -EINVAL, "%s: ACTION: give the replacement once (after REPLACE or as REPLACEMENT)",
+				       e->name);
+		if (*rest) {
+			size_t n = strlen(rest);
+			if (!(s->repl.p = malloc(n)))
+				return rt_errf(err, &e->loc, -ENOMEM, "%s: out of memory", e->name);
+			memcpy(s->repl.p, rest, n);
+			s->repl.len = n;
+		}
+		if (!s->repl.len)
+			return rt_errf(err, &e->loc, -EINVAL,
+				       "%s: ACTION: REPLACE needs the replacement text (REPLACE \"text\" or REPLACEMENT; "
+				       "to delete, use REMOVE)", e->name);
+		if (s->repl.len > 1024)
+			return rt_errf(err, &e->loc, -EINVAL, "%s: ACTION: the replacement is %zu bytes, at most 1024",
+				       e->name, (size_t)s->repl.len);
+	} else if (*rest) {
+		return rt_errf(err, &e->loc, -EINVAL, "%s: ACTION: unexpected '%s' after %s", e->name, rest,
+			       pm_action_names[s->action]);
+	} else if (s->repl.p) {
+		return rt_errf(err, &e->loc, -EINVAL, "%s: REPLACEMENT goes with ACTION REPLACE only", e->name);
+	}
+	if (s->mask_byte < 0 || s->mask_byte > 255)
+		return rt_errf(err, &e->loc, -EINVAL, "%s: MASK_BYTE must be 0 to 255", e->name);
+	return 0;
+}
+
+/* Is there a TCPOut downstream of e through output 0 (32 elements at most)? */
+static bool pm_tcpout_after(const struct el *e)
+{
+	const struct el *c = e;
+	for (int i = 0; i < 32 && c; i++) {
+		struct el *dn = el_output_peer(c, 0, NULL);
+		if (dn && !strcmp(dn->cls->name, "TCPOut"))
+			return true;
+		c = dn;
+	}
+	return false;
 }
 
 static int pm_configure(struct el *e, int argc, char **argv, struct rt_err *err)
@@ -352,6 +644,8 @@ static int pm_configure(struct el *e, int argc, char **argv, struct rt_err *err)
 		return err->code;
 	if (s->flow_states < 1 || s->flow_states > MIG_AC_FLOWIDX)
 		return rt_errf(err, &e->loc, -EINVAL, "%s: FLOW_STATES must be 1 to %u", e->name, MIG_AC_FLOWIDX);
+	if (pm_parse_action(e, err) < 0)
+		return err->code;
 	/* The running element of this name, if any, is the one this instance
 	 * replaces (a migration, a rebuild after add/remove): its set, with
 	 * the patterns added since, is the state to keep. */
@@ -401,6 +695,22 @@ static int pm_init(struct el *e, struct rt_err *err)
 		if (!pw->ring)
 			return rt_errf(err, NULL, -ENOMEM, "out of memory");
 	}
+	if (s->action != PM_ALERT && pm_mark_off < 0) {
+		static const struct rte_mbuf_dynfield desc = {
+			.name = "mboxsh_patternmatch", .size = sizeof(struct pm_mark), .align = 4 };
+		if ((pm_mark_off = rte_mbuf_dynfield_register(&desc)) < 0)
+			return rt_errf(err, &e->loc, -rte_errno, "%s: cannot register its mbuf field: %s", e->name,
+				       rte_strerror(rte_errno));
+	}
+	if (s->action == PM_REMOVE || s->action == PM_REPLACE) {
+		/* the edits go through the stream: sequence numbers move */
+		bool out = pm_tcpout_after(e);
+		if (!out || !(s->tcpin = flow_stream_attach(e)))
+			return rt_errf(err, &e->loc, -EINVAL,
+				       "%s: ACTION %s changes the payload's length: PatternMatch must sit between a "
+				       "TCPIn (upstream, through input 0) and a TCPOut (downstream, through output 0)",
+				       e->name, pm_action_names[s->action]);
+	}
 	struct mig_off_cfg cfg;
 	mig_off_args_cfg(&s->a, &cfg, err);
 	return mig_off_new(e, &pm_kernel, s, &cfg, &s->off, err);
@@ -420,11 +730,14 @@ static void pm_cleanup(struct el *e)
 		mig_ac_dfa_free(s->dfa);
 	free(s->dfa);
 	mig_ac_set_free(&s->set);
+	free(s->plen);
+	flow_stream_detach(s->tcpin);
 }
 
 /* ---- handlers and state -------------------------------------------------------- */
 
-enum { H_COUNT, H_MATCHES, H_PATTERNS, H_STATES, H_BYTES, H_BUILD, H_LIST, H_NOSTATE };
+enum { H_COUNT, H_MATCHES, H_PATTERNS, H_STATES, H_BYTES, H_BUILD, H_LIST, H_NOSTATE, H_DROPPED, H_FLOWS_DROPPED,
+       H_EDITED, H_PARTIAL, H_REFUSED, H_NOEDIT, H_ACTION };
 
 static void pm_totals(struct el *e, uint64_t *count, uint64_t *matches)
 {
@@ -438,6 +751,14 @@ static int pm_read(struct el *e, intptr_t what, struct rt_buf *out)
 	struct pm *s = e->state;
 	uint64_t c, m, v = 0;
 	pm_totals(e, &c, &m);
+	if (what == H_ACTION) {
+		rt_buf_puts(out, pm_action_names[s->action]);
+		if (s->action == PM_REPLACE) {
+			rt_buf_puts(out, " ");
+			el_unparse_value(EL_T_DATA, &s->repl, out);
+		}
+		return 0;
+	}
 	if (what == H_LIST) {
 		for (uint32_t i = 0; i < s->set.n; i++) {
 			const struct mig_ac_pat *p = &s->set.pats[i];
@@ -456,6 +777,12 @@ static int pm_read(struct el *e, intptr_t what, struct rt_buf *out)
 	case H_BYTES: v = mig_ac_dfa_bytes(s->dfa); break;
 	case H_BUILD: v = s->dfa->build_ns / 1000; break;
 	case H_NOSTATE: v = el_pw_sum(e, offsetof(struct pm_pw, nostate)); break;
+	case H_DROPPED: v = el_pw_sum(e, offsetof(struct pm_pw, dropped)); break;
+	case H_FLOWS_DROPPED: v = el_pw_sum(e, offsetof(struct pm_pw, flows_dropped)); break;
+	case H_EDITED: v = el_pw_sum(e, offsetof(struct pm_pw, edited)); break;
+	case H_PARTIAL: v = el_pw_sum(e, offsetof(struct pm_pw, partial)); break;
+	case H_REFUSED: v = el_pw_sum(e, offsetof(struct pm_pw, refused)); break;
+	case H_NOEDIT: v = el_pw_sum(e, offsetof(struct pm_pw, noedit)); break;
 	}
 	rt_buf_printf(out, "%llu", (unsigned long long)v);
 	return 0;
@@ -567,6 +894,12 @@ static int pm_take(struct el *e, struct el *old, struct rt_err *err)
 		np->count += op->count;
 		np->matches += op->matches;
 		np->nostate += op->nostate;
+		np->dropped += op->dropped;
+		np->flows_dropped += op->flows_dropped;
+		np->edited += op->edited;
+		np->partial += op->partial;
+		np->refused += op->refused;
+		np->noedit += op->noedit;
 		if (same && op->ring && np->ring && np->rcap == op->rcap) {
 			/* the allocator moves too: live flows hold its indices */
 			struct pm_free *ring = np->ring;
@@ -586,6 +919,11 @@ static const struct el_arg pm_args[] = {
 	{"NOCASE", EL_T_BOOL, offsetof(struct pm, nocase), "false", 0, "ASCII letters match either case"},
 	{"PAYLOAD", EL_T_BOOL, offsetof(struct pm, payload), "true", 0,
 	 "scan after the IP and TCP/UDP headers when the packet has a network header annotation"},
+	{"ACTION", EL_T_STRING, offsetof(struct pm, action_s), "ALERT", 0,
+	 "what a match does: ALERT, DROP_FLOW, MASK, REMOVE or REPLACE \"text\""},
+	{"REPLACEMENT", EL_T_DATA, offsetof(struct pm, repl), NULL, 0,
+	 "REPLACE's text in data syntax (hex escapes), instead of after the word REPLACE"},
+	{"MASK_BYTE", EL_T_INT, offsetof(struct pm, mask_byte), "88", 0, "the byte MASK writes (88: 'X')"},
 	{"FLOW_STATES", EL_T_UINT, offsetof(struct pm, flow_states), "65536", 0,
 	 "flows that can carry a match across packets at once (behind a FlowManager), 4 bytes each"},
 	MIG_OFF_ARGS(struct pm, a),
@@ -604,13 +942,22 @@ static const struct el_handler pm_handlers[] = {
 	{"remove", NULL, pm_h_remove, 0, 0, "remove the pattern with this id while traffic flows"},
 	{"reset", NULL, pm_reset, 0, EL_H_BUTTON, "reset count and matches"},
 	{"nostate", pm_read, NULL, H_NOSTATE, 0, "flows scanned packet by packet for want of a free state (FLOW_STATES)"},
+	{"action", pm_read, NULL, H_ACTION, 0, "the ACTION"},
+	{"dropped", pm_read, NULL, H_DROPPED, 0, "DROP_FLOW: packets dropped (the matching ones and the rest of their flows)"},
+	{"flows_dropped", pm_read, NULL, H_FLOWS_DROPPED, 0, "DROP_FLOW: flows whose later packets are dropped"},
+	{"edited", pm_read, NULL, H_EDITED, 0, "MASK, REMOVE, REPLACE: matched ranges masked, removed or replaced"},
+	{"partial", pm_read, NULL, H_PARTIAL, 0,
+	 "packets with a match that began in an earlier packet (only this packet's part was edited)"},
+	{"refused", pm_read, NULL, H_REFUSED, 0,
+	 "REMOVE, REPLACE: edits the stream refused (FS_EDITS unacknowledged edits, tailroom) or past 32 ranges"},
+	{"noedit", pm_read, NULL, H_NOEDIT, 0, "REMOVE, REPLACE: matching packets left as they were (no TCP stream)"},
 	MIG_OFF_HANDLERS(struct pm, off),
 	EL_HANDLERS_END,
 };
 
 static struct el_class patternmatch = {
 	.name = "PatternMatch",
-	.sig = "PatternMatch(PATTERN..., [FILE, NOCASE, PAYLOAD, FLOW_STATES, PLACEMENT, BATCH, LATENCY])",
+	.sig = "PatternMatch(PATTERN..., [FILE, NOCASE, PAYLOAD, ACTION, REPLACEMENT, MASK_BYTE, FLOW_STATES, PLACEMENT, BATCH, LATENCY])",
 	.summary = "multi-pattern payload matching (Aho-Corasick)",
 	.doc = "Scans each packet for every PATTERN at once and sends packets that contain at least one "
 	       "to output 1, the others to output 0 (with one output, matching packets are dropped and "
@@ -630,7 +977,24 @@ static struct el_class patternmatch = {
 	       "The patterns compile into one DFA with byte classes and flat tables "
 	       "(migrate/mig_ac.h). PLACEMENT runs the scan on the cpu, or on an OpenCL or CUDA device "
 	       "with the same kernel (packets batched by BATCH and LATENCY, resumed in order); "
-	       "`migrate` moves the element with its patterns, its flows' states and its held packets.",
+	       "`migrate` moves the element with its patterns, its flows' states and its held packets.\n\n"
+	       "ACTION says what a match does. ALERT (the default): the above. DROP_FLOW: the matching "
+	       "packet is dropped, and behind a FlowManager every later packet of its flow too (counted in "
+	       "`dropped`, the flows in `flows_dropped`); without a FlowManager only the matching packet. "
+	       "MASK: the matched bytes of the packet are overwritten with MASK_BYTE (default 'X') and the "
+	       "packet goes on on output 0; the length is unchanged, so it works with or without TCPIn "
+	       "(PatternMatch recomputes the IP and TCP/UDP checksums of a masked packet; not "
+	       "in IP fragments, whose transport checksum covers the whole datagram). REMOVE and "
+	       "REPLACE \"text\" (or REPLACE with REPLACEMENT in data syntax): the matched bytes are "
+	       "removed or replaced through the TCP stream's byte-editing API, so the element must sit "
+	       "between a TCPIn and a TCPOut (a configuration error otherwise) and TCPOut rewrites "
+	       "sequence and acknowledgement numbers. Overlapping matches are edited as one range (up "
+	       "to 32 ranges a packet; more, or an edit the stream refuses, counts in `refused`). "
+	       "A match that began in an earlier packet (a signature split across segments) is found "
+	       "in the packet where it ends: the bytes already sent are not held back, so only the part "
+	       "in this packet is masked, removed or replaced (by the whole text), counted in "
+	       "`partial`. The positions come from a re-scan of the matching packet on the host from "
+	       "the state its scan started in, so the edits are the same on every placement.",
 	.ports = "1/1-2",
 	.state_size = sizeof(struct pm),
 	.pw_size = sizeof(struct pm_pw),
