@@ -82,6 +82,7 @@ static void fm_classify(struct el_node *n, int port, struct rt_batch *b)
 
 	struct flow_key keys[RT_BATCH_MAX];
 	struct flow_key6 k6[RT_BATCH_MAX];  /* IPv6 keys' addresses (only written for them) */
+	const bool v6 = s->kd.ipv6;         /* else the IPv4-only paths: no IPv6 test per packet */
 	uint32_t hash[RT_BATCH_MAX], nk = 0;
 	uint8_t slot[RT_BATCH_MAX], tcpf[RT_BATCH_MAX];
 	bool swapped[RT_BATCH_MAX], is_new[RT_BATCH_MAX];
@@ -94,7 +95,8 @@ static void fm_classify(struct el_node *n, int port, struct rt_batch *b)
 		struct rte_mbuf *m = b->pkts[i];
 		rt_anno(m)->flow = NULL;
 		rt_anno(m)->flags &= (uint8_t)~RT_AF_FLOW_REPLY;
-		if (likely(flow_key_extract_ext(&s->kd, m, &keys[nk], &k6[nk], &swapped[nk], &tcpf[nk]))) {
+		if (likely(v6 ? flow_key_extract_ext(&s->kd, m, &keys[nk], &k6[nk], &swapped[nk], &tcpf[nk])
+			      : flow_key_extract(&s->kd, m, &keys[nk], &swapped[nk], &tcpf[nk]))) {
 			hash[nk] = flow_hash(&keys[nk]);
 			slot[i] = (uint8_t)nk++;
 		} else {
@@ -103,7 +105,10 @@ static void fm_classify(struct el_node *n, int port, struct rt_batch *b)
 	}
 	t->st.pkts += b->n;
 	t->st.nokey += b->n - nk;
-	flow_table_lookup_bulk_ext(t, keys, k6, hash, nk, now, fcb, is_new, flow_layout_release, (void *)L);
+	if (v6)
+		flow_table_lookup_bulk_ext(t, keys, k6, hash, nk, now, fcb, is_new, flow_layout_release, (void *)L);
+	else
+		flow_table_lookup_bulk(t, keys, hash, nk, now, fcb, is_new, flow_layout_release, (void *)L);
 
 	uint32_t out = 0;
 	for (uint32_t i = 0; i < b->n; i++) {
