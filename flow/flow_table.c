@@ -330,12 +330,10 @@ static inline bool key_eq(const struct flow_key *x, const struct flow_key *y)
 }
 
 /* Is f the flow of key k (with addresses k6 when it is an IPv6 key)?
- * Without k6 the keys come from the IPv4-only extraction: never IPv6. */
+ * Without k6 an IPv6 key matches nothing. */
 static inline __attribute__((always_inline)) bool flow_eq(const struct flow_table *t, const struct flow_fcb *f,
 							  const struct flow_key *k, const struct flow_key6 *k6)
 {
-	if (!k6)
-		return key_eq(&f->key, k);
 	if (!key_eq(&f->key, k))
 		return false;
 	if (likely(!flow_key_is_v6(k)))
