@@ -194,9 +194,12 @@ static struct flow_mgr *mgr(struct rt_router *r)
 /* Every flow's FlowCounter count equals what its source sent of it. */
 static void check_flow_counts(struct rt_router *r, uint64_t nf)
 {
-	uint64_t sent[2] = {(uint64_t)tu_read_int(r, "s0.count"), (uint64_t)tu_read_int(r, "s1.count")};
+	/* stop the workers first: a source that passed its `active` test
+	 * before it was cleared may still be building a batch (not yet in
+	 * g_in, so traffic_settles did not wait for it) */
 	rt_router_stop(r);
 	rt_router_join(r);
+	uint64_t sent[2] = {(uint64_t)tu_read_int(r, "s0.count"), (uint64_t)tu_read_int(r, "s1.count")};
 	char *list = strdup(tu_read(r, "fc.flows"));
 	int lines = 0;
 	for (char *line = strtok(list, "\n"); line; line = strtok(NULL, "\n")) {
