@@ -330,6 +330,30 @@ int tu_build_tcp(uint8_t *buf, const char *src, const char *dst, uint16_t sport,
 	return n;
 }
 
+struct rte_mbuf *tu_tcp_seg(struct rt_router *r, const char *src, const char *dst, uint16_t sport, uint16_t dport,
+			   uint8_t flags, uint32_t seq, uint32_t ack, const char *payload, uint64_t ts)
+{
+	uint8_t buf[1600];
+	int plen = payload ? (int)strlen(payload) : 0;
+	int n = tu_build_tcp(buf, src, dst, sport, dport, flags, seq, payload, plen);
+	uint8_t *t = buf + 34;
+	uint32_t a = htonl(ack);
+	memcpy(t + 8, &a, 4);
+	memset(t + 16, 0, 2);
+	uint16_t c = rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)(buf + 14), t);
+	memcpy(t + 16, &c, 2);
+	struct rte_mbuf *m = tu_pkt(r, buf, (uint32_t)n);
+	rt_anno(m)->timestamp = ts;
+	return m;
+}
+
+uint32_t tu_be32_at(struct rte_mbuf *m, uint32_t off)
+{
+	uint32_t v;
+	memcpy(&v, rt_data(m) + off, 4);
+	return ntohl(v);
+}
+
 int tu_build_icmp_echo(uint8_t *buf, const char *src, const char *dst, uint16_t id, uint16_t seqno)
 {
 	int n = build_ip(buf, src, dst, 1, 8 + 32);

@@ -58,6 +58,12 @@ int tu_build_udp(uint8_t *buf, const char *src, const char *dst, uint16_t sport,
 int tu_build_tcp(uint8_t *buf, const char *src, const char *dst, uint16_t sport, uint16_t dport,
 		 uint8_t flags, uint32_t seq, const void *payload, int plen);
 int tu_build_icmp_echo(uint8_t *buf, const char *src, const char *dst, uint16_t id, uint16_t seqno);
+/* A TCP segment (Ethernet + IPv4) with ack number `ack`, valid checksums
+ * and timestamp annotation ts, as an mbuf; payload may be NULL. */
+struct rte_mbuf *tu_tcp_seg(struct rt_router *r, const char *src, const char *dst, uint16_t sport, uint16_t dport,
+			   uint8_t flags, uint32_t seq, uint32_t ack, const char *payload, uint64_t ts);
+/* The big-endian 32-bit word at byte off of m's data. */
+uint32_t tu_be32_at(struct rte_mbuf *m, uint32_t off);
 /* Fix the IPv4 header checksum of the IP header at ip. */
 void tu_ip_csum(uint8_t *ip);
 

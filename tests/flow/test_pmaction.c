@@ -47,30 +47,13 @@ static bool have(const char *placement)
 static struct rte_mbuf *seg(struct rt_router *r, int flow, bool reply, uint8_t fl, uint32_t seq, uint32_t ack,
 			    const char *pl)
 {
-	uint8_t buf[1600];
-	int plen = pl ? (int)strlen(pl) : 0;
 	uint16_t cp = (uint16_t)(1000 + flow);
-	int n = reply ? tu_build_tcp(buf, SRV, CLI, 80, cp, fl, seq, pl, plen)
-		      : tu_build_tcp(buf, CLI, SRV, cp, 80, fl, seq, pl, plen);
-	uint8_t *t = buf + 34;
-	uint32_t a = rte_cpu_to_be_32(ack);
-	memcpy(t + 8, &a, 4);
-	memset(t + 16, 0, 2);
-	uint16_t c = rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)(buf + 14), t);
-	memcpy(t + 16, &c, 2);
-	struct rte_mbuf *m = tu_pkt(r, buf, (uint32_t)n);
-	rt_anno(m)->timestamp = SEC;
-	return m;
+	return reply ? tu_tcp_seg(r, SRV, CLI, 80, cp, fl, seq, ack, pl, SEC)
+		     : tu_tcp_seg(r, CLI, SRV, cp, 80, fl, seq, ack, pl, SEC);
 }
 
-static uint32_t be32_at(struct rte_mbuf *m, uint32_t off)
-{
-	uint32_t v;
-	memcpy(&v, rt_data(m) + off, 4);
-	return rte_be_to_cpu_32(v);
-}
-static uint32_t seq_of(struct rte_mbuf *m) { return be32_at(m, 38); }
-static uint32_t ack_of(struct rte_mbuf *m) { return be32_at(m, 42); }
+static uint32_t seq_of(struct rte_mbuf *m) { return tu_be32_at(m, 38); }
+static uint32_t ack_of(struct rte_mbuf *m) { return tu_be32_at(m, 42); }
 static uint16_t cport_of(struct rte_mbuf *m)
 {
 	const uint8_t *t = rt_data(m) + 34;

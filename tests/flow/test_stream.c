@@ -28,31 +28,14 @@
 static struct rte_mbuf *seg(struct rt_router *r, bool reply, uint8_t fl, uint32_t seq, uint32_t ack, const char *pl,
 			    uint64_t ts)
 {
-	uint8_t buf[1600];
-	int plen = pl ? (int)strlen(pl) : 0;
-	int n = reply ? tu_build_tcp(buf, SRV, CLI, 80, 1234, fl, seq, pl, plen)
-		      : tu_build_tcp(buf, CLI, SRV, 1234, 80, fl, seq, pl, plen);
-	uint8_t *t = buf + 34;
-	uint32_t a = rte_cpu_to_be_32(ack);
-	memcpy(t + 8, &a, 4);
-	memset(t + 16, 0, 2);
-	uint16_t c = rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)(buf + 14), t);
-	memcpy(t + 16, &c, 2);
-	struct rte_mbuf *m = tu_pkt(r, buf, (uint32_t)n);
-	rt_anno(m)->timestamp = ts;
-	return m;
+	return reply ? tu_tcp_seg(r, SRV, CLI, 80, 1234, fl, seq, ack, pl, ts)
+		     : tu_tcp_seg(r, CLI, SRV, 1234, 80, fl, seq, ack, pl, ts);
 }
 
 static void push(struct rt_router *r, struct rte_mbuf *m) { tu_push1(r, "fm", 0, m); }
 
-static uint32_t be32_at(struct rte_mbuf *m, uint32_t off)
-{
-	uint32_t v;
-	memcpy(&v, rt_data(m) + off, 4);
-	return rte_be_to_cpu_32(v);
-}
-static uint32_t seq_of(struct rte_mbuf *m) { return be32_at(m, 38); }
-static uint32_t ack_of(struct rte_mbuf *m) { return be32_at(m, 42); }
+static uint32_t seq_of(struct rte_mbuf *m) { return tu_be32_at(m, 38); }
+static uint32_t ack_of(struct rte_mbuf *m) { return tu_be32_at(m, 42); }
 
 /* The payload of a captured packet as a string. */
 static const char *payload(struct rte_mbuf *m)
