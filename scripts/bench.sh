@@ -84,8 +84,9 @@ placement)
 	# Multi-FIB lookups and memory against rte_lpm (cpu, opencl, and cuda
 	# when a GPU answers), pattern matching, migration under traffic; then
 	# the portable device check (kernels against the cpu on every device).
-	cmake --build build-release -j "$(nproc)" --target bench_placement bench_ac bench_migrate mig_gpucheck >/dev/null
+	cmake --build build-release -j "$(nproc)" --target bench_placement bench_cls_dev bench_ac bench_migrate mig_gpucheck >/dev/null
 	build-release/bench_placement "$@"
+	build-release/bench_cls_dev
 	build-release/bench_ac
 	build-release/bench_migrate
 	build-release/mig_gpucheck | grep '^BENCH' || true ;;
