@@ -33,6 +33,8 @@
  * which gives every match's end; its start is end - the pattern's length.
  * MASK overwrites in place; REMOVE and REPLACE go through the stream's
  * byte-editing API (flow/flow_stream.h), so TCPOut moves sequence numbers.
+ * The actions and the ACTION argument are in pm_action.c, the state both
+ * files share in pm_int.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -42,22 +44,7 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_rcu_qsbr.h>
 
-#include "../../runtime/el.h"
-#include "../../runtime/router.h"
-#include "../../migrate/mig_ac.h"
-#include "../../migrate/mig_offload.h"
-#include "../../flow/flow.h"
-#include "../../flow/flow_stream.h"
-#include "../../runtime/ctl.h"
-
-#define PM_BLOB_MAX 2048  /* payload bytes scanned per packet at most (the mbuf data room) */
-
-/* What a match does (ACTION). */
-enum { PM_ALERT, PM_DROP_FLOW, PM_MASK, PM_REMOVE, PM_REPLACE };
-static const char *const pm_action_names[] = { "ALERT", "DROP_FLOW", "MASK", "REMOVE", "REPLACE" };
-
-#define PM_HDROP 0xffffffffu /* a dropped flow's hstate (never a state) */
-#define PM_RANGES 32      /* matched ranges edited per packet at most (REMOVE, REPLACE) */
+#include "pm_int.h"
 
 /* Set by extract, read by apply (same packet, same worker): whether the
  * kernel scanned the packet from the root (a fresh flow or automaton, or
@@ -72,92 +59,7 @@ struct pm_mark {
 static int pm_mark_off = -1;
 static inline struct pm_mark *pm_mark(struct rte_mbuf *m) { return RTE_MBUF_DYNFIELD(m, pm_mark_off, struct pm_mark *); }
 
-struct pm_free {
-	uint32_t idx;
-	uint64_t batch;  /* the last batch its flow had records in */
-};
-
-struct pm {
-	/* arguments */
-	char *file;
-	bool nocase, payload;
-	uint64_t flow_states;
-	char *action_s;
-	int64_t mask_byte;
-	int action;
-	struct el_data repl;       /* REPLACE's text */
-	uint32_t *plen;            /* editing actions: [0] ids, [1 + id] the pattern's length */
-	struct fs_anchor *tcpin;   /* REMOVE, REPLACE: the TCPIn upstream */
-	struct mig_off_args a;
-	struct el *e;
-	struct mig_off *off;
-	struct mig_dev *dev;       /* held while ddfa, dst live */
-	struct mig_mem *ddfa, *dst; /* the automaton and the flows' states on the device */
-	uint32_t *st;              /* the flows' states on the cpu */
-	uint32_t dfa_gen;          /* bumped by each new automaton: flows start over */
-	/* the canonical set and its automaton */
-	struct mig_ac_set set;
-	struct mig_ac_dfa *dfa;   /* published: workers load it once a batch */
-	uint32_t next_id;
-	uint64_t base_count, base_matches;
-};
-
-struct pm_pw {
-	uint64_t count, matches;
-	uint64_t nostate;          /* flows that found no free state index */
-	uint64_t dropped, flows_dropped, edited, partial, refused, noedit;
-	/* this worker's state indices: [lo, hi), next never used, ring of freed */
-	uint32_t lo, hi, next, rhead, rtail, rcap;
-	struct pm_free *ring;
-};
-
-/* A flow's slot in the FCB. */
-struct pm_flow {
-	uint32_t idx1;             /* state index + 1; 0: none yet */
-	uint32_t gen;              /* dfa_gen of its last scan */
-	uint32_t last;             /* its last record in batch `batch` */
-	uint32_t hstate;           /* apply: the state its last packet's scan ended in;
-				    * PM_HDROP: DROP_FLOW matched, drop the rest */
-	uint64_t batch;
-};
-
 /* ---- data path ---------------------------------------------------------------- */
-
-/* The bytes to scan: after the IPv4/IPv6 header and, in a first (or only)
- * fragment, after the TCP or UDP header, when the packet has a network
- * header annotation; else the whole packet.  Ethernet padding past the IP
- * total length is not scanned. */
-static inline void pm_payload(struct rte_mbuf *m, bool skip, const uint8_t **pp, uint32_t *plen)
-{
-	const uint8_t *d = rt_data(m), *end = d + rt_len(m), *p = d;
-	if (skip && rt_has_nh(m)) {
-		const uint8_t *ip = rt_nh(m);
-		uint8_t proto = 0;
-		bool first = true;
-		if (ip >= d && ip + 20 <= end && ip[0] >> 4 == 4) {
-			uint32_t hl = (ip[0] & 15u) * 4, tot = (uint32_t)ip[2] << 8 | ip[3];
-			if (tot >= hl && ip + tot <= end)
-				end = ip + tot;
-			p = ip + hl;
-			proto = ip[9];
-			first = !(((ip[6] & 0x1fu) << 8) | ip[7]);
-		} else if (ip >= d && ip + 40 <= end && ip[0] >> 4 == 6) {
-			uint32_t plen = (uint32_t)ip[4] << 8 | ip[5];
-			if (ip + 40 + plen <= end)
-				end = ip + 40 + plen;
-			p = ip + 40;
-			proto = ip[6];
-		}
-		if (first && proto == 6 && p + 20 <= end)
-			p += (p[12] >> 4) * 4u;
-		else if (first && proto == 17 && p + 8 <= end)
-			p += 8;
-		if (p > end)
-			p = end;
-	}
-	*pp = p;
-	*plen = (uint32_t)(end - p);
-}
 
 /* A state index for a new flow on this worker: never used ones first,
  * then freed ones whose flow had no record in this batch. */
@@ -271,140 +173,6 @@ static int pm_dev_args(void *ctx, struct mig_dev *dev, struct mig_arg *args, int
 	args[0] = MIG_MEM(s->ddfa);
 	args[1] = MIG_MEM(s->dst);
 	return 2;
-}
-
-/* The matched ranges of one packet: [a, b) relative to the scanned bytes,
- * a < 0 when the match began in an earlier packet; overlapping matches
- * merge (matches come in end order, so a new one can only swallow the
- * last ranges). */
-struct pm_ranges {
-	const struct pm *s;
-	const uint32_t *plen;
-	uint8_t *p;
-	uint32_t n;
-	bool over;
-	int64_t a[PM_RANGES], b[PM_RANGES];
-};
-
-static void pm_range_cb(void *ctx, uint64_t end, uint32_t id)
-{
-	struct pm_ranges *R = ctx;
-	const struct pm *s = R->s;
-	const uint32_t *pl = R->plen;
-	int64_t b = (int64_t)end, a = b - (id < pl[0] ? pl[1 + id] : 1);
-	if (s->action == PM_MASK) {
-		/* the bytes behind the scan position: overwrite them in place */
-		for (int64_t i = a < 0 ? 0 : a; i < b; i++)
-			R->p[i] = (uint8_t)s->mask_byte;
-		if (a < 0)
-			R->over = true;  /* remembered for `partial` */
-		R->n++;
-		return;
-	}
-	while (R->n && R->b[R->n - 1] > a) {
-		R->n--;
-		if (R->a[R->n] < a)
-			a = R->a[R->n];
-	}
-	if (R->n == PM_RANGES) {
-		R->over = true;
-		return;
-	}
-	R->a[R->n] = a;
-	R->b[R->n] = b;
-	R->n++;
-}
-
-/* Remove or replace the ranges through the stream's byte-editing API
- * (TCPOut rewrites sequence numbers, acknowledgements and checksums). */
-static void pm_stream_edit(const struct pm *s, struct pm_pw *pw, struct rte_mbuf *m, const uint8_t *p,
-			   struct pm_ranges *R)
-{
-	struct fs_flow *sf = s->tcpin ? fs_flow_of(s->tcpin, m) : NULL;
-	struct fs_pkt pk;
-	if (!sf || !fs_parse(m, &pk) || p < pk.pay) {
-		pw->noedit++;
-		return;
-	}
-	struct fs_dir *d = &sf->d[fs_dir_of(m)];
-	uint32_t base = (uint32_t)(p - pk.pay), folded = 0;
-	int64_t shift = 0;
-	const void *ins = s->action == PM_REPLACE ? s->repl.p : NULL;
-	uint32_t inslen = s->action == PM_REPLACE ? (uint32_t)s->repl.len : 0;
-	for (uint32_t i = 0; i < R->n; i++) {
-		int64_t a = R->a[i] < 0 ? 0 : R->a[i];
-		uint32_t rem = (uint32_t)(R->b[i] - a);
-		if (flow_stream_edit(d, m, (uint32_t)(base + a + shift), rem, ins, inslen, &folded) < 0) {
-			pw->refused++;
-			return;
-		}
-		shift += (int64_t)inslen - rem;
-		pw->edited++;
-	}
-	sf->folded += folded;
-}
-
-/* After MASK: the IPv4 and TCP/UDP checksums (TCPOut recomputes only the
- * packets whose numbers it rewrites); IPv6 with TCP or UDP right after the
- * fixed header.  Not in a fragment: its transport checksum covers the
- * whole datagram. */
-static void pm_fix_csums(struct rte_mbuf *m)
-{
-	const uint8_t *d = rt_data(m), *end = d + rt_len(m);
-	uint8_t *ip6 = rt_has_nh(m) ? (uint8_t *)rt_nh(m) : NULL;
-	if (ip6 && ip6 >= d && ip6 + 40 <= end && ip6[0] >> 4 == 6) {
-		struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)ip6;
-		uint32_t plen = rte_be_to_cpu_16(h->payload_len);
-		uint8_t *l4 = ip6 + 40;
-		uint32_t at = h->proto == IPPROTO_TCP ? 16 : h->proto == IPPROTO_UDP ? 6 : 0;
-		if (!at || l4 + plen > end || plen < at + 2)
-			return;
-		if (h->proto == IPPROTO_UDP && !l4[6] && !l4[7])
-			return; /* invalid in IPv6, left as it came */
-		l4[at] = l4[at + 1] = 0;
-		uint16_t c = rte_ipv6_udptcp_cksum(h, l4);
-		memcpy(l4 + at, &c, 2);
-		return;
-	}
-	uint32_t l4len;
-	struct rte_ipv4_hdr *ip = flow_ip(m, &l4len);
-	if (ip && !(rte_be_to_cpu_16(ip->fragment_offset) & 0x3fffu) &&
-	    (ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP))
-		flow_fix_csums(ip, l4len);
-}
-
-/* An editing action on a matching packet: re-scan its bytes on the host
- * from the state its scan started in (the same bytes and automaton as the
- * kernel, on every placement) to find where the matches are. */
-static void pm_edit(const struct pm *s, struct pm_pw *pw, struct rte_mbuf *m, uint32_t start)
-{
-	const uint8_t *p;
-	uint32_t len;
-	pm_payload(m, s->payload, &p, &len);
-	if (len > PM_BLOB_MAX)
-		len = PM_BLOB_MAX;
-	const struct mig_ac_dfa *d = __atomic_load_n(&s->dfa, __ATOMIC_ACQUIRE);
-	if (start >= d->nstates)
-		start = 0;
-	struct pm_ranges R;
-	R.s = s;
-	R.plen = __atomic_load_n(&s->plen, __ATOMIC_ACQUIRE);
-	R.p = (uint8_t *)(uintptr_t)p;
-	R.n = 0;
-	R.over = false;
-	mig_ac_each_match(d, start, p, len, pm_range_cb, &R);
-	if (s->action == PM_MASK) {
-		if (R.over)
-			pw->partial++;
-		pw->edited += R.n;
-		pm_fix_csums(m);
-		return;
-	}
-	if (R.n && R.a[0] < 0)
-		pw->partial++;
-	if (R.over)
-		pw->refused++;
-	pm_stream_edit(s, pw, m, p, &R);
 }
 
 static int pm_apply(void *ctx, struct rte_mbuf *m, const void *out)
@@ -572,66 +340,6 @@ static int pm_publish(struct el *e, struct rt_err *err)
 	if (pl)
 		free(oldpl);
 	return 0;
-}
-
-/* ACTION: a word, and for REPLACE the text (data syntax) after it. */
-static int pm_parse_action(struct el *e, struct rt_err *err)
-{
-	struct pm *s = e->state;
-	const char *a = s->action_s ? s->action_s : "ALERT";
-	a += strspn(a, " \t");
-	size_t w = strcspn(a, " \t");
-	s->action = -1;
-	for (int i = 0; i < (int)RT_ARRAY_SIZE(pm_action_names); i++)
-		if (strlen(pm_action_names[i]) == w && !strncasecmp(a, pm_action_names[i], w))
-			s->action = i;
-	if (s->action < 0)
-		return rt_errf(err, &e->loc, -EINVAL,
-			       "%s: ACTION: expected ALERT, DROP_FLOW, MASK, REMOVE or REPLACE \"text\", not '%s'",
-			       e->name, a);
-	const char *rest = a + w + strspn(a + w, " \t");
-	if (s->action == PM_REPLACE) {
-		/* the argument arrives unquoted (string syntax): the rest is the
-		 * text as it is; REPLACEMENT gives it in data syntax instead */
-		if (*rest && s->repl.p)
-			return rt_errf(err, &e->loc, -EINVAL, "%s: ACTION: give the replacement once (after REPLACE or as REPLACEMENT)",
-				       e->name);
-		if (*rest) {
-			size_t n = strlen(rest);
-			if (!(s->repl.p = malloc(n)))
-				return rt_errf(err, &e->loc, -ENOMEM, "%s: out of memory", e->name);
-			memcpy(s->repl.p, rest, n);
-			s->repl.len = n;
-		}
-		if (!s->repl.len)
-			return rt_errf(err, &e->loc, -EINVAL,
-				       "%s: ACTION: REPLACE needs the replacement text (REPLACE \"text\" or REPLACEMENT; "
-				       "to delete, use REMOVE)", e->name);
-		if (s->repl.len > 1024)
-			return rt_errf(err, &e->loc, -EINVAL, "%s: ACTION: the replacement is %zu bytes, at most 1024",
-				       e->name, (size_t)s->repl.len);
-	} else if (*rest) {
-		return rt_errf(err, &e->loc, -EINVAL, "%s: ACTION: unexpected '%s' after %s", e->name, rest,
-			       pm_action_names[s->action]);
-	} else if (s->repl.p) {
-		return rt_errf(err, &e->loc, -EINVAL, "%s: REPLACEMENT goes with ACTION REPLACE only", e->name);
-	}
-	if (s->mask_byte < 0 || s->mask_byte > 255)
-		return rt_errf(err, &e->loc, -EINVAL, "%s: MASK_BYTE must be 0 to 255", e->name);
-	return 0;
-}
-
-/* Is there a TCPOut downstream of e through output 0 (32 elements at most)? */
-static bool pm_tcpout_after(const struct el *e)
-{
-	const struct el *c = e;
-	for (int i = 0; i < 32 && c; i++) {
-		struct el *dn = el_output_peer(c, 0, NULL);
-		if (dn && !strcmp(dn->cls->name, "TCPOut"))
-			return true;
-		c = dn;
-	}
-	return false;
 }
 
 static int pm_configure(struct el *e, int argc, char **argv, struct rt_err *err)
