@@ -38,8 +38,10 @@ class Session:
     def send(self, data):
         os.write(self.fd, data if isinstance(data, bytes) else data.encode())
 
-    def expect(self, want, timeout=5.0):
-        """Read until `want` appears; return what came before and with it."""
+    def expect(self, want, timeout=20.0):
+        """Read until `want` appears; return what came before and with it.
+        The bound is generous: under ASan on a loaded 2-core runner, DPDK's
+        start alone took more than 5 s before the first prompt."""
         end = time.time() + timeout
         buf, self.rest = self.rest, b""
         while time.time() < end:
@@ -60,7 +62,7 @@ class Session:
                 self.log += chunk
         raise AssertionError("did not see %r in %r" % (want, buf.decode(errors="replace")))
 
-    def wait_exit(self, timeout=10.0):
+    def wait_exit(self, timeout=30.0):
         end = time.time() + timeout
         while time.time() < end:
             wpid, st = os.waitpid(self.pid, os.WNOHANG)
@@ -224,7 +226,7 @@ def connect(home, ok):
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     s = None
     try:
-        end = time.time() + 10
+        end = time.time() + 30
         while not os.path.exists(sock) and time.time() < end:
             time.sleep(0.05)
         assert os.path.exists(sock), "the server did not open its socket"
